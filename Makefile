@@ -1,0 +1,64 @@
+# Sanctuary: `make run` serves the demo, `make test` checks everything.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE := sanctuary.settings
+
+.PHONY: run serve install test lint typecheck pytest pytest-pg bench lock messages clean
+
+$(STAMP): requirements/base.txt requirements/dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=24"
+	$(PY) -m pip install --quiet --require-hashes -r requirements/base.txt -r requirements/dev.txt
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# Compiled translations are generated, not committed.
+sanctuary/locale/%/LC_MESSAGES/django.mo: sanctuary/locale/%/LC_MESSAGES/django.po $(STAMP)
+	$(PY) manage.py compilemessages --ignore=.venv -v0
+
+messages: $(STAMP) sanctuary/locale/my/LC_MESSAGES/django.mo sanctuary/locale/th/LC_MESSAGES/django.mo
+
+run: $(STAMP) messages
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py seed_demo
+	@echo "WARNING: demo logins above are public. Serving http://$(HOST):$(PORT)/"
+	$(BIN)/gunicorn -c sanctuary/gunicorn.conf.py --bind $(HOST):$(PORT) sanctuary.wsgi
+
+lint: $(STAMP)
+	$(BIN)/ruff check sanctuary tests
+	$(BIN)/ruff format --check sanctuary tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy sanctuary
+
+# The suite on SQLite, then on PostgreSQL when DATABASE_URL is set.
+pytest: $(STAMP) messages
+	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+pytest-pg: $(STAMP) messages
+	@if [ -n "$$DATABASE_URL" ]; then \
+	  echo "== PostgreSQL: $$DATABASE_URL"; $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS); \
+	else echo "== DATABASE_URL not set: PostgreSQL run skipped (.ci/run sets it)"; fi
+
+test: lint typecheck
+	env -u DATABASE_URL $(MAKE) --no-print-directory pytest
+	$(MAKE) --no-print-directory pytest-pg
+
+bench: $(STAMP) messages
+	$(PY) -m tests.bench.run
+
+lock:
+	$(PY) -m pip install --quiet pip-tools
+	cd requirements && ../$(BIN)/pip-compile -q --generate-hashes --allow-unsafe --strip-extras base.in -o base.txt
+	cd requirements && ../$(BIN)/pip-compile -q --generate-hashes --allow-unsafe --strip-extras dev.in -o dev.txt
+
+clean:
+	rm -rf $(VENV) var

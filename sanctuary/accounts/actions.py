@@ -1,0 +1,102 @@
+"""Account changes that must be audited: enrolment, backup codes, staff management."""
+
+from __future__ import annotations
+
+import secrets
+
+from axes.utils import reset as axes_reset
+from django.db import transaction
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from sanctuary.accounts.forms import StaffUserForm
+from sanctuary.accounts.models import Team, User
+from sanctuary.audit.log import record
+from sanctuary.audit.models import Action
+
+BACKUP_CODE_COUNT = 10
+
+
+def temporary_password() -> str:
+    """A random password to hand over once; the user must change it at first login."""
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4))
+
+
+def pending_totp_device(user: User) -> TOTPDevice:
+    """The unconfirmed device being enrolled (created once, so the QR code stays the same)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    return device
+
+
+@transaction.atomic
+def do_confirm_totp(user: User, device: TOTPDevice) -> list[str]:
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    record(user, Action.OTP_ENROLLED, user)
+    return do_issue_backup_codes(user)
+
+
+@transaction.atomic
+def do_issue_backup_codes(user: User) -> list[str]:
+    """Replace the user's backup codes with fresh single-use ones and return them once."""
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="backup", defaults={"confirmed": True})
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    record(user, Action.BACKUP_CODES, user)
+    return codes
+
+
+@transaction.atomic
+def do_reset_two_factor(actor: User, user: User) -> None:
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    record(actor, Action.OTP_RESET, user)
+
+
+@transaction.atomic
+def do_save_staff_user(actor: User, form: StaffUserForm) -> tuple[User, str | None]:
+    """Save a user from the staff form; a new user gets a temporary password, returned once."""
+    created = form.instance.pk is None
+    before = set() if created else set(form.instance.roles)
+    user: User = form.save(commit=False)
+    password = None
+    if created:
+        password = temporary_password()
+        user.set_password(password)
+        user.must_change_password = True
+    user.save()
+    form.save_m2m()
+    roles = form.cleaned_data["roles"]
+    user.set_roles(roles)
+    fields = set(form.changed_data) - {"roles"}
+    if set(roles) != before:
+        fields.add("roles")
+    record(actor, Action.CREATE if created else Action.UPDATE, user, fields=sorted(fields))
+    return user, password
+
+
+@transaction.atomic
+def do_reset_password(actor: User, user: User) -> str:
+    password = temporary_password()
+    user.set_password(password)
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    axes_reset(username=user.username)
+    record(actor, Action.UPDATE, user, fields=["password"])
+    return password
+
+
+def do_unlock(actor: User, user: User) -> None:
+    axes_reset(username=user.username)
+    record(actor, Action.UPDATE, user, fields=["lockout"])
+
+
+@transaction.atomic
+def do_save_team(actor: User, team: Team, changed: list[str], created: bool) -> None:
+    team.save()
+    record(actor, Action.CREATE if created else Action.UPDATE, team, fields=changed)

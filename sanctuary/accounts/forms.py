@@ -1,0 +1,72 @@
+"""Forms for login, two-factor and staff management."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from sanctuary.accounts.models import Role, Team, User
+from sanctuary.lib.forms import NormalisedTextMixin
+
+
+class LoginForm(AuthenticationForm):
+    """Username and password; the TOTP code is asked on the next page."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs.update({"autocapitalize": "none", "autocorrect": "off"})
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label=_("Code from your authenticator app, or a backup code"),
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+    def clean_token(self) -> str:
+        from sanctuary.lib.text import ascii_digits
+
+        return ascii_digits(self.cleaned_data["token"]).replace(" ", "").replace("-", "").strip().lower()
+
+
+class EnrolForm(forms.Form):
+    token = forms.CharField(
+        label=_("Six-digit code shown by the app"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+    def clean_token(self) -> str:
+        from sanctuary.lib.text import ascii_digits
+
+        token = ascii_digits(self.cleaned_data["token"]).replace(" ", "").strip()
+        if not token.isdigit() or len(token) != 6:
+            raise forms.ValidationError(_("Enter the six digits shown in the app."), code="invalid_token")
+        return token
+
+
+class StaffUserForm(NormalisedTextMixin, forms.ModelForm):
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"), choices=Role.choices, widget=forms.CheckboxSelectMultiple, required=True
+    )
+
+    class Meta:
+        model = User
+        fields = ["username", "display_name", "language", "teams", "is_active"]
+        widgets = {"teams": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["teams"].queryset = Team.objects.all()  # type: ignore[attr-defined]
+        if self.instance.pk:
+            self.fields["roles"].initial = sorted(self.instance.roles)
+
+
+class TeamForm(NormalisedTextMixin, forms.ModelForm):
+    class Meta:
+        model = Team
+        fields = ["name", "description"]

@@ -1,0 +1,108 @@
+"""Staff accounts, teams and roles.
+
+One deployment serves one organisation; staff belong to teams and hold one or more roles.
+What a role may do is decided in ``sanctuary.accounts.policy``, not here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+
+class Role(models.TextChoices):
+    DIRECTOR = "director", _("Director")
+    INTAKE_OFFICER = "intake_officer", _("Intake officer")
+    VETTING_OFFICER = "vetting_officer", _("Vetting officer")
+    CASE_WORKER = "case_worker", _("Case worker")
+    SHELTER_MANAGER = "shelter_manager", _("Shelter manager")
+    FINANCE_OFFICER = "finance_officer", _("Finance officer")
+    TRAINER = "trainer", _("Trainer")
+    COUNSELLOR = "counsellor", _("Counsellor")
+    EVIDENCE_OFFICER = "evidence_officer", _("Evidence officer")
+    AUDITOR = "auditor", _("Auditor")
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoleGrant(models.Model):
+    """One role held by one user. A user may hold several."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_grants")
+    role = models.CharField(max_length=32, choices=Role.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "role"], name="role_grant_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.role}"
+
+
+class User(AbstractUser):
+    """A member of staff. Everyone logs in with a password and a TOTP code."""
+
+    display_name = models.CharField(_("display name"), max_length=150, blank=True)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="my")
+    teams = models.ManyToManyField(Team, blank=True, related_name="members", verbose_name=_("teams"))
+    must_change_password = models.BooleanField(default=False)
+
+    objects: UserManager[User] = UserManager()  # type: ignore[assignment,misc]
+
+    class Meta:
+        ordering = ["username"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def roles(self) -> frozenset[str]:
+        """The user's role codes, cached on the instance for the request."""
+        cached: frozenset[str] | None = getattr(self, "_roles_cache", None)
+        if cached is None:
+            if not self.pk:
+                return frozenset()
+            cached = frozenset(self.role_grants.values_list("role", flat=True))
+            self._roles_cache = cached
+        return cached
+
+    def set_roles(self, roles: Iterable[str]) -> None:
+        wanted = set(roles)
+        self.role_grants.exclude(role__in=wanted).delete()
+        existing = set(self.role_grants.values_list("role", flat=True))
+        RoleGrant.objects.bulk_create([RoleGrant(user=self, role=r) for r in sorted(wanted - existing)])
+        self._roles_cache = frozenset(wanted)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def team_ids(self) -> frozenset[int]:
+        cached: frozenset[int] | None = getattr(self, "_team_ids_cache", None)
+        if cached is None:
+            cached = frozenset(self.teams.values_list("id", flat=True)) if self.pk else frozenset()
+            self._team_ids_cache = cached
+        return cached
+
+    def role_labels(self) -> list[str]:
+        return [str(Role(code).label) for code in sorted(self.roles)]

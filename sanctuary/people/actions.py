@@ -1,0 +1,82 @@
+"""Writes to the person record: each one updates the timeline and the audit log together."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.forms import BaseInlineFormSet
+from django.utils import timezone
+
+from sanctuary.audit.log import record
+from sanctuary.audit.models import Action
+from sanctuary.people.models import EventKind, Person, PersonEvent
+
+if TYPE_CHECKING:
+    from sanctuary.accounts.models import User
+    from sanctuary.people.forms import PersonForm
+
+
+def _formset_changes(formset: BaseInlineFormSet[Any, Any, Any]) -> list[str]:
+    """Names (never values) of what a formset changed, e.g. ``contacts.value``."""
+    prefix = formset.prefix or ""
+    changed: set[str] = set()
+    deleted = set(map(id, formset.deleted_forms)) if formset.can_delete else set()
+    for form in formset.forms:
+        if not form.has_changed():
+            continue
+        if id(form) in deleted:
+            changed.add(prefix)
+        else:
+            changed.update(f"{prefix}.{name}" for name in form.changed_data)
+    return sorted(changed)
+
+
+@transaction.atomic
+def do_create_person(actor: User, form: PersonForm, formsets: Sequence[BaseInlineFormSet[Any, Any, Any]]) -> Person:
+    person: Person = form.save(commit=False)
+    person.created_by = actor
+    person.save_with_case_code()
+    form.save_m2m()
+    for formset in formsets:
+        formset.instance = person
+        formset.save()
+    PersonEvent.objects.create(person=person, kind=EventKind.CREATED, status_to=person.status, actor=actor)
+    fields = sorted(set(form.changed_data) | {c for fs in formsets for c in _formset_changes(fs)})
+    record(actor, Action.CREATE, person, fields=fields)
+    return person
+
+
+@transaction.atomic
+def do_update_person(actor: User, form: PersonForm, formsets: Sequence[BaseInlineFormSet[Any, Any, Any]]) -> Person:
+    person: Person = form.save()
+    for formset in formsets:
+        formset.save()
+    fields = sorted(set(form.changed_data) | {c for fs in formsets for c in _formset_changes(fs)})
+    if fields:
+        PersonEvent.objects.create(person=person, kind=EventKind.UPDATED, actor=actor)
+        record(actor, Action.UPDATE, person, fields=fields)
+    return person
+
+
+@transaction.atomic
+def do_change_status(actor: User, person: Person, status: str, note: str = "") -> PersonEvent | None:
+    """Move a person along the pipeline; the timeline and the audit log record it."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    if person.status == status and not note:
+        return None
+    previous = person.status
+    person.status = status
+    person.status_changed_at = timezone.now()
+    person.save(update_fields=["status", "status_changed_at", "updated_at"])
+    event = PersonEvent.objects.create(
+        person=person,
+        kind=EventKind.STATUS if previous != status else EventKind.NOTE,
+        status_from=previous,
+        status_to=status,
+        note=note,
+        actor=actor,
+    )
+    record(actor, Action.STATUS, person, fields=["status"] + (["note"] if note else []))
+    return event

@@ -1,0 +1,111 @@
+"""Forms for the person record. Every text field goes through the Zawgyi normaliser."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.forms import inlineformset_factory
+from django.utils.translation import gettext_lazy as _
+
+from sanctuary.accounts.models import Team
+from sanctuary.lib.forms import NormalisedTextMixin
+from sanctuary.lib.partial_date import parse_partial_date
+from sanctuary.lib.phones import canonical_phone
+from sanctuary.people.models import ContactKind, ContactPoint, HouseholdMember, Person, Status
+
+
+class PersonForm(NormalisedTextMixin, forms.ModelForm):
+    class Meta:
+        model = Person
+        fields = [
+            "alias",
+            "true_name",
+            "sex",
+            "birth_date",
+            "father_name",
+            "force",
+            "rank",
+            "rank_group",
+            "unit",
+            "service_number",
+            "nrc_number",
+            "hometown",
+            "region",
+            "defection_date",
+            "languages",
+            "skills",
+            "team",
+            "notes",
+        ]
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 4}),
+            "birth_date": forms.TextInput(attrs={"placeholder": "1990-03-15", "inputmode": "numeric"}),
+            "defection_date": forms.TextInput(attrs={"placeholder": "2021-03", "inputmode": "numeric"}),
+        }
+
+    def __init__(self, *args: Any, teams: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams if teams is not None else Team.objects.all()  # type: ignore[attr-defined]
+        self.fields["team"].required = True
+        for name in ("alias", "true_name", "father_name"):
+            self.fields[name].widget.attrs["autocomplete"] = "off"
+
+    def clean_birth_date(self) -> str:
+        return parse_partial_date(self.cleaned_data.get("birth_date", ""))
+
+    def clean_defection_date(self) -> str:
+        return parse_partial_date(self.cleaned_data.get("defection_date", ""))
+
+
+class ContactForm(NormalisedTextMixin, forms.ModelForm):
+    class Meta:
+        model = ContactPoint
+        fields = ["kind", "value"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("kind") == ContactKind.PHONE and data.get("value"):
+            try:
+                data["value"] = canonical_phone(data["value"])
+            except forms.ValidationError as error:
+                self.add_error("value", error)
+        return data
+
+
+class HouseholdForm(NormalisedTextMixin, forms.ModelForm):
+    class Meta:
+        model = HouseholdMember
+        fields = ["relation", "name", "sex", "birth_date", "notes"]
+        widgets = {"birth_date": forms.TextInput(attrs={"inputmode": "numeric"})}
+
+    def clean_birth_date(self) -> str:
+        return parse_partial_date(self.cleaned_data.get("birth_date", ""))
+
+
+ContactFormSet = inlineformset_factory(Person, ContactPoint, form=ContactForm, extra=2, can_delete=True, max_num=20)
+HouseholdFormSet = inlineformset_factory(
+    Person, HouseholdMember, form=HouseholdForm, extra=2, can_delete=True, max_num=30
+)
+
+
+class StatusForm(NormalisedTextMixin, forms.Form):
+    status = forms.ChoiceField(label=_("New status"), choices=Status.choices)
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PersonSearchForm(NormalisedTextMixin, forms.Form):
+    """Search and filters. Sent by POST so a name typed here never lands in a URL or log."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any status")), *Status.choices])
+    team = forms.ModelChoiceField(
+        label=_("Team"), required=False, queryset=Team.objects.none(), empty_label=_("Any team")
+    )
+    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, teams: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs.update({"autocomplete": "off", "type": "search"})
+        if teams is not None:
+            self.fields["team"].queryset = teams  # type: ignore[attr-defined]

@@ -1,0 +1,263 @@
+"""``python manage.py seed_demo [--people N]``: a demo organisation. DEMO ONLY.
+
+Creates three teams, one user per role (plus a second vetting and finance officer, for
+four-eyes work), and invented people with Burmese and Latin names across teams and
+statuses. Prints every demo login with its password and TOTP secret. Idempotent: running
+it again keeps existing users and tops the people up to N.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from sanctuary.accounts.models import Role, Team, User
+from sanctuary.audit.log import record
+from sanctuary.audit.models import Action
+from sanctuary.people.models import (
+    ContactKind,
+    ContactPoint,
+    EventKind,
+    Force,
+    Person,
+    PersonEvent,
+    RankGroup,
+    Region,
+    Sex,
+    Status,
+)
+
+TEAMS = [
+    ("Intake desk", "First contact, triage and vetting"),
+    ("Mae Sot safe houses", "Safe houses and case work"),
+    ("Training centre", "Vocational training cohorts"),
+]
+
+# username, roles, teams (by index into TEAMS)
+DEMO_USERS: list[tuple[str, list[str], list[int]]] = [
+    ("director", [Role.DIRECTOR], [0, 1, 2]),
+    ("intake", [Role.INTAKE_OFFICER], [0]),
+    ("vetting", [Role.VETTING_OFFICER], [0]),
+    ("vetting2", [Role.VETTING_OFFICER], [0]),
+    ("caseworker", [Role.CASE_WORKER], [1]),
+    ("shelter", [Role.SHELTER_MANAGER], [1]),
+    ("finance", [Role.FINANCE_OFFICER], [0, 1, 2]),
+    ("finance2", [Role.FINANCE_OFFICER], [0, 1, 2]),
+    ("trainer", [Role.TRAINER], [2]),
+    ("counsellor", [Role.COUNSELLOR], [1]),
+    ("evidence", [Role.EVIDENCE_OFFICER], [0]),
+    ("auditor", [Role.AUDITOR], []),
+]
+
+# Invented names, built from common syllables; no real person is meant.
+MY_SYLLABLES = [
+    "အောင်",
+    "ကျော်",
+    "မင်း",
+    "ထက်",
+    "ဇော်",
+    "ဝင်း",
+    "နိုင်",
+    "သူ",
+    "လင်း",
+    "ဖြိုး",
+    "ဟိန်း",
+    "စိုး",
+    "မြတ်",
+    "ထွန်း",
+    "ခိုင်",
+    "ရဲ",
+    "ညီ",
+    "ပိုင်",
+]
+LATIN_SYLLABLES = [
+    "Aung",
+    "Kyaw",
+    "Min",
+    "Htet",
+    "Zaw",
+    "Win",
+    "Naing",
+    "Thu",
+    "Linn",
+    "Phyo",
+    "Hein",
+    "Soe",
+    "Myat",
+    "Tun",
+    "Khaing",
+    "Ye",
+    "Nyi",
+    "Paing",
+]
+MY_HONORIFICS = ["", "ကို", "မောင်"]
+LATIN_HONORIFICS = ["", "Ko ", "Maung "]
+RANKS = [
+    ("Private", RankGroup.OTHER_RANKS),
+    ("Corporal", RankGroup.NCO),
+    ("Sergeant", RankGroup.NCO),
+    ("Police Constable", RankGroup.OTHER_RANKS),
+    ("Lieutenant", RankGroup.OFFICER),
+    ("Captain", RankGroup.OFFICER),
+]
+STATUS_WEIGHTS = [
+    (Status.FIRST_CONTACT, 12),
+    (Status.VETTING, 10),
+    (Status.ACCEPTED, 8),
+    (Status.IN_TRANSIT, 4),
+    (Status.ARRIVED, 5),
+    (Status.IN_SHELTER, 20),
+    (Status.INDEPENDENT, 18),
+    (Status.RESETTLED, 5),
+    (Status.REJECTED, 6),
+    (Status.LOST_CONTACT, 6),
+    (Status.CAPTURED, 2),
+    (Status.DECEASED, 1),
+]
+
+
+def demo_password(username: str) -> str:
+    return f"{username}-demo-Sanctuary"
+
+
+def _name(rng: random.Random, burmese: bool, honorific: bool = False) -> str:
+    """An invented name of two or three syllables, with an honorific now and then."""
+    syllables = MY_SYLLABLES if burmese else LATIN_SYLLABLES
+    picked = [rng.choice(syllables) for _ in range(rng.choice([2, 2, 3]))]
+    name = ("" if burmese else " ").join(picked)
+    if honorific:
+        name = rng.choice(MY_HONORIFICS if burmese else LATIN_HONORIFICS) + name
+    return name
+
+
+class Command(BaseCommand):
+    help = "Create the demo organisation (DEMO ONLY: prints passwords and TOTP secrets)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--people", type=int, default=300, help="people to have in total (default 300)")
+        parser.add_argument("--seed", type=int, default=2021)
+        parser.add_argument("--force", action="store_true", help="run even with HTTPS=1 (production)")
+        parser.add_argument("--quiet-logins", action="store_true", help="do not print the demo logins")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.HTTPS and not options["force"]:
+            raise CommandError("seed_demo creates accounts with published passwords: refusing with HTTPS=1.")
+        rng = random.Random(options["seed"])
+        with transaction.atomic():
+            teams = [Team.objects.get_or_create(name=name, defaults={"description": d})[0] for name, d in TEAMS]
+            logins = [
+                self._user(username, roles, [teams[i] for i in team_idx]) for username, roles, team_idx in DEMO_USERS
+            ]
+        created = self._people(options["people"], teams, rng)
+        if not options["quiet_logins"]:
+            self.stdout.write(self.style.WARNING("DEMO ONLY — these logins are public. Never use them for real data."))
+            self.stdout.write(f"{'username':<12} {'password':<28} {'TOTP secret (base32)':<34} roles")
+            for username, password, secret, roles in logins:
+                self.stdout.write(f"{username:<12} {password:<28} {secret:<34} {', '.join(roles)}")
+        self.stdout.write(f"people: {Person.objects.count()} ({created} created now)")
+
+    def _user(self, username: str, roles: list[str], teams: list[Team]) -> tuple[str, str, str, list[str]]:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(username=username, display_name=username.capitalize(), language="my")
+            user.set_password(demo_password(username))
+            user.save()
+            user.set_roles(roles)
+            user.teams.set(teams)
+            record(None, Action.CREATE, user, fields=["username", "roles", "teams"], username="seed_demo")
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+        secret = base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
+        return username, demo_password(username), secret, [str(r) for r in roles]
+
+    def _people(self, total: int, teams: list[Team], rng: random.Random) -> int:
+        missing = total - Person.objects.count()
+        if missing <= 0:
+            return 0
+        statuses = [s for s, w in STATUS_WEIGHTS for _ in range(w)]
+        now = timezone.now()
+        next_number: dict[int, int] = {}
+        batch_size = 2000
+        made = 0
+        while made < missing:
+            size = min(batch_size, missing - made)
+            people: list[Person] = []
+            for _ in range(size):
+                burmese = rng.random() < 0.6
+                alias = _name(rng, burmese, honorific=True)
+                true_name = _name(rng, burmese)
+                father = _name(rng, burmese)
+                year = rng.choice([2021, 2022, 2023, 2024, 2025])
+                if year not in next_number:
+                    last = Person.next_case_code(year)
+                    next_number[year] = int(last.split("-")[1])
+                code = f"{year}-{next_number[year]:04d}"
+                next_number[year] += 1
+                rank, group = rng.choice(RANKS)
+                force = (
+                    Force.POLICE
+                    if "Police" in rank
+                    else rng.choice([Force.ARMY, Force.ARMY, Force.ARMY, Force.NAVY, Force.AIR_FORCE])
+                )
+                birth_year = rng.randint(1965, 2004)
+                birth = rng.choice(
+                    [
+                        f"{birth_year}",
+                        f"{birth_year}-{rng.randint(1, 12):02d}",
+                        f"{birth_year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                    ]
+                )
+                changed = now - timedelta(days=rng.randint(0, 400))
+                people.append(
+                    Person(
+                        case_code=code,
+                        alias=alias,
+                        true_name=true_name,
+                        sex=rng.choice([Sex.MALE] * 9 + [Sex.FEMALE]),
+                        birth_date=birth,
+                        father_name=father,
+                        force=force,
+                        rank=rank,
+                        rank_group=group,
+                        unit=f"LIB {rng.randint(1, 600)}" if force == Force.ARMY else "",
+                        region=rng.choice([r for r in Region.values if r not in (Region.THAILAND, Region.OTHER)]),
+                        defection_date=f"{year}-{rng.randint(1, 12):02d}",
+                        team=rng.choice(teams),
+                        status=rng.choice(statuses),
+                        status_changed_at=changed,
+                    )
+                )
+            with transaction.atomic():
+                Person.objects.bulk_create(people, batch_size=500)
+                saved = list(
+                    Person.objects.filter(case_code__in=[p.case_code for p in people]).only(
+                        "id", "status", "status_changed_at"
+                    )
+                )
+                PersonEvent.objects.bulk_create(
+                    [
+                        PersonEvent(person=p, kind=EventKind.CREATED, status_to=p.status, at=p.status_changed_at)
+                        for p in saved
+                    ],
+                    batch_size=1000,
+                )
+                ContactPoint.objects.bulk_create(
+                    [
+                        ContactPoint(person=p, kind=ContactKind.PHONE, value=f"+959{rng.randint(400000000, 799999999)}")
+                        for p in saved
+                        if rng.random() < 0.7
+                    ],
+                    batch_size=1000,
+                )
+            made += size
+        record(None, Action.CREATE, object_type="people.person", object_id=f"seed:{made}", username="seed_demo")
+        return made

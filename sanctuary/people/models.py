@@ -1,0 +1,280 @@
+"""The person record: who someone is, where they are in the journey, and what happened.
+
+Identifying fields (see DESIGN.md §3, "Data protection model") are declared together in
+``IDENTIFYING_FIELDS`` on each model so the vault can encrypt them in one place. Clear
+fields are the ones the system queries while sealed: case code, status, team, force,
+rank group, region, dates of workflow.
+
+Everyone is shown by alias; ``true_name`` is never shown in lists.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from sanctuary.accounts.models import User
+
+
+class Sex(models.TextChoices):
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+    OTHER = "other", _("Other")
+    UNKNOWN = "unknown", _("Not known")
+
+
+class Force(models.TextChoices):
+    ARMY = "army", _("Army")
+    POLICE = "police", _("Police")
+    NAVY = "navy", _("Navy")
+    AIR_FORCE = "air_force", _("Air force")
+    OTHER = "other", _("Other")
+
+
+class RankGroup(models.TextChoices):
+    """Coarse, for statistics; the exact rank is an identifying field."""
+
+    OTHER_RANKS = "other_ranks", _("Private / constable")
+    NCO = "nco", _("Non-commissioned officer")
+    OFFICER = "officer", _("Officer")
+    UNKNOWN = "unknown", _("Not known")
+
+
+class Region(models.TextChoices):
+    """Myanmar's states and regions, and places outside it: coarse, for statistics."""
+
+    AYEYARWADY = "ayeyarwady", _("Ayeyarwady")
+    BAGO = "bago", _("Bago")
+    CHIN = "chin", _("Chin")
+    KACHIN = "kachin", _("Kachin")
+    KAYAH = "kayah", _("Kayah")
+    KAYIN = "kayin", _("Kayin")
+    MAGWAY = "magway", _("Magway")
+    MANDALAY = "mandalay", _("Mandalay")
+    MON = "mon", _("Mon")
+    NAYPYITAW = "naypyitaw", _("Naypyitaw")
+    RAKHINE = "rakhine", _("Rakhine")
+    SAGAING = "sagaing", _("Sagaing")
+    SHAN = "shan", _("Shan")
+    TANINTHARYI = "tanintharyi", _("Tanintharyi")
+    YANGON = "yangon", _("Yangon")
+    THAILAND = "thailand", _("Thailand")
+    OTHER = "other", _("Elsewhere")
+    UNKNOWN = "unknown", _("Not known")
+
+
+class Status(models.TextChoices):
+    FIRST_CONTACT = "first_contact", _("First contact")
+    VETTING = "vetting", _("Vetting")
+    ACCEPTED = "accepted", _("Accepted")
+    IN_TRANSIT = "in_transit", _("In transit")
+    ARRIVED = "arrived", _("Arrived")
+    IN_SHELTER = "in_shelter", _("In shelter")
+    INDEPENDENT = "independent", _("Independent")
+    RESETTLED = "resettled", _("Resettled")
+    REJECTED = "rejected", _("Rejected")
+    LOST_CONTACT = "lost_contact", _("Lost contact")
+    CAPTURED = "captured", _("Captured")
+    DECEASED = "deceased", _("Deceased")
+
+
+class PersonQuerySet(models.QuerySet["Person"]):
+    def visible_to(self, user: User) -> PersonQuerySet:
+        """The people ``user`` may see: their teams' people; everyone for directors.
+
+        Users whose roles give no access to people see nobody.
+        """
+        from sanctuary.accounts.policy import Module, can_use, sees_all_people
+
+        if not user.is_authenticated or not can_use(user, Module.PEOPLE):
+            return self.none()
+        if sees_all_people(user):
+            return self.all()
+        return self.filter(team_id__in=user.team_ids)
+
+    def search(self, query: str) -> PersonQuerySet:
+        """Case code, alias or true name contains the query (already normalised)."""
+        query = query.strip()
+        if not query:
+            return self
+        return self.filter(Q(case_code__icontains=query) | Q(alias__icontains=query) | Q(true_name__icontains=query))
+
+
+class Person(models.Model):
+    IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = (
+        "alias",
+        "true_name",
+        "birth_date",
+        "father_name",
+        "rank",
+        "unit",
+        "hometown",
+        "service_number",
+        "nrc_number",
+        "languages",
+        "skills",
+        "notes",
+    )
+
+    case_code = models.CharField(_("case code"), max_length=16, unique=True, editable=False)
+    alias = models.CharField(_("alias"), max_length=200, help_text=_("The name shown everywhere."))
+    true_name = models.CharField(_("true name"), max_length=200, blank=True)
+    sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices, default=Sex.UNKNOWN)
+    birth_date = models.CharField(
+        _("birth date"), max_length=10, blank=True, help_text=_("Year, year and month, or full date.")
+    )
+    father_name = models.CharField(_("father's name"), max_length=200, blank=True)
+    force = models.CharField(_("force"), max_length=16, choices=Force.choices, default=Force.ARMY)
+    rank = models.CharField(_("rank"), max_length=100, blank=True)
+    rank_group = models.CharField(_("rank group"), max_length=16, choices=RankGroup.choices, default=RankGroup.UNKNOWN)
+    unit = models.CharField(_("unit"), max_length=200, blank=True)
+    service_number = models.CharField(_("service number"), max_length=64, blank=True)
+    nrc_number = models.CharField(_("NRC number"), max_length=64, blank=True)
+    hometown = models.CharField(_("hometown"), max_length=200, blank=True)
+    region = models.CharField(_("home region"), max_length=16, choices=Region.choices, default=Region.UNKNOWN)
+    defection_date = models.CharField(_("date of defection"), max_length=10, blank=True)
+    languages = models.CharField(_("languages"), max_length=200, blank=True)
+    skills = models.CharField(_("skills"), max_length=300, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="people", verbose_name=_("team")
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.FIRST_CONTACT)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        indexes = [
+            models.Index(fields=["team", "status"], name="person_team_status_idx"),
+            models.Index(fields=["status", "status_changed_at"], name="person_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_code} {self.alias}"
+
+    @staticmethod
+    def next_case_code(year: int) -> str:
+        prefix = f"{year}-"
+        last = (
+            Person.objects.filter(case_code__startswith=prefix)
+            .order_by("-case_code")
+            .values_list("case_code", flat=True)
+            .first()
+        )
+        number = int(last.split("-", 1)[1]) + 1 if last else 1
+        return f"{prefix}{number:04d}"
+
+    def save_with_case_code(self) -> None:
+        """Insert with the next free case code of this year, retrying on a race."""
+        year = timezone.localdate().year
+        for _attempt in range(5):
+            self.case_code = self.next_case_code(year)
+            try:
+                with transaction.atomic():
+                    self.save(force_insert=True)
+                return
+            except IntegrityError:
+                self.pk = None
+        raise IntegrityError("could not allocate a case code")
+
+
+class ContactKind(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    FACEBOOK = "facebook", _("Facebook")
+    TELEGRAM = "telegram", _("Telegram")
+    SIGNAL = "signal", _("Signal")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    VIBER = "viber", _("Viber")
+    LINE = "line", _("LINE")
+    EMAIL = "email", _("Email")
+    OTHER = "other", _("Other")
+
+
+class ContactPoint(models.Model):
+    """A phone number or social-media handle. Phones are stored in E.164 form."""
+
+    IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("value",)
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="contacts")
+    kind = models.CharField(_("kind"), max_length=16, choices=ContactKind.choices, default=ContactKind.PHONE)
+    value = models.CharField(_("number or handle"), max_length=200)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.pk}"
+
+
+class Relation(models.TextChoices):
+    SPOUSE = "spouse", _("Spouse")
+    CHILD = "child", _("Child")
+    PARENT = "parent", _("Parent")
+    SIBLING = "sibling", _("Brother or sister")
+    OTHER = "other", _("Other relative")
+
+
+class HouseholdMember(models.Model):
+    """Spouse, children and other relatives who travel or live with the person."""
+
+    IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("name", "birth_date", "notes")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="household")
+    relation = models.CharField(_("relation"), max_length=16, choices=Relation.choices)
+    name = models.CharField(_("name"), max_length=200)
+    sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices, default=Sex.UNKNOWN)
+    birth_date = models.CharField(_("birth date"), max_length=10, blank=True)
+    notes = models.CharField(_("notes"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("household member")
+        verbose_name_plural = _("household members")
+
+    def __str__(self) -> str:
+        return f"{self.relation}:{self.pk}"
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Record created")
+    UPDATED = "updated", _("Record updated")
+    STATUS = "status", _("Status changed")
+    NOTE = "note", _("Note")
+
+
+class PersonEvent(models.Model):
+    """One step on the person's timeline."""
+
+    IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("note",)
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=16, choices=EventKind.choices)
+    status_from = models.CharField(max_length=16, choices=Status.choices, blank=True)
+    status_to = models.CharField(max_length=16, choices=Status.choices, blank=True)
+    note = models.TextField(blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["person", "at"], name="person_event_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}:{self.kind}"
