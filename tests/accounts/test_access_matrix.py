@@ -1,0 +1,124 @@
+"""Every URL, walked with every role: allowed or denied (403/404), never a 500, never
+another team's data. A URL added without an entry here fails the test."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from sanctuary.accounts.models import Role
+from tests.conftest import verified_client
+
+ALL = frozenset(Role.values)
+PEOPLE_READERS = ALL - {Role.AUDITOR}
+PEOPLE_WRITERS = frozenset({Role.DIRECTOR, Role.INTAKE_OFFICER, Role.CASE_WORKER})
+DIRECTOR = frozenset({Role.DIRECTOR})
+AUDIT = frozenset({Role.DIRECTOR, Role.AUDITOR})
+
+# url name -> (method, roles allowed, kwargs kind). Public and login pages are covered by
+# their own tests; they are listed so the walk knows every URL.
+MATRIX: dict[str, tuple[str, frozenset[str], str]] = {
+    "dashboard": ("GET", ALL, ""),
+    "healthz": ("GET", ALL, ""),
+    "set_language": ("POST", ALL, ""),
+    "accounts:login": ("GET", ALL, ""),
+    "accounts:logout": ("GET", ALL, ""),
+    "accounts:two_factor": ("GET", ALL, ""),
+    "accounts:two_factor_setup": ("GET", ALL, ""),
+    "accounts:backup_codes": ("POST", ALL, ""),
+    "accounts:password_change": ("GET", ALL, ""),
+    "accounts:account": ("GET", ALL, ""),
+    "accounts:staff_list": ("GET", DIRECTOR, ""),
+    "accounts:staff_create": ("GET", DIRECTOR, ""),
+    "accounts:staff_edit": ("GET", DIRECTOR, "user"),
+    "accounts:staff_action": ("POST", DIRECTOR, "user_action"),
+    "accounts:team_create": ("GET", DIRECTOR, ""),
+    "accounts:team_edit": ("GET", DIRECTOR, "team"),
+    "people:list": ("GET", PEOPLE_READERS, ""),
+    "people:create": ("GET", PEOPLE_WRITERS, ""),
+    "people:detail": ("GET", PEOPLE_READERS, "person"),
+    "people:edit": ("GET", PEOPLE_WRITERS, "person"),
+    "people:status": ("POST", PEOPLE_WRITERS, "person"),
+    "audit:list": ("GET", AUDIT, ""),
+}
+
+
+def _names(resolver: URLResolver, namespace: str = "") -> list[str]:
+    names: list[str] = []
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names += _names(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.append(namespace + pattern.name)
+    return names
+
+
+def test_matrix_covers_every_url() -> None:
+    assert sorted(_names(get_resolver())) == sorted(MATRIX)
+
+
+def _kwargs(kind: str, ctx: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "": {},
+        "user": {"pk": ctx["user"].pk},
+        "user_action": {"pk": ctx["user"].pk, "action": "unlock"},
+        "team": {"pk": ctx["team"].pk},
+        "person": {"pk": ctx["person"].pk},
+    }[kind]
+
+
+@pytest.mark.django_db
+def test_every_role_on_every_url(users_by_role, person_a, person_b, team_a) -> None:  # type: ignore[no-untyped-def]
+    """Own-team objects: allowed roles get a page, others 403/404. Nobody gets a 500."""
+    ctx = {"user": users_by_role[Role.CASE_WORKER], "team": team_a, "person": person_a}
+    failures = []
+    for role, user in users_by_role.items():
+        client = verified_client(user)
+        for name, (method, allowed, kind) in MATRIX.items():
+            url = reverse(name, kwargs=_kwargs(kind, ctx))
+            response = client.post(url, {}) if method == "POST" else client.get(url)
+            status = response.status_code
+            ok = status < 400 or (method == "POST" and status == 400) if role in allowed else status in (403, 404)
+            if not ok or status >= 500:
+                failures.append(f"{role} {method} {url} -> {status}")
+    assert failures == []
+
+
+@pytest.mark.django_db
+def test_other_teams_people_are_invisible(users_by_role, person_a, person_b) -> None:  # type: ignore[no-untyped-def]
+    """Outside their teams, users get 404 on a person and never see them in lists; directors see all."""
+    for role, user in users_by_role.items():
+        client = verified_client(user)
+        for name in ("people:detail", "people:edit"):
+            response = client.get(reverse(name, kwargs={"pk": person_b.pk}))
+            if role == Role.DIRECTOR:
+                assert response.status_code == 200
+                continue
+            assert response.status_code in (403, 404), (role, name, response.status_code)
+            assert person_b.alias not in response.content.decode()
+        listing = client.get(reverse("people:list")).content.decode()
+        dashboard = client.get(reverse("dashboard")).content.decode()
+        if role == Role.DIRECTOR:
+            assert person_b.alias in listing
+        else:
+            assert person_b.alias not in listing
+            assert person_b.alias not in dashboard
+        if role == Role.AUDITOR:
+            assert person_a.alias not in listing + dashboard
+
+
+@pytest.mark.django_db
+def test_anonymous_users_are_sent_to_login(person_a) -> None:  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    client = Client()
+    for name, (method, _allowed, kind) in MATRIX.items():
+        if name in {"healthz", "set_language", "accounts:login"}:
+            continue
+        url = reverse(name, kwargs=_kwargs(kind, {"user": person_a, "team": person_a.team, "person": person_a}))
+        response = client.post(url) if method == "POST" else client.get(url)
+        assert response.status_code == 302, (url, response.status_code)
+        assert response["Location"].startswith("/accounts/login/")

@@ -1,0 +1,70 @@
+"""Shared fixtures: teams, one user per role, and logged-in clients that passed 2FA."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from sanctuary.accounts.models import Role, Team, User
+from tests.factories import PersonFactory, TeamFactory, UserFactory, totp_device
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings: pytest.FixtureRequest) -> None:
+    """Argon2 is slow on purpose; tests that check hashing ask for it explicitly."""
+    settings.PASSWORD_HASHERS = [  # type: ignore[attr-defined]
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+    ]
+
+
+@pytest.fixture
+def team_a(db: None) -> Team:
+    return TeamFactory(name="Mae Sot safe houses")
+
+
+@pytest.fixture
+def team_b(db: None) -> Team:
+    return TeamFactory(name="Training centre")
+
+
+@pytest.fixture
+def make_user(db: None, team_a: Team) -> Callable[..., User]:
+    def make(*roles: str, teams: list[Team] | None = None, **kwargs: object) -> User:
+        user = UserFactory(roles=list(roles), teams=teams if teams is not None else [team_a], **kwargs)
+        totp_device(user)
+        return user
+
+    return make
+
+
+def verified_client(user: User) -> Client:
+    """A client logged in with password and TOTP (as the login views would leave it)."""
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session["otp_device_id"] = totp_device(user).persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def login() -> Callable[[User], Client]:
+    return verified_client
+
+
+@pytest.fixture
+def users_by_role(make_user: Callable[..., User]) -> dict[str, User]:
+    return {role: make_user(role, username=f"u_{role}") for role in Role.values}
+
+
+@pytest.fixture
+def person_a(team_a: Team) -> object:
+    return PersonFactory(team=team_a, alias="Ko Thiha", true_name="Aung Thiha Kyaw")
+
+
+@pytest.fixture
+def person_b(team_b: Team) -> object:
+    return PersonFactory(team=team_b, alias="Ko Zeyar", true_name="Zeyar Min Htet")
