@@ -20,6 +20,15 @@ def _fast_hasher(settings: pytest.FixtureRequest) -> None:
     ]
 
 
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings: pytest.FixtureRequest) -> None:
+    """Tests render templates without running collectstatic first (a fresh clone has none)."""
+    settings.STORAGES = {  # type: ignore[attr-defined]
+        **settings.STORAGES,  # type: ignore[attr-defined]
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture
 def team_a(db: None) -> Team:
     return TeamFactory(name="Mae Sot safe houses")

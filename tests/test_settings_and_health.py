@@ -23,7 +23,11 @@ def _manage(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess
 
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path: Path) -> None:
-    env = {"HTTPS": "1", "SECRET_KEY": "x" * 20 + "production-like-secret-key-0123456789abcdefghijkl", "SANCTUARY_VAR_DIR": str(tmp_path)}
+    env = {
+        "HTTPS": "1",
+        "SECRET_KEY": "x" * 20 + "production-like-secret-key-0123456789abcdefghijkl",
+        "SANCTUARY_VAR_DIR": str(tmp_path),
+    }
     result = _manage(["check", "--deploy", "--fail-level", "WARNING"], env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

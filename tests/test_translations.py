@@ -39,7 +39,17 @@ def test_po_file_is_complete(lang: str) -> None:
 def test_screens_have_no_english_left(lang: str, make_user, login, person_a) -> None:  # type: ignore[no-untyped-def]
     user = make_user("director", language=lang)
     client: Client = login(user)
-    english = ["Dashboard", "People", "Log out", "Search", "Case code", "Status", "Timeline", "Change status", "Identity"]
+    english = [
+        "Dashboard",
+        "People",
+        "Log out",
+        "Search",
+        "Case code",
+        "Status",
+        "Timeline",
+        "Change status",
+        "Identity",
+    ]
     for url in ("/", "/people/", f"/people/{person_a.pk}/"):
         page = client.get(url).content.decode()
         visible = re.sub(r"<[^>]+>", " ", page)

@@ -135,7 +135,11 @@ def test_first_login_with_temporary_password_must_change_it(make_user, login) ->
     assert client.get("/people/")["Location"] == "/accounts/password/"
     response = client.post(
         "/accounts/password/",
-        {"old_password": PASSWORD, "new_password1": "a-much-better-passphrase", "new_password2": "a-much-better-passphrase"},
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a-much-better-passphrase",
+            "new_password2": "a-much-better-passphrase",
+        },
     )
     assert response.status_code == 302
     assert client.get("/people/").status_code == 200

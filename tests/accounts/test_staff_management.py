@@ -19,7 +19,14 @@ def test_director_adds_a_user_with_roles_and_teams(make_user, login, team_a, tea
     client: Client = login(director)
     response = client.post(
         "/accounts/staff/new/",
-        {"username": "newvetter", "display_name": "New", "language": "my", "roles": [Role.VETTING_OFFICER, Role.COUNSELLOR], "teams": [team_b.pk], "is_active": "on"},
+        {
+            "username": "newvetter",
+            "display_name": "New",
+            "language": "my",
+            "roles": [Role.VETTING_OFFICER, Role.COUNSELLOR],
+            "teams": [team_b.pk],
+            "is_active": "on",
+        },
     )
     assert response.status_code == 200
     password = re.search(r'class="secret">([a-z0-9-]+)<', response.content.decode())
@@ -46,7 +53,13 @@ def test_director_changes_roles_and_resets_two_factor(make_user, login) -> None:
     worker = make_user(Role.CASE_WORKER)
     response = client.post(
         f"/accounts/staff/{worker.pk}/",
-        {"username": worker.username, "language": "en", "roles": [Role.SHELTER_MANAGER], "teams": [t.pk for t in worker.teams.all()], "is_active": "on"},
+        {
+            "username": worker.username,
+            "language": "en",
+            "roles": [Role.SHELTER_MANAGER],
+            "teams": [t.pk for t in worker.teams.all()],
+            "is_active": "on",
+        },
     )
     assert response.status_code == 302
     worker.refresh_from_db()
@@ -79,3 +92,16 @@ def test_language_is_remembered_per_user(make_user, login) -> None:  # type: ign
     other_device = login(user)  # a second browser, no cookie
     assert other_device.get("/people/")["Content-Language"] == "th"
     assert client.post("/lang/", {"language": "xx", "next": "https://evil.example/"})["Location"] == "/"
+
+
+def test_create_director_command() -> None:
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("create_director", "alice", stdout=out)
+    password = out.getvalue().rsplit(": ", 1)[1].strip()
+    user = User.objects.get(username="alice")
+    assert user.roles == {Role.DIRECTOR}
+    assert user.must_change_password and user.check_password(password)
