@@ -43,9 +43,8 @@ class NormalisedTextMixin(forms.BaseForm):
                 self.add_error(
                     name,
                     forms.ValidationError(
-                        _("This may be typed in Zawgyi. Did you mean: %(suggestion)s"),
+                        _("This may be typed in Zawgyi. Please choose below."),
                         code="zawgyi_unsure",
-                        params={"suggestion": result.suggestion},
                     ),
                 )
                 continue

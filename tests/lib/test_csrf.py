@@ -17,7 +17,9 @@ def _post(origin: str | None, fetch_site: str | None, with_token: bool = True) -
         headers["HTTP_ORIGIN"] = origin
     if fetch_site is not None:
         headers["HTTP_SEC_FETCH_SITE"] = fetch_site
-    response = client.post("/accounts/login/", {"username": "a", "password": "b", "csrfmiddlewaretoken": token}, **headers)
+    response = client.post(
+        "/accounts/login/", {"username": "a", "password": "b", "csrfmiddlewaretoken": token}, **headers
+    )
     return response.status_code
 
 

@@ -75,7 +75,7 @@ def test_form_asks_when_unsure_and_keeps_what_was_typed() -> None:
     form = NameForm({"name": "မြ"})
     assert not form.is_valid()
     assert form.zawgyi_questions == {"name": "မွ"}
-    assert "မွ" in str(form.errors["name"])
+    assert "Zawgyi" in str(form.errors["name"])
     assert form["name"].value() == "မြ"  # what was typed is re-displayed
     kept = NameForm({"name": "မြ", "name__zawgyi": "keep"})
     assert kept.is_valid()
