@@ -30,7 +30,7 @@ run: $(STAMP) messages
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py seed_demo
 	@echo "WARNING: demo logins above are public. Serving http://$(HOST):$(PORT)/"
-	$(BIN)/gunicorn -c sanctuary/gunicorn.conf.py --bind $(HOST):$(PORT) sanctuary.wsgi
+	SANCTUARY_DEMO_AUTO_UNSEAL=1 $(BIN)/gunicorn -c sanctuary/gunicorn.conf.py --bind $(HOST):$(PORT) sanctuary.wsgi
 
 lint: $(STAMP)
 	$(BIN)/ruff check sanctuary tests

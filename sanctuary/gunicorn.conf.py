@@ -1,12 +1,14 @@
 """gunicorn settings for `make run` and production.
 
-One worker process with threads: the unsealed vault key (see the vault issue) lives in the
-memory of one process, never on disk. Raise ``threads`` for more concurrency.
+ONE worker process with threads: the unsealed vault keys live in the memory of exactly one
+process (sanctuary/vault/state.py), never on disk, in the database or in another process.
+Raise ``WEB_THREADS`` for more concurrency; do not raise ``workers``.
 """
 
 import os
+import sys
 
-workers = int(os.environ.get("WEB_WORKERS", "1"))
+workers = 1
 threads = int(os.environ.get("WEB_THREADS", "8"))
 worker_class = "gthread"
 timeout = 60
@@ -17,3 +19,23 @@ accesslog = "-"
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker: object) -> None:
+    """DEMO ONLY: unseal with the demo shares kept in var/ (set by `make run`)."""
+    if os.environ.get("SANCTUARY_DEMO_AUTO_UNSEAL") != "1":
+        return
+    from sanctuary.people.management.commands.seed_demo import demo_shares_path
+    from sanctuary.vault import state
+
+    path = demo_shares_path()
+    if not path.exists():
+        return
+    state.unseal_with_shares(path.read_text(encoding="ascii").split())
+    banner = "!" * 78
+    print(
+        f"{banner}\n!! DEMO: the vault was unsealed automatically with shares stored in {path}.\n"
+        f"!! A real deployment never stores shares: key holders unseal at /unseal/.\n{banner}",
+        file=sys.stderr,
+        flush=True,
+    )

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "csp",
     "django_htmx",
     "sanctuary.lib",
+    "sanctuary.vault",
     "sanctuary.accounts",
     "sanctuary.audit",
     "sanctuary.people",
@@ -101,6 +102,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # After the header middleware, so its redirects carry the security headers too.
     "sanctuary.accounts.middleware.RequireTwoFactorMiddleware",
+    "sanctuary.vault.middleware.VaultSealedMiddleware",
     # Last, as django-axes asks.
     "axes.middleware.AxesMiddleware",
 ]
@@ -272,3 +274,9 @@ LOGGING = {
 DEFAULT_EXCEPTION_REPORTER_FILTER = "sanctuary.lib.errors.SanctuaryExceptionReporterFilter"
 
 PERSON_LIST_PAGE_SIZE = 50
+# The two-person rule: how long an approved true-name request lets the requester see it.
+IDENTITY_GRANT_MINUTES = int(os.environ.get("IDENTITY_GRANT_MINUTES", "30"))
+# Where `manage.py vault_unseal` and `vault_seal` reach the running server.
+SANCTUARY_URL = os.environ.get("SANCTUARY_URL", "http://127.0.0.1:8000")
+# Bench only: replace AES-GCM by the identity function to measure what encryption costs.
+VAULT_IDENTITY_CIPHER = False

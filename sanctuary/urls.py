@@ -9,4 +9,5 @@ urlpatterns = [
     path("accounts/", include("sanctuary.accounts.urls")),
     path("people/", include("sanctuary.people.urls")),
     path("audit/", include("sanctuary.audit.urls")),
+    path("", include("sanctuary.vault.urls")),
 ]

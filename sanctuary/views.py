@@ -36,7 +36,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception:  # noqa: BLE001 - any database failure is reported, not raised
         db = "error"
     status = "ok" if db == "ok" else "error"
-    return JsonResponse({"status": status, "db": db, "sealed": False}, status=200 if status == "ok" else 503)
+    from sanctuary.vault import state
+
+    return JsonResponse(
+        {"status": status, "db": db, "sealed": state.is_sealed()}, status=200 if status == "ok" else 503
+    )
 
 
 @require_POST

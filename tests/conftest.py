@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.test import Client
@@ -27,6 +27,36 @@ def _plain_static_storage(settings: pytest.FixtureRequest) -> None:
         **settings.STORAGES,  # type: ignore[attr-defined]
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+VAULT_HOLDERS, VAULT_THRESHOLD = 3, 2
+
+
+def _uses_db(request: pytest.FixtureRequest) -> str | None:
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None:
+        return "transactional_db" if marker.kwargs.get("transaction") else "db"
+    for name in ("transactional_db", "db", "live_server"):
+        if name in request.fixturenames:
+            return "transactional_db" if name != "db" else "db"
+    return None
+
+
+@pytest.fixture(autouse=True)
+def vault_shares(request: pytest.FixtureRequest) -> Iterator[list[str]]:
+    """Every database test starts with a real vault (2 of 3), unsealed in this process."""
+    from sanctuary.vault import state
+
+    kind = _uses_db(request)
+    if kind is None:
+        yield []
+        return
+    request.getfixturevalue(kind)
+    state.seal()
+    shares = state.initialise(VAULT_HOLDERS, VAULT_THRESHOLD)
+    state.unseal_with_shares(shares[:VAULT_THRESHOLD])
+    yield shares
+    state.seal()
 
 
 @pytest.fixture

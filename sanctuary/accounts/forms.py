@@ -56,7 +56,7 @@ class StaffUserForm(NormalisedTextMixin, forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["username", "display_name", "language", "teams", "is_active"]
+        fields = ["username", "display_name", "language", "teams", "identity_approver", "is_active"]
         widgets = {"teams": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

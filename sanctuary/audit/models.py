@@ -37,6 +37,16 @@ class Action(models.TextChoices):
     VIEW = "view", _("Viewed")
     EXPORT = "export", _("Exported")
     STATUS = "status", _("Status changed")
+    UNSEAL_SHARE = "unseal_share", _("Unseal share accepted")
+    UNSEAL_REFUSED = "unseal_refused", _("Unseal share refused")
+    UNSEALED = "unsealed", _("Vault unsealed")
+    SEALED = "sealed", _("Vault sealed")
+    REKEYED = "rekeyed", _("Vault rekeyed")
+    ROTATED = "rotated", _("Data keys rotated")
+    IDENTITY_REQUESTED = "identity_requested", _("True identity requested")
+    IDENTITY_APPROVED = "identity_approved", _("True identity request approved")
+    IDENTITY_REFUSED = "identity_refused", _("True identity request refused")
+    IDENTITY_VIEWED = "identity_viewed", _("True identity viewed")
 
 
 class AuditEntry(models.Model):

@@ -55,7 +55,8 @@ def do_update_person(actor: User, form: PersonForm, formsets: Sequence[BaseInlin
         formset.save()
     fields = sorted(set(form.changed_data) | {c for fs in formsets for c in _formset_changes(fs)})
     if fields:
-        PersonEvent.objects.create(person=person, kind=EventKind.UPDATED, actor=actor)
+        if "alias" in fields:
+            PersonEvent.objects.create(person=person, kind=EventKind.UPDATED, actor=actor)
         record(actor, Action.UPDATE, person, fields=fields)
     return person
 

@@ -109,3 +109,11 @@ class PersonSearchForm(NormalisedTextMixin, forms.Form):
         self.fields["q"].widget.attrs.update({"autocomplete": "off", "type": "search"})
         if teams is not None:
             self.fields["team"].queryset = teams  # type: ignore[attr-defined]
+
+
+class IdentityRequestForm(NormalisedTextMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Why do you need the true identity?"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -10,13 +10,16 @@ Everyone is shown by alias; ``true_name`` is never shown in lists.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from sanctuary.people.search import canonical_identifier, canonical_phone_or_empty, name_tokens
+from sanctuary.vault.fields import BlindIndexField, Ciphertext, EncryptedModel, EncryptedTextField, index_for
 
 if TYPE_CHECKING:
     from sanctuary.accounts.models import User
@@ -99,19 +102,40 @@ class PersonQuerySet(models.QuerySet["Person"]):
         return self.filter(team_id__in=user.team_ids)
 
     def search(self, query: str) -> PersonQuerySet:
-        """Case code, alias or true name contains the query (already normalised)."""
+        """Exact matches through blind indexes (the vault must be unsealed).
+
+        A case code matches by prefix; a phone, NRC or service number exactly; otherwise
+        every word or syllable of the query must be a word or syllable of one of the
+        person's names (see ``sanctuary.people.search``).
+        """
         query = query.strip()
         if not query:
             return self
-        return self.filter(Q(case_code__icontains=query) | Q(alias__icontains=query) | Q(true_name__icontains=query))
+        by_code = Q(case_code__startswith=query)
+        phone = canonical_phone_or_empty(query)
+        identifier = index_for("nrc", query, canonical_identifier)
+        by_identifier = Q(nrc_index=identifier) | Q(service_index=index_for("service", query, canonical_identifier))
+        if phone:
+            by_identifier |= Q(contacts__value_index=index_for("phone", phone, str))
+        tokens = sorted(query_tokens_indexes(query))
+        by_name = Q()
+        if tokens:
+            matching = PersonSearchToken.objects.filter(token__in=tokens).values("person_id")
+            matching = matching.annotate(hits=models.Count("token", distinct=True)).filter(hits=len(tokens))
+            by_name = Q(pk__in=matching.values("person_id"))
+        condition = by_code | by_identifier
+        if tokens:
+            condition |= by_name
+        return self.filter(condition).distinct()
 
 
-class Person(models.Model):
+class Person(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = (
         "alias",
         "true_name",
         "birth_date",
         "father_name",
+        "defection_date",
         "rank",
         "unit",
         "hometown",
@@ -123,25 +147,27 @@ class Person(models.Model):
     )
 
     case_code = models.CharField(_("case code"), max_length=16, unique=True, editable=False)
-    alias = models.CharField(_("alias"), max_length=200, help_text=_("The name shown everywhere."))
-    true_name = models.CharField(_("true name"), max_length=200, blank=True)
+    alias = EncryptedTextField(_("alias"), max_length=200, help_text=_("The name shown everywhere."))
+    true_name = EncryptedTextField(_("true name"), max_length=200, blank=True)
     sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices, default=Sex.UNKNOWN)
-    birth_date = models.CharField(
+    birth_date = EncryptedTextField(
         _("birth date"), max_length=10, blank=True, help_text=_("Year, year and month, or full date.")
     )
-    father_name = models.CharField(_("father's name"), max_length=200, blank=True)
+    father_name = EncryptedTextField(_("father's name"), max_length=200, blank=True)
     force = models.CharField(_("force"), max_length=16, choices=Force.choices, default=Force.ARMY)
-    rank = models.CharField(_("rank"), max_length=100, blank=True)
+    rank = EncryptedTextField(_("rank"), max_length=100, blank=True)
     rank_group = models.CharField(_("rank group"), max_length=16, choices=RankGroup.choices, default=RankGroup.UNKNOWN)
-    unit = models.CharField(_("unit"), max_length=200, blank=True)
-    service_number = models.CharField(_("service number"), max_length=64, blank=True)
-    nrc_number = models.CharField(_("NRC number"), max_length=64, blank=True)
-    hometown = models.CharField(_("hometown"), max_length=200, blank=True)
+    unit = EncryptedTextField(_("unit"), max_length=200, blank=True)
+    service_number = EncryptedTextField(_("service number"), max_length=64, blank=True)
+    nrc_number = EncryptedTextField(_("NRC number"), max_length=64, blank=True)
+    hometown = EncryptedTextField(_("hometown"), max_length=200, blank=True)
     region = models.CharField(_("home region"), max_length=16, choices=Region.choices, default=Region.UNKNOWN)
-    defection_date = models.CharField(_("date of defection"), max_length=10, blank=True)
-    languages = models.CharField(_("languages"), max_length=200, blank=True)
-    skills = models.CharField(_("skills"), max_length=300, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    defection_date = EncryptedTextField(_("date of defection"), max_length=10, blank=True)
+    languages = EncryptedTextField(_("languages"), max_length=200, blank=True)
+    skills = EncryptedTextField(_("skills"), max_length=300, blank=True)
+    notes = EncryptedTextField(_("notes"), blank=True)
+    nrc_index = BlindIndexField(source="nrc_number", purpose="nrc", normaliser=canonical_identifier)
+    service_index = BlindIndexField(source="service_number", purpose="service", normaliser=canonical_identifier)
     team = models.ForeignKey(
         "accounts.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="people", verbose_name=_("team")
     )
@@ -179,6 +205,13 @@ class Person(models.Model):
         number = int(last.split("-", 1)[1]) + 1 if last else 1
         return f"{prefix}{number:04d}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        alias = self.__dict__.get("alias")
+        loaded = self.__dict__.get("_vault_loaded", {}).get("alias")
+        if isinstance(alias, str) and not isinstance(alias, Ciphertext) and (loaded is None or loaded[0] != alias):
+            refresh_search_tokens([self])
+
     def save_with_case_code(self) -> None:
         """Insert with the next free case code of this year, retrying on a race."""
         year = timezone.localdate().year
@@ -205,14 +238,15 @@ class ContactKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class ContactPoint(models.Model):
+class ContactPoint(EncryptedModel):
     """A phone number or social-media handle. Phones are stored in E.164 form."""
 
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("value",)
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="contacts")
     kind = models.CharField(_("kind"), max_length=16, choices=ContactKind.choices, default=ContactKind.PHONE)
-    value = models.CharField(_("number or handle"), max_length=200)
+    value = EncryptedTextField(_("number or handle"), max_length=200)
+    value_index = BlindIndexField(source="value", purpose="phone", normaliser=canonical_phone_or_empty)
 
     class Meta:
         ordering = ["id"]
@@ -231,17 +265,17 @@ class Relation(models.TextChoices):
     OTHER = "other", _("Other relative")
 
 
-class HouseholdMember(models.Model):
+class HouseholdMember(EncryptedModel):
     """Spouse, children and other relatives who travel or live with the person."""
 
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("name", "birth_date", "notes")
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="household")
     relation = models.CharField(_("relation"), max_length=16, choices=Relation.choices)
-    name = models.CharField(_("name"), max_length=200)
+    name = EncryptedTextField(_("name"), max_length=200)
     sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices, default=Sex.UNKNOWN)
-    birth_date = models.CharField(_("birth date"), max_length=10, blank=True)
-    notes = models.CharField(_("notes"), max_length=300, blank=True)
+    birth_date = EncryptedTextField(_("birth date"), max_length=10, blank=True)
+    notes = EncryptedTextField(_("notes"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -259,7 +293,7 @@ class EventKind(models.TextChoices):
     NOTE = "note", _("Note")
 
 
-class PersonEvent(models.Model):
+class PersonEvent(EncryptedModel):
     """One step on the person's timeline."""
 
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("note",)
@@ -269,7 +303,7 @@ class PersonEvent(models.Model):
     kind = models.CharField(max_length=16, choices=EventKind.choices)
     status_from = models.CharField(max_length=16, choices=Status.choices, blank=True)
     status_to = models.CharField(max_length=16, choices=Status.choices, blank=True)
-    note = models.TextField(blank=True)
+    note = EncryptedTextField(blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
 
     class Meta:
@@ -278,3 +312,84 @@ class PersonEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id}:{self.kind}"
+
+
+class PersonSearchToken(models.Model):
+    """One blind-indexed word or syllable of a person's names (see ``people.search``)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="search_tokens")
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["token", "person"], name="person_token_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}:{self.token}"
+
+
+def token_indexes(alias: str) -> set[str]:
+    """Search tokens come from the alias only: the person list must not become a way to
+    test whether someone with a given true name is on file. (Duplicate checks use their
+    own blocking keys.)"""
+    return {index_for("name", token, str) for token in name_tokens(alias)}
+
+
+def query_tokens_indexes(query: str) -> set[str]:
+    from sanctuary.people.search import query_tokens
+
+    return {index_for("name", token, str) for token in query_tokens(query)}
+
+
+def refresh_search_tokens(people: list[Person]) -> None:
+    """Rebuild the name tokens of these people from their (decrypted) names."""
+    PersonSearchToken.objects.filter(person__in=people).delete()
+    rows = [
+        PersonSearchToken(person=person, token=token) for person in people for token in token_indexes(str(person.alias))
+    ]
+    PersonSearchToken.objects.bulk_create(rows, batch_size=2000)
+
+
+class IdentityRequestStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
+class IdentityRequestQuerySet(models.QuerySet["IdentityRequest"]):
+    def active_grant(self, user: User, person: Person) -> IdentityRequest | None:
+        return (
+            self.filter(
+                requester=user, person=person, status=IdentityRequestStatus.APPROVED, expires_at__gt=timezone.now()
+            )
+            .order_by("-expires_at")
+            .first()
+        )
+
+
+class IdentityRequest(EncryptedModel):
+    """The two-person rule: seeing a true name needs a reason and a second person's approval.
+
+    An approval lets only the requester see the person's true identity (true name, father's
+    name, NRC number, household) until ``expires_at``.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="identity_requests")
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = EncryptedTextField(_("reason"), max_length=500)
+    status = models.CharField(
+        max_length=16, choices=IdentityRequestStatus.choices, default=IdentityRequestStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    objects = IdentityRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"identity request {self.pk}"

@@ -10,4 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.person_detail, name="detail"),
     path("<int:pk>/edit/", views.person_edit, name="edit"),
     path("<int:pk>/status/", views.person_status, name="status"),
+    path("<int:pk>/identity/", views.identity_request, name="identity_request"),
+    path("identity-requests/", views.identity_queue, name="identity_queue"),
+    path("identity-requests/<int:request_id>/<slug:decision>/", views.identity_decide, name="identity_decide"),
 ]

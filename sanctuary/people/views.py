@@ -6,20 +6,36 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sanctuary.accounts.models import Team
-from sanctuary.accounts.policy import Module, can_use, module_required, sees_all_people
+from sanctuary.accounts.policy import Module, can_approve_identity, can_use, module_required, sees_all_people
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.people.actions import do_change_status, do_create_person, do_update_person
-from sanctuary.people.forms import ContactFormSet, HouseholdFormSet, PersonForm, PersonSearchForm, StatusForm
-from sanctuary.people.models import Person
+from sanctuary.people.forms import (
+    ContactFormSet,
+    HouseholdFormSet,
+    IdentityRequestForm,
+    PersonForm,
+    PersonSearchForm,
+    StatusForm,
+)
+from sanctuary.people.identity import (
+    IDENTITY_FIELDS,
+    IdentityRuleError,
+    do_decide_identity,
+    do_request_identity,
+    grant_minutes,
+)
+from sanctuary.people.models import IdentityRequest, IdentityRequestStatus, Person
+from sanctuary.vault import state as vault_state
 
 if TYPE_CHECKING:
     from sanctuary.accounts.models import User
@@ -38,7 +54,10 @@ def person_list(request: HttpRequest) -> HttpResponse:
     people = Person.objects.visible_to(user).select_related("team")
     page_number = 1
     if form.is_bound and form.is_valid():
-        people = people.search(form.cleaned_data["q"])
+        if form.cleaned_data["q"] and vault_state.is_sealed():
+            messages.error(request, _("Search needs the vault unsealed: names are encrypted."))
+        elif form.cleaned_data["q"]:
+            people = people.search(form.cleaned_data["q"])
         if form.cleaned_data["status"]:
             people = people.filter(status=form.cleaned_data["status"])
         if form.cleaned_data["team"]:
@@ -59,10 +78,19 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(Person.objects.visible_to(user).select_related("team"), pk=pk)
     record(user, Action.VIEW, person)
     events = person.events.select_related("actor")[:100]
+    grant = IdentityRequest.objects.active_grant(user, person)
+    if grant is not None:
+        record(user, Action.IDENTITY_VIEWED, person, fields=[*IDENTITY_FIELDS, "household"])
+    pending = IdentityRequest.objects.filter(
+        requester=user, person=person, status=IdentityRequestStatus.PENDING
+    ).exists()
     context: dict[str, Any] = {
         "person": person,
         "contacts": person.contacts.all(),
-        "household": person.household.all(),
+        "household": person.household.all() if grant else [],
+        "identity_grant": grant,
+        "identity_pending": pending,
+        "identity_form": IdentityRequestForm(),
         "events": events,
         "can_edit": can_use(user, Module.PEOPLE_EDIT),
         "status_form": StatusForm(initial={"status": person.status}),
@@ -77,23 +105,39 @@ def _person_form_page(request: HttpRequest, person: Person | None) -> HttpRespon
     initial = {}
     if person is None and len(user.team_ids) >= 1:
         initial["team"] = sorted(user.team_ids)[0]
+    sealed = vault_state.is_sealed()
+    if sealed and person is not None:
+        messages.error(request, _("The vault is sealed: records cannot be edited until key holders unseal it."))
+        return redirect("people:detail", pk=person.pk)
     form = PersonForm(data, instance=person, teams=teams, initial=initial)
     instance = person or Person()
     contacts = ContactFormSet(data, instance=instance, prefix="contacts")
-    household = HouseholdFormSet(data, instance=instance, prefix="household")
+    formsets: list[Any] = [contacts]
+    # Editing shows the true identity only to a user holding an approved request; creating
+    # is write-only (the person typing it knows it).
+    shows_identity = person is None or IdentityRequest.objects.active_grant(user, person) is not None
+    household = HouseholdFormSet(data, instance=instance, prefix="household") if shows_identity else None
+    if household is not None:
+        formsets.append(household)
+    else:
+        for name in IDENTITY_FIELDS:
+            del form.fields[name]
     if request.method == "POST":
         valid = form.is_valid()
-        valid = contacts.is_valid() and valid
-        valid = household.is_valid() and valid
-        if valid:
+        for formset in formsets:
+            valid = formset.is_valid() and valid
+        if valid and sealed:
+            messages.error(request, _("The vault is sealed: nothing can be saved until key holders unseal it."))
+            valid = False
+        elif valid:
             if person is None:
-                person = do_create_person(user, form, [contacts, household])
+                person = do_create_person(user, form, formsets)
                 messages.success(request, _("Person %(code)s created.") % {"code": person.case_code})
             else:
-                do_update_person(user, form, [contacts, household])
+                do_update_person(user, form, formsets)
                 messages.success(request, _("Changes saved."))
             converted = form.converted_labels() + [
-                label for fs in (contacts, household) for f in fs.forms for label in f.converted_labels()
+                label for fs in formsets for f in fs.forms for label in f.converted_labels()
             ]
             if converted:
                 messages.info(
@@ -101,9 +145,11 @@ def _person_form_page(request: HttpRequest, person: Person | None) -> HttpRespon
                     _("Converted from Zawgyi to Unicode: %(fields)s") % {"fields": ", ".join(sorted(set(converted)))},
                 )
             return redirect("people:detail", pk=person.pk)
-        messages.error(request, _("Please correct the errors below. Nothing you typed has been lost."))
+        if not sealed:
+            messages.error(request, _("Please correct the errors below. Nothing you typed has been lost."))
     context = {"form": form, "contacts": contacts, "household": household, "person": person}
-    return render(request, "people/person_form.html", context, status=400 if request.method == "POST" else 200)
+    status = 200 if request.method != "POST" else (503 if sealed else 400)
+    return render(request, "people/person_form.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -145,3 +191,52 @@ def person_status(request: HttpRequest, pk: int) -> HttpResponse:
         # htmx swaps only 2xx responses: errors come back as 200 inside the partial.
         return render(request, "people/_status_and_timeline.html", context)
     return render(request, "people/person_status.html", context, status=400)
+
+
+@require_POST
+@module_required(Module.PEOPLE)
+def identity_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask to see a person's true identity; a second person must approve."""
+    user: User = request.user  # type: ignore[assignment]
+    person = get_object_or_404(Person.objects.visible_to(user), pk=pk)
+    form = IdentityRequestForm(request.POST)
+    if form.is_valid():
+        do_request_identity(user, person, form.cleaned_data["reason"])
+        messages.success(request, _("Request sent. A director or delegate must approve it."))
+    else:
+        messages.error(request, _("Please give a reason for seeing the true identity."))
+    return redirect("people:detail", pk=person.pk)
+
+
+@require_GET
+def identity_queue(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if not can_approve_identity(user):
+        raise PermissionDenied
+    pending = (
+        IdentityRequest.objects.filter(status=IdentityRequestStatus.PENDING, person__in=Person.objects.visible_to(user))
+        .exclude(requester=user)
+        .select_related("person", "requester")
+        .order_by("created_at")
+    )
+    return render(request, "people/identity_queue.html", {"pending": pending, "minutes": grant_minutes()})
+
+
+@require_POST
+def identity_decide(request: HttpRequest, request_id: int, decision: str) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if not can_approve_identity(user) or decision not in {"approve", "refuse"}:
+        raise PermissionDenied
+    identity = get_object_or_404(
+        IdentityRequest.objects.filter(person__in=Person.objects.visible_to(user)), pk=request_id
+    )
+    try:
+        do_decide_identity(user, identity, approve=decision == "approve")
+    except IdentityRuleError as error:
+        messages.error(
+            request,
+            _("You cannot approve your own request.") if error.code == "own_request" else _("Already decided."),
+        )
+    else:
+        messages.success(request, _("Approved.") if decision == "approve" else _("Refused."))
+    return redirect("people:identity_queue")

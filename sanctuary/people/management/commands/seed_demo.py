@@ -9,8 +9,10 @@ it again keeps existing users and tops the people up to N.
 from __future__ import annotations
 
 import base64
+import os
 import random
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -33,7 +35,9 @@ from sanctuary.people.models import (
     Region,
     Sex,
     Status,
+    refresh_search_tokens,
 )
+from sanctuary.vault import state as vault_state
 
 TEAMS = [
     ("Intake desk", "First contact, triage and vetting"),
@@ -124,6 +128,10 @@ STATUS_WEIGHTS = [
 ]
 
 
+def demo_shares_path() -> Path:
+    return Path(settings.VAR_DIR) / "demo-unseal-shares.txt"
+
+
 def demo_password(username: str) -> str:
     return f"{username}-demo-Sanctuary"
 
@@ -151,6 +159,7 @@ class Command(BaseCommand):
         if settings.HTTPS and not options["force"]:
             raise CommandError("seed_demo creates accounts with published passwords: refusing with HTTPS=1.")
         rng = random.Random(options["seed"])
+        self._unseal_demo_vault()
         with transaction.atomic():
             teams = [Team.objects.get_or_create(name=name, defaults={"description": d})[0] for name, d in TEAMS]
             logins = [
@@ -163,6 +172,20 @@ class Command(BaseCommand):
             for username, password, secret, roles in logins:
                 self.stdout.write(f"{username:<12} {password:<28} {secret:<34} {', '.join(roles)}")
         self.stdout.write(f"people: {Person.objects.count()} ({created} created now)")
+
+    def _unseal_demo_vault(self) -> None:
+        """The demo vault: created on first run, its shares kept in var/ — DEMO ONLY."""
+        path = demo_shares_path()
+        if not vault_state.is_initialised():
+            shares = vault_state.initialise(holders=3, threshold=2)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write("\n".join(shares) + "\n")
+            self.stdout.write(self.style.WARNING(f"DEMO vault created (2 of 3); its shares are in {path} — demo only."))
+        if vault_state.is_sealed():
+            if not path.exists():
+                raise CommandError("The vault is sealed and this is not the demo vault: unseal it first.")
+            vault_state.unseal_with_shares(path.read_text(encoding="ascii").split())
 
     def _user(self, username: str, roles: list[str], teams: list[Team]) -> tuple[str, str, str, list[str]]:
         user = User.objects.filter(username=username).first()
@@ -238,11 +261,8 @@ class Command(BaseCommand):
                 )
             with transaction.atomic():
                 Person.objects.bulk_create(people, batch_size=500)
-                saved = list(
-                    Person.objects.filter(case_code__in=[p.case_code for p in people]).only(
-                        "id", "status", "status_changed_at"
-                    )
-                )
+                saved = people  # bulk_create sets primary keys on SQLite and PostgreSQL
+                refresh_search_tokens(people)
                 PersonEvent.objects.bulk_create(
                     [
                         PersonEvent(person=p, kind=EventKind.CREATED, status_to=p.status, at=p.status_changed_at)

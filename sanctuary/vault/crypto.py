@@ -1,0 +1,116 @@
+"""The vault's cryptography, all from the ``cryptography`` library.
+
+- Values: AES-256-GCM, 96-bit random nonce, associated data binding the value to its table,
+  row and field (``aad_for``), so a ciphertext copied elsewhere fails to decrypt.
+- Keys: the 128-bit unseal key (split with Shamir) derives, through HKDF-SHA256, a key
+  encryption key and a verifier. Data keys are random and stored only wrapped (AES-GCM)
+  under the key encryption key.
+- Blind indexes: HMAC-SHA256 under a separate random key, truncated to 128 bits.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+NONCE_BYTES = 12
+PREFIX = "s1"  # format version of stored values: "s1.<key version>.<base64url(nonce|ct|tag)>"
+
+
+class DecryptError(Exception):
+    """A stored value that does not decrypt: tampered, moved to another row, or another key."""
+
+
+def random_key(size: int = 32) -> bytes:
+    return os.urandom(size)
+
+
+def hkdf(secret: bytes, salt: bytes, info: bytes, length: int = 32) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=salt, info=info).derive(secret)
+
+
+def derive_kek(unseal_key: bytes, salt: bytes) -> bytes:
+    return hkdf(unseal_key, salt, b"sanctuary kek v1")
+
+
+def verifier(unseal_key: bytes, salt: bytes) -> str:
+    """Stored to recognise the right unseal key; reveals nothing usable about it."""
+    key = hkdf(unseal_key, salt, b"sanctuary verifier v1")
+    return hmac.new(key, b"sanctuary-verifier", hashlib.sha256).hexdigest()
+
+
+def wrap(kek: bytes, key: bytes, aad: bytes) -> bytes:
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + AESGCM(kek).encrypt(nonce, key, aad)
+
+
+def unwrap(kek: bytes, blob: bytes, aad: bytes) -> bytes:
+    try:
+        return AESGCM(kek).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)
+    except InvalidTag:
+        raise DecryptError("wrapped key does not open") from None
+
+
+def aad_for(table: str, field: str, row_uid: str) -> bytes:
+    return f"{table}|{field}|{row_uid}".encode()
+
+
+class Cipher:
+    """AES-256-GCM over text values, tagged with the data-key version."""
+
+    def __init__(self, keys: dict[int, bytes], current: int) -> None:
+        self._aead = {version: AESGCM(key) for version, key in keys.items()}
+        self.current = current
+
+    def encrypt(self, plaintext: bytes, aad: bytes, version: int | None = None) -> str:
+        version = self.current if version is None else version
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = self._aead[version].encrypt(nonce, plaintext, aad)
+        return f"{PREFIX}.{version}.{base64.urlsafe_b64encode(nonce + sealed).decode('ascii').rstrip('=')}"
+
+    def decrypt(self, stored: str, aad: bytes) -> bytes:
+        version, blob = parse_stored(stored)
+        aead = self._aead.get(version)
+        if aead is None:
+            raise DecryptError(f"no data key version {version}")
+        try:
+            return aead.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)
+        except InvalidTag:
+            raise DecryptError("value does not match its place or was altered") from None
+
+
+class IdentityCipher(Cipher):
+    """No encryption at all: only for `make bench`, to measure what encryption costs."""
+
+    def encrypt(self, plaintext: bytes, aad: bytes, version: int | None = None) -> str:
+        return f"{PREFIX}.0.{plaintext.decode('utf-8')}"
+
+    def decrypt(self, stored: str, aad: bytes) -> bytes:
+        return stored.split(".", 2)[2].encode("utf-8")
+
+
+def parse_stored(stored: str) -> tuple[int, bytes]:
+    try:
+        prefix, version, body = stored.split(".", 2)
+        if prefix != PREFIX:
+            raise ValueError(prefix)
+        return int(version), base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+    except (ValueError, TypeError):
+        raise DecryptError("not a stored ciphertext") from None
+
+
+def stored_version(stored: str) -> int:
+    return parse_stored(stored)[0]
+
+
+def blind_index(key: bytes, purpose: str, value: str) -> str:
+    """Keyed HMAC of a normalised value: equal values give equal indexes, nothing more."""
+    mac = hmac.new(key, purpose.encode() + b"\x00" + value.encode("utf-8"), hashlib.sha256)
+    return mac.hexdigest()[:32]

@@ -1,0 +1,213 @@
+"""Encrypted model fields and blind indexes.
+
+``EncryptedTextField`` stores ``s1.<key version>.<base64(nonce|ciphertext|tag)>``. The
+associated data is ``<table>|<field>|<row uid>``: a value copied to another row or field
+does not decrypt. The row uid (``EncryptedModel.uid``) exists before the row is inserted,
+unlike the primary key, so the value can be encrypted on the first save.
+
+Values are decrypted lazily, on attribute access, because only then is the row known
+(``from_db_value`` does not see the instance). While sealed, an attribute reads as
+``SEALED``; a value that does not decrypt reads as ``UNREADABLE``. Both render as a short
+notice, so a page still renders. Neither can be saved back.
+
+Plain text never reaches the database by another path: ``get_db_prep_value`` refuses any
+value that did not come out of ``pre_save`` (so ``QuerySet.update(alias=...)``,
+``bulk_update`` and ``filter(alias=...)`` fail loudly instead of storing or comparing
+plain text). Search works through blind indexes instead.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from sanctuary.vault import crypto, state
+
+
+class Ciphertext(str):
+    """A stored value as read from the database, not yet decrypted."""
+
+
+class _Encrypted(str):
+    """A value encrypted by ``pre_save``, on its way to the database."""
+
+
+class _Placeholder:
+    label: Any = ""
+    css = ""
+
+    def __str__(self) -> str:
+        return str(self.label)
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __html__(self) -> str:
+        from django.utils.html import format_html
+
+        return format_html('<span class="{}">{}</span>', self.css, str(self.label))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, type(self))
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+
+class Sealed(_Placeholder):
+    label = _("🔒 sealed")
+    css = "sealed"
+
+
+class Unreadable(_Placeholder):
+    label = _("⚠ unreadable (altered or moved)")
+    css = "unreadable"
+
+
+SEALED = Sealed()
+UNREADABLE = Unreadable()
+
+
+def is_placeholder(value: object) -> bool:
+    return isinstance(value, _Placeholder)
+
+
+class EncryptedModel(models.Model):
+    """Base for models with encrypted fields: gives each row a uid known before insert."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class _EncryptedDescriptor:
+    def __init__(self, field: EncryptedTextField) -> None:
+        self.field = field
+
+    def __get__(self, instance: models.Model | None, owner: type) -> Any:
+        if instance is None:
+            return self
+        attname = self.field.attname
+        raw = instance.__dict__.get(attname)
+        if isinstance(raw, Ciphertext):
+            try:
+                ring = state.keyring()
+            except state.VaultSealed:
+                return SEALED
+            try:
+                plain = ring.decrypt(raw, self.field.aad(instance)).decode("utf-8")
+            except crypto.DecryptError:
+                return UNREADABLE
+            # Keep the ciphertext too: saving an unchanged value must not re-encrypt it.
+            instance.__dict__[attname] = plain
+            instance.__dict__.setdefault("_vault_loaded", {})[attname] = (plain, raw)
+            return plain
+        return raw
+
+    def __set__(self, instance: models.Model, value: Any) -> None:
+        instance.__dict__[self.field.attname] = value
+
+
+class EncryptedTextField(models.TextField):
+    """A text value stored encrypted. Empty stays empty (only emptiness is visible).
+
+    ``max_length`` applies to the plain text, in forms; the column holds the ciphertext.
+    """
+
+    descriptor_class = _EncryptedDescriptor  # type: ignore[assignment]
+
+    def formfield(self, **kwargs: Any) -> Any:  # type: ignore[override]
+        from django import forms
+
+        if self.max_length is not None and self.max_length <= 300:
+            # Short values (names, numbers) get a one-line input, as a CharField would.
+            return models.Field.formfield(
+                self, **{"form_class": forms.CharField, "max_length": self.max_length, **kwargs}
+            )
+        return super().formfield(**{"widget": forms.Textarea, **kwargs})
+
+    def aad(self, instance: models.Model) -> bytes:
+        return crypto.aad_for(instance._meta.db_table, self.name, str(instance.uid))  # type: ignore[attr-defined]
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if value is None or value == "":
+            return value
+        return Ciphertext(value)
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        value = model_instance.__dict__.get(self.attname)
+        if value is None or value == "":
+            return value
+        if isinstance(value, Ciphertext):
+            return _Encrypted(value)
+        if is_placeholder(value):
+            raise state.VaultSealed("a sealed or unreadable value cannot be saved")
+        loaded = model_instance.__dict__.get("_vault_loaded", {}).get(self.attname)
+        if loaded is not None and loaded[0] == value:
+            return _Encrypted(loaded[1])
+        ring = state.keyring()
+        return _Encrypted(ring.cipher.encrypt(str(value).encode("utf-8"), self.aad(model_instance)))
+
+    def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
+        if value is None or value == "" or isinstance(value, _Encrypted | Ciphertext):
+            return str(value) if value is not None else None
+        raise TypeError(f"{self.model.__name__}.{self.name} is encrypted: plain values cannot be stored or compared")
+
+    def to_python(self, value: Any) -> Any:
+        return value
+
+    def value_to_string(self, obj: models.Model) -> str:
+        return ""  # serialisation (dumpdata, fixtures) never writes plain text
+
+
+class BlindIndexField(models.CharField):
+    """Keyed HMAC of a normalised source field, for exact lookups on encrypted values.
+
+    Computed in ``pre_save`` from the plain value being saved; an unchanged (still
+    encrypted) source keeps its index. An empty source gives an empty index.
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        source: str = "",
+        normaliser: Callable[[str], str] | None = None,
+        purpose: str = "",
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("default", "")
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("db_index", True)
+        self.source = source
+        self.normaliser = normaliser
+        self.purpose = purpose
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"] = self.source
+        kwargs["purpose"] = self.purpose
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        value = model_instance.__dict__.get(self.source)
+        if isinstance(value, Ciphertext) or is_placeholder(value):
+            return getattr(model_instance, self.attname)
+        index = index_for(self.purpose or self.source, value or "", self.normaliser)
+        setattr(model_instance, self.attname, index)
+        return index
+
+
+def index_for(purpose: str, value: str, normaliser: Callable[[str], str] | None = None) -> str:
+    """The blind index of one value, or "" when it normalises to nothing."""
+    normalised = normaliser(value) if normaliser else value.strip().lower()
+    if not normalised:
+        return ""
+    return crypto.blind_index(bytes(state.keyring().index_key), purpose, normalised)

@@ -1,0 +1,287 @@
+"""The unsealed keys, in this process's memory only.
+
+Every process starts sealed. Key holders submit shares (on the unseal page, or with
+``manage.py vault_unseal`` which posts them to the running server); once ``threshold``
+valid shares are in, the unseal key is rebuilt with Shamir, checked against the stored
+verifier, used to unwrap the data keys, and forgotten. Only the data keys stay, in this
+module, until ``seal()``.
+
+The production server (``sanctuary/gunicorn.conf.py``) runs ONE worker process with
+threads, so there is exactly one copy of the keys and one unseal state: nothing is ever
+written to disk, the database, a cache or another process. Scaling out means more
+threads, or more servers each unsealed by its key holders.
+
+Python cannot guarantee that freed memory is overwritten; ``seal()`` drops every reference
+and zeroes the mutable copies it controls. The threat it answers is a seized, powered-off
+machine, where memory is gone anyway.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from Crypto.Protocol.SecretSharing import Shamir
+from django.conf import settings
+from django.db import transaction
+
+from sanctuary.vault import crypto
+from sanctuary.vault.models import DataKey, KeyPurpose, VaultConfig
+from sanctuary.vault.shares import Share, ShareError, decode_share
+
+PARTIAL_UNSEAL_SECONDS = 10 * 60
+
+
+class VaultSealed(Exception):
+    """Protected data was needed while the vault is sealed."""
+
+
+class UnsealError(Exception):
+    """A share was refused; ``code`` names why, for a message in the user's language."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass
+class Keyring:
+    cipher: crypto.Cipher
+    index_key: bytearray
+    data_versions: list[int]
+    kek: bytearray  # kept to wrap new data keys (rotation) and reload them
+
+    def decrypt(self, stored: str, aad: bytes) -> bytes:
+        """Decrypt; a value under a key version this process has not loaded yet (rotated by
+        another process) triggers one reload of the wrapped keys."""
+        try:
+            return self.cipher.decrypt(stored, aad)
+        except crypto.DecryptError:
+            if crypto.stored_version(stored) in self.data_versions:
+                raise
+        return reload_keys().cipher.decrypt(stored, aad)
+
+
+@dataclass
+class _Progress:
+    shares: dict[int, bytes] = field(default_factory=dict)
+    started: float = 0.0
+
+
+_lock = threading.RLock()
+_keyring: Keyring | None = None
+_progress = _Progress()
+_wrong_shares = 0
+
+
+def is_sealed() -> bool:
+    return _keyring is None
+
+
+def keyring() -> Keyring:
+    ring = _keyring
+    if ring is None:
+        raise VaultSealed
+    return ring
+
+
+def config() -> VaultConfig | None:
+    return VaultConfig.objects.first()
+
+
+def is_initialised() -> bool:
+    return VaultConfig.objects.exists()
+
+
+@dataclass(frozen=True)
+class Status:
+    initialised: bool
+    sealed: bool
+    threshold: int
+    holders: int
+    progress: int  # shares accepted so far in the current attempt
+    wrong_shares: int  # shares refused since the process started
+
+
+def status() -> Status:
+    cfg = config()
+    with _lock:
+        _expire_partial()
+        return Status(
+            initialised=cfg is not None,
+            sealed=is_sealed(),
+            threshold=cfg.threshold if cfg else 0,
+            holders=cfg.holders if cfg else 0,
+            progress=len(_progress.shares),
+            wrong_shares=_wrong_shares,
+        )
+
+
+def _expire_partial() -> None:
+    if _progress.shares and time.monotonic() - _progress.started > PARTIAL_UNSEAL_SECONDS:
+        reset_progress()
+
+
+def reset_progress() -> None:
+    with _lock:
+        for value in _progress.shares.values():
+            _zero(value)
+        _progress.shares.clear()
+        _progress.started = 0.0
+
+
+def _zero(value: bytes | bytearray) -> None:
+    if isinstance(value, bytearray):
+        value[:] = b"\x00" * len(value)
+
+
+def submit_share(text: str) -> Status:
+    """Add one typed share. Returns the new status; raises UnsealError for a refused share.
+
+    Refused shares are counted and audited by the caller but never lock anyone out: the
+    worst a wrong share does is end the current attempt, so honest holders start again.
+    """
+    global _wrong_shares
+    cfg = config()
+    if cfg is None:
+        raise UnsealError("not_initialised")
+    try:
+        share = decode_share(text)
+    except ShareError as error:
+        with _lock:
+            _wrong_shares += 1
+        raise UnsealError(error.code) from None
+    if share.vault_tag != bytes(cfg.tag):
+        with _lock:
+            _wrong_shares += 1
+        raise UnsealError("foreign")
+    with _lock:
+        if not is_sealed():
+            return status()
+        _expire_partial()
+        if share.index in _progress.shares:
+            raise UnsealError("duplicate")
+        if not _progress.shares:
+            _progress.started = time.monotonic()
+        _progress.shares[share.index] = share.value
+        if len(_progress.shares) < cfg.threshold:
+            return status()
+        shares = [(index, bytes(value)) for index, value in sorted(_progress.shares.items())]
+        reset_progress()
+        try:
+            unseal_with_key(Shamir.combine(shares), cfg)
+        except UnsealError:
+            _wrong_shares += 1
+            raise
+        return status()
+
+
+def unseal_with_shares(texts: list[str]) -> None:
+    """Unseal this process from a list of shares (management commands, tests)."""
+    cfg = config()
+    if cfg is None:
+        raise UnsealError("not_initialised")
+    shares: list[Share] = []
+    for text in texts:
+        try:
+            share = decode_share(text)
+        except ShareError as error:
+            raise UnsealError(error.code) from None
+        if share.vault_tag != bytes(cfg.tag):
+            raise UnsealError("foreign")
+        shares.append(share)
+    unique = {s.index: s.value for s in shares}
+    if len(unique) < cfg.threshold:
+        raise UnsealError("too_few")
+    unseal_with_key(Shamir.combine(sorted(unique.items())), cfg)
+
+
+def unseal_with_key(unseal_key: bytes, cfg: VaultConfig) -> None:
+    global _keyring
+    salt = bytes(cfg.salt)
+    if not _constant_eq(crypto.verifier(unseal_key, salt), cfg.verifier):
+        raise UnsealError("wrong_key")
+    kek = crypto.derive_kek(unseal_key, salt)
+    ring = _load_keyring(kek)
+    with _lock:
+        _keyring = ring
+
+
+def _load_keyring(kek: bytes) -> Keyring:
+    data: dict[int, bytes] = {}
+    index_key = b""
+    for key in DataKey.objects.all():
+        plain = crypto.unwrap(kek, bytes(key.wrapped), key.aad())
+        if key.purpose == KeyPurpose.INDEX:
+            index_key = plain
+        else:
+            data[key.version] = plain
+    current = max(v for v in data)
+    cipher_class = crypto.IdentityCipher if getattr(settings, "VAULT_IDENTITY_CIPHER", False) else crypto.Cipher
+    return Keyring(
+        cipher=cipher_class(data, current),
+        index_key=bytearray(index_key),
+        data_versions=sorted(data),
+        kek=bytearray(kek),
+    )
+
+
+def reload_keys() -> Keyring:
+    """Unwrap the stored data keys again (after a rotation added or removed one)."""
+    global _keyring
+    ring = keyring()
+    fresh = _load_keyring(bytes(ring.kek))
+    with _lock:
+        if _keyring is not None:
+            _keyring = fresh
+    return fresh
+
+
+def current_kek() -> bytes:
+    return bytes(keyring().kek)
+
+
+def seal() -> None:
+    """Forget every key at once. Partial unseal progress is dropped too."""
+    global _keyring
+    with _lock:
+        ring = _keyring
+        _keyring = None
+        reset_progress()
+        if ring is not None:
+            _zero(ring.index_key)
+            _zero(ring.kek)
+
+
+def _constant_eq(a: str, b: str) -> bool:
+    import hmac
+
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+@transaction.atomic
+def initialise(holders: int, threshold: int) -> list[str]:
+    """Create the vault: returns the shares, once. Only a verifier and wrapped keys are stored."""
+    import os
+
+    from sanctuary.vault.shares import SHARE_BYTES, encode_share
+
+    if VaultConfig.objects.exists():
+        raise UnsealError("already_initialised")
+    if not 1 <= threshold <= holders <= 255:
+        raise UnsealError("bad_threshold")
+    unseal_key = os.urandom(SHARE_BYTES)
+    salt = os.urandom(32)
+    tag = os.urandom(2)
+    cfg = VaultConfig.objects.create(
+        tag=tag, holders=holders, threshold=threshold, salt=salt, verifier=crypto.verifier(unseal_key, salt)
+    )
+    kek = crypto.derive_kek(unseal_key, salt)
+    for purpose in (KeyPurpose.DATA, KeyPurpose.INDEX):
+        key = DataKey(purpose=purpose, version=1)
+        key.wrapped = crypto.wrap(kek, crypto.random_key(), key.aad())
+        key.save()
+    del cfg
+    shares = Shamir.split(threshold, holders, unseal_key)
+    return [encode_share(tag, index, value) for index, value in shares]

@@ -1,0 +1,129 @@
+"""Unseal (key holders, no login: the share is the credential, as in HashiCorp Vault) and
+Seal now (directors)."""
+
+from __future__ import annotations
+
+import hmac
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.sessions.models import Session
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from sanctuary.accounts.policy import Module, module_required
+from sanctuary.audit.log import record
+from sanctuary.audit.models import Action
+from sanctuary.vault import state
+from sanctuary.vault.forms import ShareForm
+
+REFUSALS: dict[str, object] = {
+    "checksum": gettext_lazy("This share has a typing mistake: check each group of four and type it again."),
+    "length": gettext_lazy("This share is too short or too long: it has nine groups of four letters and digits."),
+    "bad_character": gettext_lazy("This share contains a character that cannot be in a share."),
+    "version": gettext_lazy("This share was made by another version of Sanctuary."),
+    "foreign": gettext_lazy("This share belongs to another vault, or to keys that were replaced. Use a current share."),
+    "duplicate": gettext_lazy("This share has already been entered. The next key holder should enter theirs."),
+    "wrong_key": gettext_lazy(
+        "The shares did not open the vault: one of them is not right. Start again with all shares."
+    ),
+    "not_initialised": gettext_lazy("This server has no vault yet: run manage.py vault_init."),
+}
+
+
+def _refusal(code: str) -> str:
+    return str(REFUSALS.get(code, code))
+
+
+def _submit(request: HttpRequest, share: str) -> tuple[state.Status, str | None]:
+    try:
+        status = state.submit_share(share)
+    except state.UnsealError as error:
+        record(None, Action.UNSEAL_REFUSED, object_type="vault", object_id=error.code)
+        return state.status(), error.code
+    record(None, Action.UNSEAL_SHARE, object_type="vault", object_id=str(status.progress))
+    if not status.sealed:
+        record(None, Action.UNSEALED, object_type="vault")
+    return status, None
+
+
+@require_http_methods(["GET", "POST"])
+def unseal(request: HttpRequest) -> HttpResponse:
+    form = ShareForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        status, refused = _submit(request, form.cleaned_data["share"])
+        if refused:
+            form.add_error("share", _refusal(refused))
+        else:
+            if status.sealed:
+                messages.success(request, _("Share accepted. The next key holder can enter theirs."))
+            else:
+                messages.success(request, _("The vault is unsealed."))
+            return redirect("vault:unseal")
+    context = {"form": form, "vault": state.status(), "minutes": state.PARTIAL_UNSEAL_SECONDS // 60}
+    return render(request, "vault/unseal.html", context, status=400 if form.errors else 200)
+
+
+@csrf_exempt  # called by `manage.py vault_unseal` on the server itself; the share is the secret
+@require_POST
+def unseal_api(request: HttpRequest) -> JsonResponse:
+    try:
+        share = str(json.loads(request.body or b"{}").get("share", ""))
+    except (ValueError, AttributeError):
+        return JsonResponse({"error": "bad_request"}, status=400)
+    status, refused = _submit(request, share)
+    body = {"sealed": status.sealed, "progress": status.progress, "threshold": status.threshold}
+    if refused:
+        return JsonResponse({**body, "error": refused, "message": _refusal(refused)}, status=400)
+    return JsonResponse(body)
+
+
+def _end_all_sessions() -> None:
+    Session.objects.all().delete()
+
+
+@require_POST
+@module_required(Module.SEAL)
+def seal_now(request: HttpRequest) -> HttpResponse:
+    """Forget the keys at once and log everybody out, the director included."""
+    state.seal()
+    record(request.user, Action.SEALED, object_type="vault")
+    _end_all_sessions()
+    logout(request)  # a fresh, empty session for this response (the old one is gone)
+    return redirect("vault:unseal")
+
+
+@csrf_exempt  # called by `manage.py vault_seal` with the control token from var/
+@require_POST
+def seal_api(request: HttpRequest) -> JsonResponse:
+    token = request.headers.get("X-Sanctuary-Control-Token", "")
+    if not token or not hmac.compare_digest(token, control_token()):
+        return JsonResponse({"error": "forbidden"}, status=403)
+    state.seal()
+    record(None, Action.SEALED, object_type="vault", username="vault_seal")
+    _end_all_sessions()
+    return JsonResponse({"sealed": True})
+
+
+def control_token() -> str:
+    """A random token in var/ (mode 0600) that lets local commands seal the server."""
+    import os
+    import secrets
+    from pathlib import Path
+
+    path = Path(settings.VAR_DIR) / "control_token"
+    if not path.exists():
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(secrets.token_urlsafe(32))
+    return path.read_text(encoding="ascii").strip()

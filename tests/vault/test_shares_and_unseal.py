@@ -1,0 +1,129 @@
+"""Key holders unseal with k of n shares; wrong, foreign and stale shares are refused clearly."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.test import Client
+
+from sanctuary.audit.models import Action, AuditEntry
+from sanctuary.vault import state
+from sanctuary.vault.models import DataKey, VaultConfig
+from sanctuary.vault.shares import ShareError, decode_share, encode_share
+
+pytestmark = pytest.mark.django_db
+
+
+def test_share_text_round_trip_and_typo_detection() -> None:
+    text = encode_share(b"\x01\x02", 3, bytes(range(16)))
+    assert len(text.split("-")) == 9
+    share = decode_share(text.lower().replace("-", " "))
+    assert (share.vault_tag, share.index, share.value) == (b"\x01\x02", 3, bytes(range(16)))
+    # O/0 and I/L/1 read the same, as in Crockford's base32
+    assert decode_share(text.replace("0", "O").replace("1", "I")) == share
+    for position in range(0, 36, 5):
+        chars = list(text.replace("-", ""))
+        chars[position] = "Z" if chars[position] != "Z" else "Y"
+        with pytest.raises(ShareError):
+            decode_share("".join(chars))
+
+
+def test_nothing_secret_is_stored(vault_shares) -> None:  # type: ignore[no-untyped-def]
+    cfg = VaultConfig.objects.get()
+    stored = bytes(cfg.salt) + cfg.verifier.encode() + b"".join(bytes(k.wrapped) for k in DataKey.objects.all())
+    for share in vault_shares:
+        assert decode_share(share).value not in stored
+
+
+def test_two_of_three_unseal_with_progress(vault_shares) -> None:  # type: ignore[no-untyped-def]
+    state.seal()
+    client = Client()
+    assert client.get("/healthz").json()["sealed"] is True
+    page = client.get("/unseal/").content.decode()
+    assert "0 of 2" in page
+    client.post("/unseal/", {"share": vault_shares[2]})
+    assert "1 of 2" in client.get("/unseal/").content.decode()
+    assert state.is_sealed()
+    client.post("/unseal/", {"share": vault_shares[0]})
+    assert not state.is_sealed()
+    assert client.get("/healthz").json()["sealed"] is False
+    assert AuditEntry.objects.filter(action=Action.UNSEALED).count() == 1
+
+
+def test_wrong_and_foreign_shares_are_refused_counted_and_audited(vault_shares) -> None:  # type: ignore[no-untyped-def]
+    state.seal()
+    client = Client()
+    typo = vault_shares[0][:-1] + ("A" if vault_shares[0][-1] != "A" else "B")
+    response = client.post("/unseal/", {"share": typo})
+    assert response.status_code == 400
+    assert "typing mistake" in response.content.decode()
+    assert typo in response.content.decode()  # what was typed is shown again
+    foreign = encode_share(b"\xff\xfe", 1, bytes(16))
+    response = client.post("/unseal/", {"share": foreign})
+    assert "another vault" in response.content.decode()
+    assert state.status().wrong_shares >= 2
+    assert AuditEntry.objects.filter(action=Action.UNSEAL_REFUSED).count() == 2
+    # Never locked out: the right shares still work right after.
+    client.post("/unseal/", {"share": vault_shares[0]})
+    client.post("/unseal/", {"share": vault_shares[1]})
+    assert not state.is_sealed()
+    # Shares themselves are never in the log.
+    log = b"".join(e.canonical() for e in AuditEntry.objects.all())
+    assert vault_shares[0].encode() not in log and typo.encode() not in log
+
+
+def test_a_share_of_the_right_vault_but_wrong_value_restarts_the_attempt(vault_shares) -> None:  # type: ignore[no-untyped-def]
+    state.seal()
+    good = decode_share(vault_shares[0])
+    bad = encode_share(good.vault_tag, 2, bytes(16))
+    state.submit_share(vault_shares[0])
+    with pytest.raises(state.UnsealError) as error:
+        state.submit_share(bad)
+    assert error.value.code == "wrong_key"
+    assert state.is_sealed() and state.status().progress == 0
+
+
+def test_partial_unseal_expires(vault_shares, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import time as time_module
+
+    state.seal()
+    state.submit_share(vault_shares[0])
+    assert state.status().progress == 1
+    real = time_module.monotonic
+    monkeypatch.setattr(state.time, "monotonic", lambda: real() + state.PARTIAL_UNSEAL_SECONDS + 1)
+    assert state.status().progress == 0
+    state.submit_share(vault_shares[1])
+    assert state.is_sealed()  # the first share was forgotten
+
+
+def test_seal_now_forgets_keys_and_ends_every_session(make_user, login, person_a) -> None:  # type: ignore[no-untyped-def]
+    director = login(make_user("director"))
+    worker = login(make_user("case_worker"))
+    assert worker.get(f"/people/{person_a.pk}/").status_code == 200
+    response = director.post("/vault/seal/")
+    assert response.status_code == 302
+    assert state.is_sealed()
+    assert Session.objects.count() == 0
+    assert worker.get("/people/").status_code == 302  # logged out
+    assert AuditEntry.objects.filter(action=Action.SEALED).exists()
+
+
+def test_only_directors_can_seal(make_user, login) -> None:  # type: ignore[no-untyped-def]
+    assert login(make_user("case_worker")).post("/vault/seal/").status_code == 403
+    assert not state.is_sealed()
+    assert Client().post("/unseal/seal-api/", HTTP_X_SANCTUARY_CONTROL_TOKEN="guess").status_code == 403
+    assert not state.is_sealed()
+
+
+def test_sealed_pages_render_with_placeholders(make_user, login, person_a) -> None:  # type: ignore[no-untyped-def]
+    client = login(make_user("case_worker"))
+    state.seal()
+    page = client.get("/people/").content.decode()
+    assert "sealed" in page and person_a.case_code in page
+    detail = client.get(f"/people/{person_a.pk}/")
+    assert detail.status_code == 200
+    assert "Ko Thiha" not in detail.content.decode()
+    edit = client.get(f"/people/{person_a.pk}/edit/")
+    assert edit.status_code == 302
+    search = client.post("/people/", {"q": "Thiha"}).content.decode()
+    assert "Search needs the vault unsealed" in search
