@@ -142,6 +142,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
         "transaction_mode": "IMMEDIATE",
     }
+    # Tests use a file, not memory: the seizure test reads it, and crash tests share it
+    # with a child process.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-sanctuary.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and login -------------------------------------------------------------------
@@ -268,6 +271,10 @@ LOGGING = {
         "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         # django-axes logs every login at INFO with the client address: keep only warnings.
         "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # Pillow logs image metadata (EXIF names, places) at DEBUG: never let it through.
+        "PIL": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # factory_boy and others may print model values at DEBUG.
+        "factory": {"level": "WARNING"},
     },
 }
 # Error reports filter settings and POST data (see sanctuary.lib.errors).

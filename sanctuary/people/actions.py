@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
-from sanctuary.people.models import EventKind, Person, PersonEvent
+from sanctuary.people.models import EventKind, Person, PersonDocument, PersonEvent
+from sanctuary.vault import files
 
 if TYPE_CHECKING:
     from sanctuary.accounts.models import User
@@ -81,3 +82,19 @@ def do_change_status(actor: User, person: Person, status: str, note: str = "") -
     )
     record(actor, Action.STATUS, person, fields=["status"] + (["note"] if note else []))
     return event
+
+
+@transaction.atomic
+def do_add_document(actor: User, person: Person, data: bytes, title: str, kind: str) -> PersonDocument:
+    """Strip metadata, encrypt to disk, record the row; the file is removed if the row fails."""
+    clean, content_type = files.clean_upload(data)
+    document = PersonDocument(person=person, kind=kind, title=title, content_type=content_type, size=len(clean))
+    document.stored_name = files.write_encrypted(clean, document.file_aad())
+    try:
+        document.uploaded_by = actor
+        document.save()
+    except Exception:
+        files.delete(document.stored_name)
+        raise
+    record(actor, Action.CREATE, document, fields=["file", "title"] if title else ["file"])
+    return document

@@ -12,7 +12,7 @@ from sanctuary.accounts.models import Team
 from sanctuary.lib.forms import NormalisedTextMixin
 from sanctuary.lib.partial_date import parse_partial_date
 from sanctuary.lib.phones import canonical_phone
-from sanctuary.people.models import ContactKind, ContactPoint, HouseholdMember, Person, Status
+from sanctuary.people.models import ContactKind, ContactPoint, DocumentKind, HouseholdMember, Person, Status
 
 
 class PersonForm(NormalisedTextMixin, forms.ModelForm):
@@ -117,3 +117,9 @@ class IdentityRequestForm(NormalisedTextMixin, forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class DocumentForm(NormalisedTextMixin, forms.Form):
+    file = forms.FileField(label=_("Photo or document (JPEG, PNG, WebP or PDF, up to 10 MB)"))
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=DocumentKind.choices)

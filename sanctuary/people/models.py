@@ -393,3 +393,34 @@ class IdentityRequest(EncryptedModel):
 
     def __str__(self) -> str:
         return f"identity request {self.pk}"
+
+
+class DocumentKind(models.TextChoices):
+    PHOTO = "photo", _("Photo")
+    DOCUMENT = "document", _("Document")
+
+
+class PersonDocument(EncryptedModel):
+    """A photo or document, encrypted on disk (``sanctuary.vault.files``)."""
+
+    IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("title",)
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=16, choices=DocumentKind.choices, default=DocumentKind.PHOTO)
+    title = EncryptedTextField(_("title"), max_length=200, blank=True)
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    stored_name = models.CharField(max_length=64, unique=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"document {self.pk}"
+
+    def file_aad(self) -> bytes:
+        from sanctuary.vault.crypto import aad_for
+
+        return aad_for(self._meta.db_table, "file", str(self.uid))

@@ -11,6 +11,8 @@ urlpatterns = [
     path("<int:pk>/edit/", views.person_edit, name="edit"),
     path("<int:pk>/status/", views.person_status, name="status"),
     path("<int:pk>/identity/", views.identity_request, name="identity_request"),
+    path("<int:pk>/documents/", views.document_add, name="document_add"),
+    path("<int:pk>/documents/<int:document_id>/", views.document_view, name="document_view"),
     path("identity-requests/", views.identity_queue, name="identity_queue"),
     path("identity-requests/<int:request_id>/<slug:decision>/", views.identity_decide, name="identity_decide"),
 ]

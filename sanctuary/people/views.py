@@ -12,15 +12,17 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sanctuary.accounts.models import Team
 from sanctuary.accounts.policy import Module, can_approve_identity, can_use, module_required, sees_all_people
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
-from sanctuary.people.actions import do_change_status, do_create_person, do_update_person
+from sanctuary.people.actions import do_add_document, do_change_status, do_create_person, do_update_person
 from sanctuary.people.forms import (
     ContactFormSet,
+    DocumentForm,
     HouseholdFormSet,
     IdentityRequestForm,
     PersonForm,
@@ -35,6 +37,7 @@ from sanctuary.people.identity import (
     grant_minutes,
 )
 from sanctuary.people.models import IdentityRequest, IdentityRequestStatus, Person
+from sanctuary.vault import files
 from sanctuary.vault import state as vault_state
 
 if TYPE_CHECKING:
@@ -91,6 +94,8 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "identity_grant": grant,
         "identity_pending": pending,
         "identity_form": IdentityRequestForm(),
+        "documents": person.documents.all(),
+        "document_form": DocumentForm(),
         "events": events,
         "can_edit": can_use(user, Module.PEOPLE_EDIT),
         "status_form": StatusForm(initial={"status": person.status}),
@@ -240,3 +245,45 @@ def identity_decide(request: HttpRequest, request_id: int, decision: str) -> Htt
     else:
         messages.success(request, _("Approved.") if decision == "approve" else _("Refused."))
     return redirect("people:identity_queue")
+
+
+FILE_REFUSALS = {
+    "too_large": gettext_lazy("The file is larger than 10 MB."),
+    "wrong_type": gettext_lazy("Only JPEG, PNG or WebP photos and PDF documents can be added."),
+}
+
+
+@require_POST
+@module_required(Module.PEOPLE_EDIT)
+def document_add(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    person = get_object_or_404(Person.objects.visible_to(user), pk=pk)
+    form = DocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > files.MAX_BYTES:
+            messages.error(request, str(FILE_REFUSALS["too_large"]))
+        else:
+            try:
+                do_add_document(user, person, upload.read(), form.cleaned_data["title"], form.cleaned_data["kind"])
+            except files.FileRejected as error:
+                messages.error(request, str(FILE_REFUSALS[error.code]))
+            else:
+                messages.success(request, _("Added, encrypted."))
+    else:
+        messages.error(request, _("Choose a file to add."))
+    return redirect("people:detail", pk=person.pk)
+
+
+@require_GET
+@module_required(Module.PEOPLE)
+def document_view(request: HttpRequest, pk: int, document_id: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    person = get_object_or_404(Person.objects.visible_to(user), pk=pk)
+    document = get_object_or_404(person.documents.all(), pk=document_id)
+    data = files.read_decrypted(document.stored_name, document.file_aad())
+    record(user, Action.VIEW, document)
+    response = HttpResponse(data, content_type=document.content_type)
+    response["Content-Disposition"] = "inline"
+    response["Cache-Control"] = "no-store"
+    return response

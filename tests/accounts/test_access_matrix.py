@@ -42,6 +42,8 @@ MATRIX: dict[str, tuple[str, frozenset[str], str]] = {
     "people:edit": ("GET", PEOPLE_WRITERS, "person"),
     "people:status": ("POST", PEOPLE_WRITERS, "person"),
     "people:identity_request": ("POST", PEOPLE_READERS, "person"),
+    "people:document_add": ("POST", PEOPLE_WRITERS, "person"),
+    "people:document_view": ("GET", PEOPLE_READERS, "document"),
     "people:identity_queue": ("GET", DIRECTOR, ""),
     "people:identity_decide": ("POST", DIRECTOR, "identity"),
     "audit:list": ("GET", AUDIT, ""),
@@ -75,6 +77,7 @@ def _kwargs(kind: str, ctx: dict[str, Any]) -> dict[str, Any]:
         "team": {"pk": ctx["team"].pk},
         "person": {"pk": ctx["person"].pk},
         "identity": {"request_id": ctx.get("identity", 0), "decision": "refuse"},
+        "document": {"pk": ctx["person"].pk, "document_id": ctx.get("document", 0)},
     }[kind]
 
 
@@ -84,7 +87,17 @@ def test_every_role_on_every_url(users_by_role, person_a, person_b, team_a) -> N
     from sanctuary.people.models import IdentityRequest
 
     identity = IdentityRequest.objects.create(person=person_a, requester=users_by_role[Role.CASE_WORKER], reason="r")
-    ctx = {"user": users_by_role[Role.CASE_WORKER], "team": team_a, "person": person_a, "identity": identity.pk}
+    from sanctuary.people.actions import do_add_document
+    from tests.vault.images import tiny_png
+
+    document = do_add_document(users_by_role[Role.CASE_WORKER], person_a, tiny_png(), "", "photo")
+    ctx = {
+        "user": users_by_role[Role.CASE_WORKER],
+        "team": team_a,
+        "person": person_a,
+        "identity": identity.pk,
+        "document": document.pk,
+    }
     failures = []
     for role, user in users_by_role.items():
         client = verified_client(user)

@@ -6,7 +6,7 @@ import json
 import sys
 import urllib.error
 import urllib.request
-from typing import Any
+from typing import Any, TextIO
 
 from django.conf import settings
 
@@ -30,6 +30,7 @@ def get(path: str) -> dict[str, Any]:
         return dict(json.loads(response.read()))
 
 
-def read_shares() -> list[str]:
-    """Shares from stdin, one per line (blank lines ignored)."""
-    return [line.strip() for line in sys.stdin.read().splitlines() if line.strip()]
+def read_shares(stream: TextIO | None = None) -> list[str]:
+    """Shares from standard input (or ``stream``), one per line; blank lines ignored."""
+    text = (stream or sys.stdin).read()
+    return [line.strip() for line in text.splitlines() if line.strip()]

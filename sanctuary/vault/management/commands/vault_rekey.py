@@ -20,6 +20,7 @@ from sanctuary.vault.shares import ShareError
 
 
 class Command(BaseCommand):
+    stealth_options = ("stdin",)
     help = "Replace the key holders' shares without re-encrypting data."
 
     def add_arguments(self, parser: Any) -> None:
@@ -28,7 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("--confirm", action="store_true", help="read the NEW shares and switch to them")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        shares = read_shares()
+        shares = read_shares(options.get("stdin"))
         try:
             if options["confirm"]:
                 cfg = keys.confirm_rekey(shares)

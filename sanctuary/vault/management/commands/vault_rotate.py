@@ -16,6 +16,7 @@ from sanctuary.vault.models import RotationJob
 
 
 class Command(BaseCommand):
+    stealth_options = ("stdin",)
     help = "Rotate the data key: re-encrypt every value. Safe to interrupt and run again."
 
     def add_arguments(self, parser: Any) -> None:
@@ -23,7 +24,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            state.unseal_with_shares(read_shares())
+            state.unseal_with_shares(read_shares(options.get("stdin")))
         except state.UnsealError as error:
             raise CommandError(f"could not unseal: {error.code}") from None
         # For the crash test: slow each batch down so a kill -9 lands in the middle.

@@ -10,10 +10,11 @@ from sanctuary.vault.management.commands._client import post, read_shares
 
 
 class Command(BaseCommand):
+    stealth_options = ("stdin",)
     help = "Unseal the running server with shares read from standard input, one per line."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        shares = read_shares()
+        shares = read_shares(options.get("stdin"))
         if not shares:
             raise CommandError("no shares on standard input")
         body: dict[str, Any] = {}
