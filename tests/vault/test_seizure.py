@@ -4,8 +4,8 @@ pg_dump and the logs contain none of the names, phones or numbers that were ente
 from __future__ import annotations
 
 import logging
-import re
 import random
+import re
 import shutil
 import subprocess
 from pathlib import Path
