@@ -282,8 +282,8 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "sanctuary.lib.errors.SanctuaryExceptionRepo
 
 PERSON_LIST_PAGE_SIZE = 50
 # The two-person rule: how long an approved true-name request lets the requester see it.
-IDENTITY_GRANT_MINUTES = int(os.environ.get("IDENTITY_GRANT_MINUTES", "30"))
+IDENTITY_GRANT_MINUTES = float(os.environ.get("IDENTITY_GRANT_MINUTES", "30"))
 # Where `manage.py vault_unseal` and `vault_seal` reach the running server.
 SANCTUARY_URL = os.environ.get("SANCTUARY_URL", "http://127.0.0.1:8000")
 # Bench only: replace AES-GCM by the identity function to measure what encryption costs.
-VAULT_IDENTITY_CIPHER = False
+VAULT_IDENTITY_CIPHER = os.environ.get("SANCTUARY_BENCH_IDENTITY_CIPHER") == "1"

@@ -26,8 +26,8 @@ class IdentityRuleError(Exception):
         self.code = code
 
 
-def grant_minutes() -> int:
-    return int(getattr(settings, "IDENTITY_GRANT_MINUTES", 30))
+def grant_minutes() -> float:
+    return float(getattr(settings, "IDENTITY_GRANT_MINUTES", 30))
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ Everyone is shown by alias; ``true_name`` is never shown in lists.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
@@ -87,6 +88,9 @@ class Status(models.TextChoices):
     DECEASED = "deceased", _("Deceased")
 
 
+CASE_CODE_PREFIX = re.compile(r"^\d{4}(-\d{0,6})?$")
+
+
 class PersonQuerySet(models.QuerySet["Person"]):
     def visible_to(self, user: User) -> PersonQuerySet:
         """The people ``user`` may see: their teams' people; everyone for directors.
@@ -111,22 +115,30 @@ class PersonQuerySet(models.QuerySet["Person"]):
         query = query.strip()
         if not query:
             return self
-        by_code = Q(case_code__startswith=query)
-        phone = canonical_phone_or_empty(query)
-        identifier = index_for("nrc", query, canonical_identifier)
-        by_identifier = Q(nrc_index=identifier) | Q(service_index=index_for("service", query, canonical_identifier))
+        # One kind of key per query, each answered by one indexed lookup: OR-ing them
+        # across joins would make the database scan every person.
+        if CASE_CODE_PREFIX.match(query):
+            return self.filter(case_code__startswith=query)
+        phone = canonical_phone_or_empty(query) if sum(c.isdigit() for c in query) >= 8 else ""
         if phone:
-            by_identifier |= Q(contacts__value_index=index_for("phone", phone, str))
+            matches = ContactPoint.objects.filter(value_index=index_for("phone", phone, str)).values("person_id")
+            return self.filter(pk__in=matches)
+        if any(c.isdigit() for c in query):
+            identifier = Q(nrc_index=index_for("nrc", query, canonical_identifier))
+            identifier |= Q(service_index=index_for("service", query, canonical_identifier))
+            code = Q(case_code__startswith=query)
+            return self.filter(code | identifier)
         tokens = sorted(query_tokens_indexes(query))
-        by_name = Q()
-        if tokens:
-            matching = PersonSearchToken.objects.filter(token__in=tokens).values("person_id")
-            matching = matching.annotate(hits=models.Count("token", distinct=True)).filter(hits=len(tokens))
-            by_name = Q(pk__in=matching.values("person_id"))
-        condition = by_code | by_identifier
-        if tokens:
-            condition |= by_name
-        return self.filter(condition).distinct()
+        if not tokens:
+            return self.none()
+        matching = (
+            PersonSearchToken.objects.filter(token__in=tokens)
+            .values("person_id")
+            .annotate(hits=models.Count("token", distinct=True))
+            .filter(hits=len(tokens))
+            .values("person_id")
+        )
+        return self.filter(pk__in=matching)
 
 
 class Person(EncryptedModel):
@@ -188,6 +200,7 @@ class Person(EncryptedModel):
         indexes = [
             models.Index(fields=["team", "status"], name="person_team_status_idx"),
             models.Index(fields=["status", "status_changed_at"], name="person_status_idx"),
+            models.Index(fields=["-created_at", "-id"], name="person_recent_idx"),
         ]
 
     def __str__(self) -> str:

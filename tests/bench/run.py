@@ -1,92 +1,54 @@
-"""``make bench``: performance figures, printed as a table. Never a pass/fail timing test.
+"""``make bench``: performance figures, printed as tables. Never a pass/fail timing test.
 
-Runs on a throw-away SQLite database in a temporary directory (or on DATABASE_URL's
-database if set, in a test database Django creates and drops).
+Each web measurement runs in its own process with its own throw-away SQLite database
+(``tests/bench/web_bench.py``), so the encrypted and the identity-cipher runs compare
+like with like on the same machine, one after the other.
 """
 
 from __future__ import annotations
 
+import json
 import os
-import statistics
-import tempfile
-import time
-from collections.abc import Callable
+import subprocess
+import sys
 from typing import Any
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sanctuary.settings")
-os.environ.setdefault("SANCTUARY_VAR_DIR", tempfile.mkdtemp(prefix="sanctuary-bench-"))
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-import django
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-
-# Pages are rendered without collectstatic: plain static storage, as in the tests.
-settings.STORAGES = {
-    **settings.STORAGES,
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
-
-from django.core.management import call_command  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 
 Row = dict[str, Any]
 
 
-def _median_ms(fn: Callable[[], object], repeat: int = 25) -> float:
-    fn()  # warm up
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+def _web(people: int, identity: bool = False, repeat: int = 30) -> dict[str, float]:
+    args = [sys.executable, "-m", "tests.bench.web_bench", "--people", str(people), "--repeat", str(repeat)]
+    if identity:
+        args.append("--identity-cipher")
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    out = subprocess.run(args, capture_output=True, text=True, check=True, env=env).stdout
+    return dict(json.loads(out))
 
 
-def foundation() -> list[Row]:
-    from django.test import Client
-    from django.urls import reverse
-
-    from sanctuary.accounts.models import User
-    from sanctuary.people.models import Person
-
-    rows: list[Row] = []
-    start = time.perf_counter()
-    call_command("seed_demo", people=10_000, quiet_logins=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
-    rows.append(
-        {"figure": "seed_demo --people 10000", "value": f"{time.perf_counter() - start:.1f} s", "target": "< 60 s"}
-    )
-
-    from tests.conftest import verified_client
-
-    director = User.objects.get(username="director")
-    client: Client = verified_client(director)
-    person = Person.objects.order_by("?").first()
-    assert person is not None
-    rows.append(
+def vault_rows() -> list[Row]:
+    aes = _web(10_000)
+    plain = _web(10_000, identity=True)
+    big = _web(100_000, repeat=50)
+    return [
+        {"figure": "seed_demo --people 10000 (encrypted)", "value": f"{aes['seed_s']:.1f} s", "target": "< 60 s"},
+        {"figure": "seed_demo --people 100000 (encrypted)", "value": f"{big['seed_s']:.1f} s", "target": "-"},
         {
-            "figure": "person list, 50 of 10,000 rows (median)",
-            "value": f"{_median_ms(lambda: client.get(reverse('people:list'))):.1f} ms",
-            "target": "-",
-        }
-    )
-    rows.append(
+            "figure": "person list, 50 rows: AES-GCM / identity cipher",
+            "value": f"{aes['list_ms']:.1f} / {plain['list_ms']:.1f} ms = {aes['list_ms'] / plain['list_ms']:.2f}x",
+            "target": "<= 1.3x",
+        },
         {
-            "figure": "person list, search by alias (median)",
-            "value": f"{_median_ms(lambda: client.post(reverse('people:list'), {'q': person.alias[:4]})):.1f} ms",
-            "target": "-",
-        }
-    )
-    rows.append(
+            "figure": "person page: AES-GCM / identity cipher",
+            "value": f"{aes['page_ms']:.1f} / {plain['page_ms']:.1f} ms = {aes['page_ms'] / plain['page_ms']:.2f}x",
+            "target": "<= 1.3x",
+        },
         {
-            "figure": "person page (median)",
-            "value": f"{_median_ms(lambda: client.get(reverse('people:detail', args=[person.pk]))):.1f} ms",
-            "target": "-",
-        }
-    )
-    return rows
+            "figure": "exact search by phone, 100,000 people (median)",
+            "value": f"{big['phone_ms']:.1f} ms",
+            "target": "< 50 ms",
+        },
+        {"figure": "person list, 50 of 100,000 rows (median)", "value": f"{big['list_ms']:.1f} ms", "target": "-"},
+    ]
 
 
 def print_table(title: str, rows: list[Row]) -> None:
@@ -99,19 +61,13 @@ def print_table(title: str, rows: list[Row]) -> None:
     print("-+-".join("-" * widths[c] for c in columns))
     for row in rows:
         print(" | ".join(str(row.get(c, "")).ljust(widths[c]) for c in columns))
+    sys.stdout.flush()
 
 
 def main() -> None:
-    from django.db import connection
-
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    print_table("People and vault (SQLite, medians over repeated requests)", vault_rows())
     try:
-        print_table("Foundation", foundation())
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-    try:
-        from tests.bench import matching_bench
+        from tests.bench import matching_bench  # type: ignore[attr-defined]
     except ImportError:
         return
     print_table(

@@ -37,7 +37,7 @@ def test_nothing_secret_is_stored(vault_shares) -> None:  # type: ignore[no-unty
 
 def test_two_of_three_unseal_with_progress(vault_shares) -> None:  # type: ignore[no-untyped-def]
     state.seal()
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     assert client.get("/healthz").json()["sealed"] is True
     page = client.get("/unseal/").content.decode()
     assert "0 of 2" in page
@@ -52,7 +52,7 @@ def test_two_of_three_unseal_with_progress(vault_shares) -> None:  # type: ignor
 
 def test_wrong_and_foreign_shares_are_refused_counted_and_audited(vault_shares) -> None:  # type: ignore[no-untyped-def]
     state.seal()
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     typo = vault_shares[0][:-1] + ("A" if vault_shares[0][-1] != "A" else "B")
     response = client.post("/unseal/", {"share": typo})
     assert response.status_code == 400

@@ -132,6 +132,12 @@ def demo_shares_path() -> Path:
     return Path(settings.VAR_DIR) / "demo-unseal-shares.txt"
 
 
+def _demo_phone(rng: random.Random) -> str:
+    """A valid-looking Myanmar mobile number (prefixes checked with phonenumbers)."""
+    prefix = rng.choice(["42", "44", "45", "25", "26", "96", "97", "77", "78", "79"])
+    return f"+959{prefix}{rng.randint(0, 9_999_999):07d}"
+
+
 def demo_password(username: str) -> str:
     return f"{username}-demo-Sanctuary"
 
@@ -272,7 +278,7 @@ class Command(BaseCommand):
                 )
                 ContactPoint.objects.bulk_create(
                     [
-                        ContactPoint(person=p, kind=ContactKind.PHONE, value=f"+959{rng.randint(400000000, 799999999)}")
+                        ContactPoint(person=p, kind=ContactKind.PHONE, value=_demo_phone(rng))
                         for p in saved
                         if rng.random() < 0.7
                     ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import urllib.error
 import urllib.request
@@ -15,7 +16,12 @@ def post(path: str, body: dict[str, Any], headers: dict[str, str] | None = None)
     request = urllib.request.Request(  # noqa: S310 - the URL is our own server, from settings
         settings.SANCTUARY_URL.rstrip("/") + path,
         data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json", **(headers or {})},
+        headers={
+            "Content-Type": "application/json",
+            # Messages from the server in the operator's language (English unless set).
+            "Accept-Language": os.environ.get("SANCTUARY_CLI_LANGUAGE", "en"),
+            **(headers or {}),
+        },
         method="POST",
     )
     try:

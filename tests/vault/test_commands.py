@@ -1,0 +1,51 @@
+"""The vault's management commands, against a real running server where they need one."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from sanctuary.vault import state
+from sanctuary.vault.models import DataKey, VaultConfig
+from sanctuary.vault.shares import decode_share
+
+
+@pytest.mark.django_db
+def test_vault_init_prints_shares_once_and_refuses_twice() -> None:
+    VaultConfig.objects.all().delete()
+    DataKey.objects.all().delete()
+    out = io.StringIO()
+    call_command("vault_init", holders=5, threshold=3, stdout=out)
+    shares = [line.split(": ", 1)[1] for line in out.getvalue().splitlines() if line.startswith("share ")]
+    assert len(shares) == 5 and len({decode_share(s).index for s in shares}) == 5
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("vault_init", holders=5, threshold=3, stdout=io.StringIO())
+    state.seal()
+    state.unseal_with_shares(shares[1:4])
+    assert not state.is_sealed()
+
+
+@pytest.mark.django_db
+def test_vault_init_rejects_a_bad_threshold() -> None:
+    VaultConfig.objects.all().delete()
+    with pytest.raises(CommandError, match="threshold"):
+        call_command("vault_init", holders=2, threshold=3, stdout=io.StringIO())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_unseal_status_and_seal_through_the_running_server(live_server, vault_shares, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.SANCTUARY_URL = live_server.url
+    state.seal()
+    out = io.StringIO()
+    call_command("vault_status", stdout=out)
+    assert "2 of 3 shares" in out.getvalue() and "server: sealed" in out.getvalue()
+    with pytest.raises(CommandError, match="typing mistake"):
+        call_command("vault_unseal", stdin=io.StringIO(vault_shares[0][:-1] + "0\n"), stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("vault_unseal", stdin=io.StringIO("\n".join(vault_shares[1:3])), stdout=out)
+    assert "unsealed" in out.getvalue()
+    assert not state.is_sealed()
+    call_command("vault_seal", stdout=io.StringIO())
+    assert state.is_sealed()
