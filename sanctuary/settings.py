@@ -257,6 +257,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "media"
+# Uploads stay in memory: Django's default spools files over 2.5 MB to /tmp in clear,
+# where a seized disk would keep them. Photos and documents are at most 10 MB.
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 11 * 1024 * 1024
 
 # --- Logging: ids only, never personal data -----------------------------------------------
 LOGGING = {

@@ -52,7 +52,9 @@ def _uses_db(request: pytest.FixtureRequest) -> str | None:
 def vault_shares(request: pytest.FixtureRequest) -> Iterator[list[str]]:
     """Every database test starts with a real vault (2 of 3), unsealed in this process."""
     from sanctuary.vault import state
+    from sanctuary.vault import views as vault_views
 
+    vault_views._recent.clear()
     kind = _uses_db(request)
     if kind is None:
         yield []

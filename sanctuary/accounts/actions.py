@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from axes.utils import reset as axes_reset
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -15,6 +17,7 @@ from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 
 BACKUP_CODE_COUNT = 10
+APPROVER_HOLD = timedelta(hours=24)
 
 
 def temporary_password() -> str:
@@ -55,6 +58,8 @@ def do_issue_backup_codes(user: User) -> list[str]:
 def do_reset_two_factor(actor: User, user: User) -> None:
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    user.approver_hold_until = timezone.now() + APPROVER_HOLD
+    user.save(update_fields=["approver_hold_until"])
     record(actor, Action.OTP_RESET, user)
 
 
@@ -65,6 +70,8 @@ def do_save_staff_user(actor: User, form: StaffUserForm) -> tuple[User, str | No
     before = set() if created else set(form.instance.roles)
     user: User = form.save(commit=False)
     password = None
+    if created or ("identity_approver" in form.changed_data and user.identity_approver):
+        user.approver_hold_until = timezone.now() + APPROVER_HOLD
     if created:
         password = temporary_password()
         user.set_password(password)
@@ -85,7 +92,8 @@ def do_reset_password(actor: User, user: User) -> str:
     password = temporary_password()
     user.set_password(password)
     user.must_change_password = True
-    user.save(update_fields=["password", "must_change_password"])
+    user.approver_hold_until = timezone.now() + APPROVER_HOLD
+    user.save(update_fields=["password", "must_change_password", "approver_hold_until"])
     axes_reset(username=user.username)
     record(actor, Action.UPDATE, user, fields=["password"])
     return password

@@ -64,6 +64,9 @@ class User(AbstractUser):
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="my")
     teams = models.ManyToManyField(Team, blank=True, related_name="members", verbose_name=_("teams"))
     must_change_password = models.BooleanField(default=False)
+    # New or reset accounts wait before they may approve true-name requests, so a single
+    # director cannot create (or take over) a second approver and approve alone.
+    approver_hold_until = models.DateTimeField(null=True, blank=True, editable=False)
     identity_approver = models.BooleanField(
         _("may approve true-name requests"),
         default=False,

@@ -95,4 +95,9 @@ def can_approve_identity(user: User | AnonymousUser) -> bool:
     """Directors, and users a director made delegates, approve true-name requests."""
     if not user.is_authenticated:
         return False
+    from django.utils import timezone
+
+    hold = getattr(user, "approver_hold_until", None)
+    if hold is not None and timezone.now() < hold:
+        return False
     return can_use(user, Module.APPROVE_IDENTITY) or bool(getattr(user, "identity_approver", False))

@@ -36,6 +36,7 @@ class Action(models.TextChoices):
     DELETE = "delete", _("Deleted")
     VIEW = "view", _("Viewed")
     EXPORT = "export", _("Exported")
+    SEARCH = "search", _("Searched")
     STATUS = "status", _("Status changed")
     UNSEAL_SHARE = "unseal_share", _("Unseal share accepted")
     UNSEAL_REFUSED = "unseal_refused", _("Unseal share refused")

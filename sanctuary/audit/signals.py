@@ -42,4 +42,14 @@ def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None,
 
 @receiver(user_locked_out)
 def _locked_out(sender: Any, request: Any = None, username: str | None = None, **kwargs: Any) -> None:
-    record(None, Action.LOCKED_OUT, object_type="accounts.user", username=(username or "")[:150])
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username=(username or "")[:150]).only("pk").first()
+    # As for failures: only a real account's name is kept, never whatever was typed.
+    record(
+        None,
+        Action.LOCKED_OUT,
+        object_type="accounts.user",
+        object_id=user.pk if user else "",
+        username=user.get_username() if user else "",
+    )

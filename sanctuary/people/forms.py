@@ -103,6 +103,7 @@ class PersonSearchForm(NormalisedTextMixin, forms.Form):
         label=_("Team"), required=False, queryset=Team.objects.none(), empty_label=_("Any team")
     )
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    identifier = forms.BooleanField(label=_("Search NRC and service numbers (directors)"), required=False)
 
     def __init__(self, *args: Any, teams: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -16,8 +16,9 @@ from sanctuary.people.models import IdentityRequest, IdentityRequestStatus, Pers
 if TYPE_CHECKING:
     from sanctuary.accounts.models import User
 
-# Fields shown only to a user holding an approved, unexpired request (household too).
-IDENTITY_FIELDS = ("true_name", "father_name", "nrc_number")
+# Fields shown only to a user holding an approved, unexpired request (household and
+# identity documents too): each identifies a person, or their family, on its own.
+IDENTITY_FIELDS = ("true_name", "father_name", "nrc_number", "service_number")
 
 
 class IdentityRuleError(Exception):

@@ -20,7 +20,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sanctuary.people.search import canonical_identifier, canonical_phone_or_empty, name_tokens
-from sanctuary.vault.fields import BlindIndexField, Ciphertext, EncryptedModel, EncryptedTextField, index_for
+from sanctuary.vault.fields import (
+    BlindIndexField,
+    Ciphertext,
+    EncryptedModel,
+    EncryptedQuerySet,
+    EncryptedTextField,
+    index_for,
+)
 
 if TYPE_CHECKING:
     from sanctuary.accounts.models import User
@@ -91,7 +98,7 @@ class Status(models.TextChoices):
 CASE_CODE_PREFIX = re.compile(r"^\d{4}(-\d{0,6})?$")
 
 
-class PersonQuerySet(models.QuerySet["Person"]):
+class PersonQuerySet(EncryptedQuerySet):
     def visible_to(self, user: User) -> PersonQuerySet:
         """The people ``user`` may see: their teams' people; everyone for directors.
 
@@ -105,31 +112,30 @@ class PersonQuerySet(models.QuerySet["Person"]):
             return self.all()
         return self.filter(team_id__in=user.team_ids)
 
-    def search(self, query: str) -> PersonQuerySet:
+    def search(self, query: str, *, identifiers: bool = False) -> PersonQuerySet:
         """Exact matches through blind indexes (the vault must be unsealed).
 
-        A case code matches by prefix; a phone, NRC or service number exactly; otherwise
-        every word or syllable of the query must be a word or syllable of one of the
-        person's names (see ``sanctuary.people.search``).
+        A case code matches by prefix; a phone exactly; otherwise every word or syllable
+        of the query must be a word or syllable of the person's alias (see
+        ``sanctuary.people.search``). NRC and service numbers identify a person as surely
+        as a true name: they are searched only with ``identifiers=True``, which the
+        views allow to directors alone.
         """
         query = query.strip()
         if not query:
             return self
-        # One kind of key per query, each answered by one indexed lookup: OR-ing them
-        # across joins would make the database scan every person.
         if CASE_CODE_PREFIX.match(query):
             return self.filter(case_code__startswith=query)
         phone = canonical_phone_or_empty(query) if sum(c.isdigit() for c in query) >= 8 else ""
         if phone:
             matches = ContactPoint.objects.filter(value_index=index_for("phone", phone, str)).values("person_id")
             return self.filter(pk__in=matches)
-        if any(c.isdigit() for c in query):
+        if identifiers and any(c.isdigit() for c in query):
             identifier = Q(nrc_index=index_for("nrc", query, canonical_identifier))
             identifier |= Q(service_index=index_for("service", query, canonical_identifier))
-            code = Q(case_code__startswith=query)
-            return self.filter(code | identifier)
+            return self.filter(identifier)
         tokens = sorted(query_tokens_indexes(query))
-        if not tokens:
+        if not tokens or identifiers:
             return self.none()
         matching = (
             PersonSearchToken.objects.filter(token__in=tokens)
@@ -191,7 +197,7 @@ class Person(EncryptedModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    objects = PersonQuerySet.as_manager()
+    objects = PersonQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["-created_at"]
@@ -368,7 +374,7 @@ class IdentityRequestStatus(models.TextChoices):
     REFUSED = "refused", _("Refused")
 
 
-class IdentityRequestQuerySet(models.QuerySet["IdentityRequest"]):
+class IdentityRequestQuerySet(EncryptedQuerySet):
     def active_grant(self, user: User, person: Person) -> IdentityRequest | None:
         return (
             self.filter(
@@ -399,7 +405,7 @@ class IdentityRequest(EncryptedModel):
     decided_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
 
-    objects = IdentityRequestQuerySet.as_manager()
+    objects = IdentityRequestQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["-created_at"]

@@ -36,7 +36,7 @@ from sanctuary.people.identity import (
     do_request_identity,
     grant_minutes,
 )
-from sanctuary.people.models import IdentityRequest, IdentityRequestStatus, Person
+from sanctuary.people.models import DocumentKind, IdentityRequest, IdentityRequestStatus, Person
 from sanctuary.vault import files
 from sanctuary.vault import state as vault_state
 
@@ -57,10 +57,14 @@ def person_list(request: HttpRequest) -> HttpResponse:
     people = Person.objects.visible_to(user).select_related("team")
     page_number = 1
     if form.is_bound and form.is_valid():
-        if form.cleaned_data["q"] and vault_state.is_sealed():
+        query = form.cleaned_data["q"]
+        if query and vault_state.is_sealed():
             messages.error(request, _("Search needs the vault unsealed: names are encrypted."))
-        elif form.cleaned_data["q"]:
-            people = people.search(form.cleaned_data["q"])
+        elif query:
+            by_identifier = form.cleaned_data.get("identifier") and sees_all_people(user)
+            people = people.search(query, identifiers=bool(by_identifier))
+            # Which kind of search, never what was searched for.
+            record(user, Action.SEARCH, object_type="people.person", fields=["identifier" if by_identifier else "q"])
         if form.cleaned_data["status"]:
             people = people.filter(status=form.cleaned_data["status"])
         if form.cleaned_data["team"]:
@@ -83,7 +87,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     events = person.events.select_related("actor")[:100]
     grant = IdentityRequest.objects.active_grant(user, person)
     if grant is not None:
-        record(user, Action.IDENTITY_VIEWED, person, fields=[*IDENTITY_FIELDS, "household"])
+        record(user, Action.IDENTITY_VIEWED, person, fields=[*IDENTITY_FIELDS, "household", "documents"])
     pending = IdentityRequest.objects.filter(
         requester=user, person=person, status=IdentityRequestStatus.PENDING
     ).exists()
@@ -94,7 +98,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "identity_grant": grant,
         "identity_pending": pending,
         "identity_form": IdentityRequestForm(),
-        "documents": person.documents.all(),
+        "documents": person.documents.all() if grant else person.documents.filter(kind=DocumentKind.PHOTO),
         "document_form": DocumentForm(),
         "events": events,
         "can_edit": can_use(user, Module.PEOPLE_EDIT),
@@ -121,6 +125,10 @@ def _person_form_page(request: HttpRequest, person: Person | None) -> HttpRespon
     # Editing shows the true identity only to a user holding an approved request; creating
     # is write-only (the person typing it knows it).
     shows_identity = person is None or IdentityRequest.objects.active_grant(user, person) is not None
+    if person is not None and request.method == "GET":
+        record(user, Action.VIEW, person)
+        if shows_identity:
+            record(user, Action.IDENTITY_VIEWED, person, fields=[*IDENTITY_FIELDS, "household"])
     household = HouseholdFormSet(data, instance=instance, prefix="household") if shows_identity else None
     if household is not None:
         formsets.append(household)
@@ -259,7 +267,9 @@ def document_add(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     person = get_object_or_404(Person.objects.visible_to(user), pk=pk)
     form = DocumentForm(request.POST, request.FILES)
-    if form.is_valid():
+    if int(request.META.get("CONTENT_LENGTH") or 0) > files.MAX_BYTES + 64 * 1024:
+        messages.error(request, str(FILE_REFUSALS["too_large"]))
+    elif form.is_valid():
         upload = form.cleaned_data["file"]
         if upload.size > files.MAX_BYTES:
             messages.error(request, str(FILE_REFUSALS["too_large"]))
@@ -280,10 +290,14 @@ def document_add(request: HttpRequest, pk: int) -> HttpResponse:
 def document_view(request: HttpRequest, pk: int, document_id: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     person = get_object_or_404(Person.objects.visible_to(user), pk=pk)
-    document = get_object_or_404(person.documents.all(), pk=document_id)
+    documents = person.documents.all()
+    if IdentityRequest.objects.active_grant(user, person) is None:
+        documents = documents.filter(kind=DocumentKind.PHOTO)  # identity papers need approval
+    document = get_object_or_404(documents, pk=document_id)
     data = files.read_decrypted(document.stored_name, document.file_aad())
     record(user, Action.VIEW, document)
     response = HttpResponse(data, content_type=document.content_type)
-    response["Content-Disposition"] = "inline"
+    # Images are re-encoded by us; PDFs are not, so they are downloaded, never rendered here.
+    response["Content-Disposition"] = "inline" if document.content_type != files.PDF_TYPE else "attachment"
     response["Cache-Control"] = "no-store"
     return response

@@ -76,10 +76,26 @@ def is_placeholder(value: object) -> bool:
     return isinstance(value, _Placeholder)
 
 
+class EncryptedQuerySet(models.QuerySet[Any]):
+    """Refuses ``update()`` of an encrypted field with anything but a value from pre_save or
+    the database: expressions such as ``Value("x")`` would otherwise store plain text."""
+
+    def update(self, **kwargs: Any) -> int:
+        for name, value in kwargs.items():
+            field = self.model._meta.get_field(name)
+            if isinstance(field, EncryptedTextField) and not (
+                value in (None, "") or isinstance(value, _Encrypted | Ciphertext)
+            ):
+                raise TypeError(f"{self.model.__name__}.{name} is encrypted: update it through save()")
+        return super().update(**kwargs)
+
+
 class EncryptedModel(models.Model):
     """Base for models with encrypted fields: gives each row a uid known before insert."""
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    objects = EncryptedQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -164,6 +180,13 @@ class EncryptedTextField(models.TextField):
     def value_to_string(self, obj: models.Model) -> str:
         return ""  # serialisation (dumpdata, fixtures) never writes plain text
 
+    def get_lookup(self, lookup_name: str) -> Any:
+        # Only lookups that compare whole stored values make sense on ciphertext; the
+        # others (icontains, startswith …) would silently compare plain text to ciphertext.
+        if lookup_name not in {"exact", "isnull", "in"}:
+            return None
+        return super().get_lookup(lookup_name)
+
 
 class BlindIndexField(models.CharField):
     """Keyed HMAC of a normalised source field, for exact lookups on encrypted values.
@@ -210,4 +233,4 @@ def index_for(purpose: str, value: str, normaliser: Callable[[str], str] | None 
     normalised = normaliser(value) if normaliser else value.strip().lower()
     if not normalised:
         return ""
-    return crypto.blind_index(bytes(state.keyring().index_key), purpose, normalised)
+    return crypto.blind_index(state.index_key(), purpose, normalised)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import secrets
+import warnings
 from pathlib import Path
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from PIL import Image, ImageOps
 from sanctuary.vault import state
 
 MAX_BYTES = 10 * 1024 * 1024
+Image.MAX_IMAGE_PIXELS = 40_000_000  # about 6300 x 6300: more than any phone photo
 IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 PDF_TYPE = "application/pdf"
 
@@ -41,30 +43,37 @@ def clean_upload(data: bytes) -> tuple[bytes, str]:
     if data.startswith(b"%PDF-"):
         return data, PDF_TYPE
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image_format = image.format or ""
-            image.load()
-            upright = ImageOps.exif_transpose(image) or image
-            content_type = Image.MIME.get(image_format, "")
-            if content_type not in IMAGE_TYPES:
-                raise FileRejected("wrong_type")
-            out = io.BytesIO()
-            clean = upright.convert("RGB") if IMAGE_TYPES[content_type] == "JPEG" else upright
-            # A new image from the pixels only: no EXIF, XMP, ICC comments or thumbnails.
-            bare = Image.frombytes(clean.mode, clean.size, clean.tobytes())
-            bare.save(out, format=IMAGE_TYPES[content_type])
-            return out.getvalue(), content_type
+        with warnings.catch_warnings():
+            # An image that decodes to a huge bitmap (a "decompression bomb") is refused.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            return _reencode(data)
     except FileRejected:
         raise
     except Exception:  # noqa: BLE001 - any decoder error means "not an image we accept"
         raise FileRejected("wrong_type") from None
 
 
-def write_encrypted(data: bytes, aad: bytes) -> str:
+def _reencode(data: bytes) -> tuple[bytes, str]:
+    with Image.open(io.BytesIO(data)) as image:
+        image_format = image.format or ""
+        image.load()
+        upright = ImageOps.exif_transpose(image) or image
+        content_type = Image.MIME.get(image_format, "")
+        if content_type not in IMAGE_TYPES:
+            raise FileRejected("wrong_type")
+        out = io.BytesIO()
+        clean = upright.convert("RGB") if IMAGE_TYPES[content_type] == "JPEG" else upright
+        # A new image from the pixels only: no EXIF, XMP, ICC comments or thumbnails.
+        bare = Image.frombytes(clean.mode, clean.size, clean.tobytes())
+        bare.save(out, format=IMAGE_TYPES[content_type])
+        return out.getvalue(), content_type
+
+
+def write_encrypted(data: bytes, aad: bytes, version: int | None = None) -> str:
     """Encrypt and write; returns the random file name."""
     ring = state.keyring()
     name = secrets.token_hex(16) + ".bin"
-    blob = ring.cipher.encrypt(data, aad).encode("ascii")
+    blob = ring.cipher.encrypt(data, aad, version).encode("ascii")
     path = storage_dir() / name
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:

@@ -86,6 +86,7 @@ def confirm_rekey(new_shares: list[str]) -> VaultConfig:
     cfg.tag, cfg.salt, cfg.verifier = pending.tag, pending.salt, pending.verifier
     cfg.holders, cfg.threshold = pending.holders, pending.threshold
     cfg.generation += 1
+    cfg.key_epoch += 1  # a running server must be unsealed again with the new shares
     cfg.rekeyed_at = timezone.now()
     cfg.save()
     pending.delete()
@@ -115,15 +116,14 @@ def _begin_rotation() -> RotationJob:
     key.save()
     total = sum(model._default_manager.count() for model, _fields in encrypted_fields())
     job = RotationJob.objects.create(from_version=current, to_version=new_version, total=total)
+    state.bump_epoch()  # running servers start encrypting under the new key
     return job
 
 
-def rotate(batch_size: int = 500, on_batch: Callable[[RotationJob], None] | None = None) -> RotationJob:
-    """Re-encrypt every value under a new data key. Resumable; the vault must be unsealed."""
-    job = _begin_rotation()
-    state.reload_keys()  # pick up the new key version (also after a restart)
+def _rotate_values(job: RotationJob, batch_size: int, on_batch: Callable[[RotationJob], None] | None) -> int:
+    """One pass over every encrypted value; returns how many were still under an old key."""
     ring = state.keyring()
-    RotationJob.objects.filter(pk=job.pk).update(done=0)
+    old_seen = 0
     for model, fields in encrypted_fields():
         last_pk = 0
         while True:
@@ -136,26 +136,74 @@ def rotate(batch_size: int = 500, on_batch: Callable[[RotationJob], None] | None
                 if not rows:
                     break
                 for row in rows:
-                    changes: dict[str, _Encrypted] = {}
                     for field in fields:
                         raw = row.__dict__.get(field.attname)
                         if not isinstance(raw, Ciphertext) or crypto.stored_version(raw) >= job.to_version:
                             continue
                         aad = field.aad(row)
-                        plain = ring.decrypt(raw, aad)
-                        changes[field.attname] = _Encrypted(ring.cipher.encrypt(plain, aad, job.to_version))
-                    if changes:
-                        model._default_manager.filter(pk=row.pk).update(**changes)
+                        fresh = _Encrypted(ring.cipher.encrypt(ring.decrypt(raw, aad), aad, job.to_version))
+                        # Only if nobody changed the value meanwhile; a changed value is
+                        # looked at again by the next pass.
+                        model._default_manager.filter(pk=row.pk, **{field.attname: raw}).update(
+                            **{field.attname: fresh}
+                        )
+                        old_seen += 1
                 last_pk = rows[-1].pk
                 RotationJob.objects.filter(pk=job.pk).update(done=models.F("done") + len(rows))
             job.refresh_from_db()
             if on_batch is not None:
                 on_batch(job)
+    return old_seen + _rotate_files(job, on_batch)
+
+
+def _rotate_files(job: RotationJob, on_batch: Callable[[RotationJob], None] | None) -> int:
+    """Encrypted files: write the new ciphertext under a new name, switch the row, then
+    remove the old file. A crash leaves at worst an orphan file, never a lost one."""
+    from sanctuary.vault import files
+
+    ring = state.keyring()
+    changed = 0
+    for model in apps.get_models():
+        if not hasattr(model, "file_aad") or "stored_name" not in {f.name for f in model._meta.concrete_fields}:
+            continue
+        for row in model._default_manager.order_by("pk").iterator():
+            stored_name: str = row.stored_name  # type: ignore[attr-defined]
+            path = files.storage_dir() / stored_name
+            stored = path.read_text(encoding="ascii")
+            if crypto.stored_version(stored) >= job.to_version:
+                continue
+            aad = row.file_aad()  # type: ignore[attr-defined]
+            new_name = files.write_encrypted(ring.decrypt(stored, aad), aad, version=job.to_version)
+            with transaction.atomic():
+                updated = model._default_manager.filter(pk=row.pk, stored_name=stored_name).update(stored_name=new_name)
+            if updated:
+                files.delete(stored_name)
+            else:
+                files.delete(new_name)
+            changed += 1
+            if on_batch is not None:
+                on_batch(job)
+    return changed
+
+
+def rotate(batch_size: int = 500, on_batch: Callable[[RotationJob], None] | None = None) -> RotationJob:
+    """Re-encrypt every value and file under a new data key. Resumable; must be unsealed.
+
+    A running server follows through ``key_epoch``: it starts writing under the new key at
+    its next request. Passes repeat until one finds nothing left under an old key; only
+    then is the old key destroyed.
+    """
+    job = _begin_rotation()
+    state.reload_keys()  # pick up the new key version (also after a restart)
+    RotationJob.objects.filter(pk=job.pk).update(done=0)
+    while _rotate_values(job, batch_size, on_batch):
+        RotationJob.objects.filter(pk=job.pk).update(done=0)
     with transaction.atomic():
         job.finished_at = timezone.now()
         job.save(update_fields=["finished_at"])
         # Old data keys are destroyed: a backup from before the rotation no longer opens
         # with today's shares.
         DataKey.objects.filter(purpose=KeyPurpose.DATA, version__lt=job.to_version).delete()
+        state.bump_epoch()
     state.reload_keys()
     return job

@@ -1,4 +1,5 @@
-"""A page that needs protected data while sealed shows "sealed", never a 500."""
+"""Keys follow rotations done elsewhere; a page that needs protected data while sealed
+shows "sealed", never a 500."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from sanctuary.vault.state import VaultSealed
+from sanctuary.vault.state import VaultSealed, refresh_if_keys_changed
 
 
 class VaultSealedMiddleware:
@@ -15,6 +16,7 @@ class VaultSealedMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        refresh_if_keys_changed()
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:

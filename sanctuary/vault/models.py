@@ -14,6 +14,9 @@ class VaultConfig(models.Model):
     salt = models.BinaryField(max_length=32)
     verifier = models.CharField(max_length=64)
     generation = models.PositiveIntegerField(default=1)  # +1 at every rekey
+    # +1 whenever the set of data keys or their wrapping changes (rotation, rekey): a running
+    # server that sees a new epoch reloads its keys before serving the request.
+    key_epoch = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     rekeyed_at = models.DateTimeField(null=True, blank=True)
 

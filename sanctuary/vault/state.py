@@ -18,19 +18,21 @@ machine, where memory is gone anyway.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from dataclasses import dataclass, field
 
 from Crypto.Protocol.SecretSharing import Shamir
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 
 from sanctuary.vault import crypto
 from sanctuary.vault.models import DataKey, KeyPurpose, VaultConfig
 from sanctuary.vault.shares import Share, ShareError, decode_share
 
 PARTIAL_UNSEAL_SECONDS = 10 * 60
+MAX_PENDING_SHARES = 24
 
 
 class VaultSealed(Exception):
@@ -51,6 +53,7 @@ class Keyring:
     index_key: bytearray
     data_versions: list[int]
     kek: bytearray  # kept to wrap new data keys (rotation) and reload them
+    epoch: int = 0  # VaultConfig.key_epoch when these keys were loaded
 
     def decrypt(self, stored: str, aad: bytes) -> bytes:
         """Decrypt; a value under a key version this process has not loaded yet (rotated by
@@ -65,8 +68,13 @@ class Keyring:
 
 @dataclass
 class _Progress:
-    shares: dict[int, bytes] = field(default_factory=dict)
+    # Every distinct share entered in this attempt. Two values for one index are both
+    # kept: a junk share sent by someone else must not push out a holder's real one.
+    shares: list[tuple[int, bytes]] = field(default_factory=list)
     started: float = 0.0
+
+    def indexes(self) -> set[int]:
+        return {index for index, _value in self.shares}
 
 
 _lock = threading.RLock()
@@ -77,6 +85,16 @@ _wrong_shares = 0
 
 def is_sealed() -> bool:
     return _keyring is None
+
+
+def index_key() -> bytes:
+    """A copy of the blind-index key, taken under the lock so a concurrent seal (which
+    zeroes the key) can never hand out a zeroed key."""
+    with _lock:
+        ring = _keyring
+        if ring is None:
+            raise VaultSealed
+        return bytes(ring.index_key)
 
 
 def keyring() -> Keyring:
@@ -113,7 +131,7 @@ def status() -> Status:
             sealed=is_sealed(),
             threshold=cfg.threshold if cfg else 0,
             holders=cfg.holders if cfg else 0,
-            progress=len(_progress.shares),
+            progress=len(_progress.indexes()),
             wrong_shares=_wrong_shares,
         )
 
@@ -125,8 +143,6 @@ def _expire_partial() -> None:
 
 def reset_progress() -> None:
     with _lock:
-        for value in _progress.shares.values():
-            _zero(value)
         _progress.shares.clear()
         _progress.started = 0.0
 
@@ -160,21 +176,44 @@ def submit_share(text: str) -> Status:
         if not is_sealed():
             return status()
         _expire_partial()
-        if share.index in _progress.shares:
+        candidate = (share.index, share.value)
+        if candidate in _progress.shares:
             raise UnsealError("duplicate")
+        if len(_progress.shares) >= MAX_PENDING_SHARES:
+            # Someone is flooding the page with shares: start over rather than grow.
+            reset_progress()
+            _wrong_shares += 1
+            raise UnsealError("too_many")
         if not _progress.shares:
             _progress.started = time.monotonic()
-        _progress.shares[share.index] = share.value
-        if len(_progress.shares) < cfg.threshold:
+        _progress.shares.append(candidate)
+        if len(_progress.indexes()) < cfg.threshold:
             return status()
-        shares = [(index, bytes(value)) for index, value in sorted(_progress.shares.items())]
-        reset_progress()
-        try:
-            unseal_with_key(Shamir.combine(shares), cfg)
-        except UnsealError:
-            _wrong_shares += 1
-            raise
-        return status()
+        for combination in _combinations(_progress.shares, cfg.threshold):
+            try:
+                unseal_with_key(Shamir.combine(list(combination)), cfg)
+            except UnsealError:
+                continue
+            reset_progress()
+            return status()
+        # No combination opens the vault: at least one share is wrong. Keep them all (a
+        # further share may complete a right set) until the attempt expires.
+        _wrong_shares += 1
+        raise UnsealError("wrong_key")
+
+
+def _combinations(shares: list[tuple[int, bytes]], threshold: int) -> list[tuple[tuple[int, bytes], ...]]:
+    """Sets of ``threshold`` shares with distinct indexes, newest share in each (older sets
+    were tried already), at most a few hundred: cheap, as each try is one HKDF."""
+    newest = shares[-1]
+    others = [s for s in shares[:-1] if s[0] != newest[0]]
+    found = []
+    for rest in itertools.combinations(others, threshold - 1):
+        if len({index for index, _v in rest}) == threshold - 1:
+            found.append((*rest, newest))
+            if len(found) >= 500:
+                break
+    return found
 
 
 def unseal_with_shares(texts: list[str]) -> None:
@@ -218,12 +257,17 @@ def _load_keyring(kek: bytes) -> Keyring:
         else:
             data[key.version] = plain
     current = max(v for v in data)
-    cipher_class = crypto.IdentityCipher if getattr(settings, "VAULT_IDENTITY_CIPHER", False) else crypto.Cipher
+    identity = bool(getattr(settings, "VAULT_IDENTITY_CIPHER", False))
+    if identity and (settings.HTTPS or (not settings.DEBUG and "sanctuary-bench-" not in str(settings.VAR_DIR))):
+        raise UnsealError("identity_cipher_outside_bench")
+    cipher_class = crypto.IdentityCipher if identity else crypto.Cipher
+    epoch = VaultConfig.objects.values_list("key_epoch", flat=True).first() or 0
     return Keyring(
         cipher=cipher_class(data, current),
         index_key=bytearray(index_key),
         data_versions=sorted(data),
         kek=bytearray(kek),
+        epoch=epoch,
     )
 
 
@@ -236,6 +280,30 @@ def reload_keys() -> Keyring:
         if _keyring is not None:
             _keyring = fresh
     return fresh
+
+
+def refresh_if_keys_changed() -> None:
+    """Called at the start of each request: follow a rotation or rekey done by another
+    process. Keys that no longer unwrap (after a rekey) mean the server must be unsealed
+    again with the new shares: it seals itself rather than write under a stale key."""
+    ring = _keyring
+    if ring is None:
+        return
+    epoch = VaultConfig.objects.values_list("key_epoch", flat=True).first()
+    if epoch is None or epoch == ring.epoch:
+        return
+    try:
+        reload_keys()
+    except crypto.DecryptError:
+        seal()
+        from sanctuary.audit.log import record
+        from sanctuary.audit.models import Action
+
+        record(None, Action.SEALED, object_type="vault", object_id="rekeyed", username="vault")
+
+
+def bump_epoch() -> None:
+    VaultConfig.objects.update(key_epoch=models.F("key_epoch") + 1)
 
 
 def current_kek() -> bytes:

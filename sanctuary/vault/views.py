@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hmac
 import json
+import threading
+import time
 
 from django.conf import settings
 from django.contrib import messages
@@ -34,6 +36,8 @@ REFUSALS: dict[str, object] = {
         "The shares did not open the vault: one of them is not right. Start again with all shares."
     ),
     "not_initialised": gettext_lazy("This server has no vault yet: run manage.py vault_init."),
+    "too_many": gettext_lazy("Too many shares were entered. Start again with all key holders."),
+    "rate_limited": gettext_lazy("Too many shares from this connection. Wait ten minutes and try again."),
 }
 
 
@@ -41,7 +45,30 @@ def _refusal(code: str) -> str:
     return str(REFUSALS.get(code, code))
 
 
+# Share submissions per client address in the last window (memory only, like the shares).
+_recent: dict[str, list[float]] = {}
+_recent_lock = threading.Lock()
+SUBMISSIONS_PER_WINDOW = 20
+
+
+def _rate_limited(request: HttpRequest) -> bool:
+    """True when this address sent too many shares lately. Honest holders send one each."""
+    now = time.monotonic()
+    address = request.META.get("REMOTE_ADDR", "")
+    with _recent_lock:
+        times = [t for t in _recent.get(address, []) if now - t < state.PARTIAL_UNSEAL_SECONDS]
+        times.append(now)
+        _recent[address] = times
+        if len(_recent) > 1000:  # forget addresses that went quiet
+            for key in [k for k, v in _recent.items() if now - v[-1] >= state.PARTIAL_UNSEAL_SECONDS]:
+                del _recent[key]
+        return len(times) > SUBMISSIONS_PER_WINDOW
+
+
 def _submit(request: HttpRequest, share: str) -> tuple[state.Status, str | None]:
+    if _rate_limited(request):
+        record(None, Action.UNSEAL_REFUSED, object_type="vault", object_id="rate_limited")
+        return state.status(), "rate_limited"
     try:
         status = state.submit_share(share)
     except state.UnsealError as error:
@@ -70,9 +97,14 @@ def unseal(request: HttpRequest) -> HttpResponse:
     return render(request, "vault/unseal.html", context, status=400 if form.errors else 200)
 
 
+LOOPBACK = {"127.0.0.1", "::1"}
+
+
 @csrf_exempt  # called by `manage.py vault_unseal` on the server itself; the share is the secret
 @require_POST
 def unseal_api(request: HttpRequest) -> JsonResponse:
+    if request.META.get("REMOTE_ADDR") not in LOOPBACK:
+        return JsonResponse({"error": "forbidden"}, status=403)
     try:
         share = str(json.loads(request.body or b"{}").get("share", ""))
     except (ValueError, AttributeError):
@@ -102,6 +134,8 @@ def seal_now(request: HttpRequest) -> HttpResponse:
 @csrf_exempt  # called by `manage.py vault_seal` with the control token from var/
 @require_POST
 def seal_api(request: HttpRequest) -> JsonResponse:
+    if request.META.get("REMOTE_ADDR") not in LOOPBACK:
+        return JsonResponse({"error": "forbidden"}, status=403)
     token = request.headers.get("X-Sanctuary-Control-Token", "")
     if not token or not hmac.compare_digest(token, control_token()):
         return JsonResponse({"error": "forbidden"}, status=403)

@@ -62,3 +62,49 @@ def test_refused_request_shows_nothing(make_user, login, person_a) -> None:  # t
     do_decide_identity(make_user("director"), do_request_identity(worker, person_a, "curious"), approve=False)
     assert "Aung Thiha Kyaw" not in login(worker).get(f"/people/{person_a.pk}/").content.decode()
     assert AuditEntry.objects.filter(action=Action.IDENTITY_REFUSED).exists()
+
+
+def test_a_new_or_reset_approver_waits_a_day(make_user, login, person_a) -> None:  # type: ignore[no-untyped-def]
+    """One director cannot make a second approver and approve alone at once."""
+    from sanctuary.accounts.models import User
+
+    director: Client = login(make_user("director"))
+    director.post(
+        "/accounts/staff/new/",
+        {
+            "username": "sockpuppet",
+            "language": "en",
+            "roles": ["counsellor"],
+            "identity_approver": "on",
+            "is_active": "on",
+        },
+    )
+    puppet = User.objects.get(username="sockpuppet")
+    request = do_request_identity(make_user("case_worker"), person_a, "x")
+    with pytest.raises(IdentityRuleError):
+        do_decide_identity(puppet, request, approve=True)
+    User.objects.filter(pk=puppet.pk).update(approver_hold_until=timezone.now() - timedelta(seconds=1))
+    puppet.refresh_from_db()
+    do_decide_identity(puppet, request, approve=True)
+
+
+def test_identifier_search_is_for_directors_and_audited(make_user, login, team_a) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import PersonFactory
+
+    target = PersonFactory(team=team_a, alias="Ko Numbered", nrc_number="12/MaYaKa(N)123456")
+    trainer: Client = login(make_user("trainer"))
+    page = trainer.post("/people/", {"q": "12/mayaka(n)123456", "identifier": "on"}).content.decode()
+    assert "Ko Numbered" not in page
+    director: Client = login(make_user("director"))
+    page = director.post("/people/", {"q": "12/MAYAKA(N) 123456", "identifier": "on"}).content.decode()
+    assert "Ko Numbered" in page
+    assert target.nrc_index
+    searches = AuditEntry.objects.filter(action=Action.SEARCH)
+    assert searches.count() == 2
+    assert b"123456" not in b"".join(e.canonical() for e in searches)
+
+
+def test_opening_the_edit_form_is_audited(make_user, login, person_a) -> None:  # type: ignore[no-untyped-def]
+    user = make_user("case_worker")
+    login(user).get(f"/people/{person_a.pk}/edit/")
+    assert AuditEntry.objects.filter(action=Action.VIEW, object_id=str(person_a.pk), actor_id=user.pk).exists()

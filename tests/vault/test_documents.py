@@ -55,3 +55,17 @@ def test_other_teams_cannot_fetch_a_document(make_user, login, person_a, team_b)
     document = do_add_document(owner, person_a, tiny_png(), "", "photo")
     outsider = login(make_user("case_worker", teams=[team_b]))
     assert outsider.get(f"/people/{person_a.pk}/documents/{document.pk}/").status_code == 404
+
+
+def test_identity_documents_need_an_approved_request(make_user, login, person_a) -> None:  # type: ignore[no-untyped-def]
+    from sanctuary.people.actions import do_add_document
+    from sanctuary.people.identity import do_decide_identity, do_request_identity
+    from tests.vault.images import tiny_png
+
+    worker = make_user("case_worker")
+    document = do_add_document(worker, person_a, tiny_png(), "NRC card", "document")
+    client: Client = login(worker)
+    assert "NRC card" not in client.get(f"/people/{person_a.pk}/").content.decode()
+    assert client.get(f"/people/{person_a.pk}/documents/{document.pk}/").status_code == 404
+    do_decide_identity(make_user("director"), do_request_identity(worker, person_a, "papers"), approve=True)
+    assert client.get(f"/people/{person_a.pk}/documents/{document.pk}/").status_code == 200

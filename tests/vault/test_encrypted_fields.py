@@ -84,3 +84,15 @@ def test_name_token_search_works_on_encrypted_aliases(team_a) -> None:  # type: 
     assert list(Person.objects.search("ေက်ာ္")) == [target]  # typed in Zawgyi
     assert list(Person.objects.search("ကျော်အောင်")) == [target]
     assert list(Person.objects.search("ကိုမင်း")) != [target]
+
+
+def test_expressions_and_pattern_lookups_cannot_reach_plain_text(person_a) -> None:  # type: ignore[no-untyped-def]
+    from django.core.exceptions import FieldError
+    from django.db.models import Value
+
+    with pytest.raises(TypeError):
+        Person.objects.filter(pk=person_a.pk).update(notes=Value("plain"))
+    with pytest.raises(FieldError):
+        list(Person.objects.filter(alias__icontains="Thiha"))
+    with pytest.raises(FieldError):
+        list(Person.objects.filter(alias__startswith="Ko"))

@@ -122,3 +122,39 @@ def _child_database_env() -> dict[str, str]:
         port = settings_dict.get("PORT") or 5432
         return {"DATABASE_URL": f"postgres://{user}@{host}:{port}/{settings_dict['NAME']}"}
     return {"DATABASE_URL": f"sqlite:///{settings_dict['NAME']}"}
+
+
+@pytest.mark.django_db
+def test_rotation_covers_encrypted_files(make_user, person_a) -> None:  # type: ignore[no-untyped-def]
+    from sanctuary.people.actions import do_add_document
+    from sanctuary.vault import files
+    from tests.vault.images import tiny_png
+
+    document = do_add_document(make_user("case_worker"), person_a, tiny_png(), "scan", "document")
+    old_name = document.stored_name
+    keys.rotate()
+    document.refresh_from_db()
+    assert document.stored_name != old_name
+    assert not (files.storage_dir() / old_name).exists()
+    assert files.read_decrypted(document.stored_name, document.file_aad()).startswith(b"\x89PNG")
+
+
+@pytest.mark.django_db
+def test_a_running_server_follows_a_rotation_and_seals_after_a_rekey(vault_shares, make_user, login, team_a) -> None:  # type: ignore[no-untyped-def]
+    """Another process rotates: this process (the server) switches to the new key at its next
+    request. After a rekey its key-encryption key is stale, so it seals itself."""
+    client = login(make_user("case_worker"))
+    person = PersonFactory(team=team_a, alias="Ko Follow")
+    # Simulate another process: add key version 2 and bump the epoch, as _begin_rotation does.
+    keys._begin_rotation()
+    assert client.get(f"/people/{person.pk}/").status_code == 200
+    assert state.keyring().cipher.current == 2
+    created = PersonFactory(team=team_a, alias="Ko After")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT alias FROM people_person WHERE id = %s", [created.pk])
+        assert stored_version(cursor.fetchone()[0]) == 2
+    keys.start_rekey(vault_shares[:2], holders=3, threshold=2)
+    new = keys.start_rekey(vault_shares[:2], holders=3, threshold=2)
+    keys.confirm_rekey(new[:2])
+    client.get("/")
+    assert state.is_sealed()

@@ -57,7 +57,7 @@ def test_wrong_and_foreign_shares_are_refused_counted_and_audited(vault_shares) 
     response = client.post("/unseal/", {"share": typo})
     assert response.status_code == 400
     assert "typing mistake" in response.content.decode()
-    assert typo in response.content.decode()  # what was typed is shown again
+    assert typo not in response.content.decode()  # a share is a secret: never echoed back
     foreign = encode_share(b"\xff\xfe", 1, bytes(16))
     response = client.post("/unseal/", {"share": foreign})
     assert "another vault" in response.content.decode()
@@ -72,15 +72,42 @@ def test_wrong_and_foreign_shares_are_refused_counted_and_audited(vault_shares) 
     assert vault_shares[0].encode() not in log and typo.encode() not in log
 
 
-def test_a_share_of_the_right_vault_but_wrong_value_restarts_the_attempt(vault_shares) -> None:  # type: ignore[no-untyped-def]
+def test_a_junk_share_cannot_block_the_real_holders(vault_shares) -> None:  # type: ignore[no-untyped-def]
+    """Someone who knows the vault tag sends a junk share with a holder's index: refused as
+    wrong once combined, but the real shares still open the vault afterwards."""
     state.seal()
     good = decode_share(vault_shares[0])
-    bad = encode_share(good.vault_tag, 2, bytes(16))
-    state.submit_share(vault_shares[0])
+    junk = encode_share(good.vault_tag, decode_share(vault_shares[1]).index, bytes(16))
+    state.submit_share(junk)
     with pytest.raises(state.UnsealError) as error:
-        state.submit_share(bad)
+        state.submit_share(vault_shares[0])
     assert error.value.code == "wrong_key"
-    assert state.is_sealed() and state.status().progress == 0
+    assert state.is_sealed()
+    state.submit_share(vault_shares[1])  # same index as the junk one: both are kept
+    assert not state.is_sealed()
+
+
+def test_flooding_the_page_is_rate_limited_per_address(vault_shares) -> None:  # type: ignore[no-untyped-def]
+    from sanctuary.vault import views
+
+    state.seal()
+    views._recent.clear()
+    attacker = Client(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR="203.0.113.9")
+    for _ in range(views.SUBMISSIONS_PER_WINDOW):
+        attacker.post("/unseal/", {"share": encode_share(b"\x00\x01", 1, bytes(16))})
+    response = attacker.post("/unseal/", {"share": vault_shares[0]})
+    assert "Too many shares from this connection" in response.content.decode()
+    holder = Client(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR="198.51.100.7")
+    holder.post("/unseal/", {"share": vault_shares[0]})
+    holder.post("/unseal/", {"share": vault_shares[1]})
+    assert not state.is_sealed()
+    views._recent.clear()
+
+
+def test_command_endpoints_answer_only_on_loopback(vault_shares) -> None:  # type: ignore[no-untyped-def]
+    remote = Client(REMOTE_ADDR="203.0.113.9")
+    assert remote.post("/unseal/api/", '{"share": "x"}', content_type="application/json").status_code == 403
+    assert remote.post("/unseal/seal-api/").status_code == 403
 
 
 def test_partial_unseal_expires(vault_shares, monkeypatch) -> None:  # type: ignore[no-untyped-def]
