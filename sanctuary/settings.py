@@ -16,12 +16,13 @@ Variables (all optional for the embedded SQLite default):
 from __future__ import annotations
 
 import os
-import secrets
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+
+from sanctuary.lib.secret_files import read_or_create_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -48,17 +49,7 @@ def _read_secret_key() -> str:
     key_file = os.environ.get("SECRET_KEY_FILE")
     if key_file:
         return Path(key_file).read_text(encoding="utf-8").strip()
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        # O_EXCL: two processes starting at once never overwrite each other's key.
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(secrets.token_urlsafe(64))
-    return path.read_text(encoding="utf-8").strip()
+    return read_or_create_secret(VAR_DIR / "secret_key", nbytes=64)
 
 
 SECRET_KEY = _read_secret_key()
@@ -83,6 +74,7 @@ INSTALLED_APPS = [
     "sanctuary.accounts",
     "sanctuary.audit",
     "sanctuary.people",
+    "sanctuary.matching",
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,7 @@ import hmac
 import json
 import threading
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from sanctuary.accounts.policy import Module, module_required
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
+from sanctuary.lib.secret_files import read_or_create_secret
 from sanctuary.vault import state
 from sanctuary.vault.forms import ShareForm
 
@@ -147,17 +149,4 @@ def seal_api(request: HttpRequest) -> JsonResponse:
 
 def control_token() -> str:
     """A random token in var/ (mode 0600) that lets local commands seal the server."""
-    import os
-    import secrets
-    from pathlib import Path
-
-    path = Path(settings.VAR_DIR) / "control_token"
-    if not path.exists():
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w", encoding="ascii") as handle:
-                handle.write(secrets.token_urlsafe(32))
-    return path.read_text(encoding="ascii").strip()
+    return read_or_create_secret(Path(settings.VAR_DIR) / "control_token", nbytes=32)
