@@ -136,7 +136,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # Tests use a file, not memory: the seizure test reads it, and crash tests share it
     # with a child process.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-sanctuary.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-sanctuary-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and login -------------------------------------------------------------------

@@ -9,5 +9,6 @@ urlpatterns = [
     path("accounts/", include("sanctuary.accounts.urls")),
     path("people/", include("sanctuary.people.urls")),
     path("audit/", include("sanctuary.audit.urls")),
+    path("duplicates/", include("sanctuary.matching.urls")),
     path("", include("sanctuary.vault.urls")),
 ]

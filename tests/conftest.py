@@ -30,6 +30,12 @@ def _plain_static_storage(settings: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _scans_inline(settings: pytest.FixtureRequest) -> None:
+    """Duplicate scans run in the request, inside the test's transaction, not in a thread."""
+    settings.MATCHING_SCAN_INLINE = True  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Encrypted files written by tests go to a temporary directory, not var/media."""
     settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))  # type: ignore[attr-defined]

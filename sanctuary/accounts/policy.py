@@ -30,6 +30,7 @@ class Module(models.TextChoices):
     STAFF = "staff", "staff"  # manage users, teams and roles
     SEAL = "seal", "seal"  # seal the vault now (panic button)
     APPROVE_IDENTITY = "approve_identity", "approve_identity"  # approve requests to see true names
+    DUPLICATES = "duplicates", "duplicates"  # review possible duplicates, merge records
 
 
 _PEOPLE_READERS = {Module.PEOPLE}
@@ -37,8 +38,8 @@ _PEOPLE_WRITERS = {Module.PEOPLE, Module.PEOPLE_EDIT}
 
 ROLE_MODULES: dict[str, frozenset[str]] = {
     Role.DIRECTOR: frozenset(Module.values),
-    Role.INTAKE_OFFICER: frozenset(_PEOPLE_WRITERS),
-    Role.VETTING_OFFICER: frozenset(_PEOPLE_READERS),
+    Role.INTAKE_OFFICER: frozenset({*_PEOPLE_WRITERS, Module.DUPLICATES}),
+    Role.VETTING_OFFICER: frozenset({*_PEOPLE_READERS, Module.DUPLICATES}),
     Role.CASE_WORKER: frozenset(_PEOPLE_WRITERS),
     Role.SHELTER_MANAGER: frozenset(_PEOPLE_READERS),
     Role.FINANCE_OFFICER: frozenset(_PEOPLE_READERS),

@@ -37,6 +37,7 @@ class Action(models.TextChoices):
     VIEW = "view", _("Viewed")
     EXPORT = "export", _("Exported")
     SEARCH = "search", _("Searched")
+    MERGE = "merge", _("Records merged")
     STATUS = "status", _("Status changed")
     UNSEAL_SHARE = "unseal_share", _("Unseal share accepted")
     UNSEAL_REFUSED = "unseal_refused", _("Unseal share refused")

@@ -34,6 +34,12 @@ def _formset_changes(formset: BaseInlineFormSet[Any, Any, Any]) -> list[str]:
     return sorted(changed)
 
 
+def _refresh_match_keys(person: Person) -> None:
+    from sanctuary.matching.actions import refresh_match_keys
+
+    refresh_match_keys([Person.objects.prefetch_related("contacts").get(pk=person.pk)])
+
+
 @transaction.atomic
 def do_create_person(actor: User, form: PersonForm, formsets: Sequence[BaseInlineFormSet[Any, Any, Any]]) -> Person:
     person: Person = form.save(commit=False)
@@ -44,6 +50,7 @@ def do_create_person(actor: User, form: PersonForm, formsets: Sequence[BaseInlin
         formset.instance = person
         formset.save()
     PersonEvent.objects.create(person=person, kind=EventKind.CREATED, status_to=person.status, actor=actor)
+    _refresh_match_keys(person)
     fields = sorted(set(form.changed_data) | {c for fs in formsets for c in _formset_changes(fs)})
     record(actor, Action.CREATE, person, fields=fields)
     return person
@@ -56,8 +63,8 @@ def do_update_person(actor: User, form: PersonForm, formsets: Sequence[BaseInlin
         formset.save()
     fields = sorted(set(form.changed_data) | {c for fs in formsets for c in _formset_changes(fs)})
     if fields:
-        if "alias" in fields:
-            PersonEvent.objects.create(person=person, kind=EventKind.UPDATED, actor=actor)
+        _refresh_match_keys(person)
+        PersonEvent.objects.create(person=person, kind=EventKind.UPDATED, actor=actor)
         record(actor, Action.UPDATE, person, fields=fields)
     return person
 

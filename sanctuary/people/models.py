@@ -108,9 +108,10 @@ class PersonQuerySet(EncryptedQuerySet):
 
         if not user.is_authenticated or not can_use(user, Module.PEOPLE):
             return self.none()
+        current = self.filter(merged_into__isnull=True)
         if sees_all_people(user):
-            return self.all()
-        return self.filter(team_id__in=user.team_ids)
+            return current
+        return current.filter(team_id__in=user.team_ids)
 
     def search(self, query: str, *, identifiers: bool = False) -> PersonQuerySet:
         """Exact matches through blind indexes (the vault must be unsealed).
@@ -195,6 +196,10 @@ class Person(EncryptedModel):
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # A duplicate folded into another record (sanctuary.matching): kept, never shown in lists.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_records"
     )
 
     objects = PersonQuerySet.as_manager()  # type: ignore[misc]

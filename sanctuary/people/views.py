@@ -19,6 +19,8 @@ from sanctuary.accounts.models import Team
 from sanctuary.accounts.policy import Module, can_approve_identity, can_use, module_required, sees_all_people
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
+from sanctuary.matching.actions import candidates_for, queue_pair
+from sanctuary.matching.records import Record
 from sanctuary.people.actions import do_add_document, do_change_status, do_create_person, do_update_person
 from sanctuary.people.forms import (
     ContactFormSet,
@@ -142,13 +144,33 @@ def _person_form_page(request: HttpRequest, person: Person | None) -> HttpRespon
         if valid and sealed:
             messages.error(request, _("The vault is sealed: nothing can be saved until key holders unseal it."))
             valid = False
-        elif valid:
+        matches: list[tuple[int, list[str]]] = []
+        if valid:
+            matches = _likely_matches(form, contacts, person)
+            if person is None and matches and not request.POST.get("confirm_new"):
+                # Shown before saving: the user says whether this is someone already known.
+                context: dict[str, Any] = {
+                    "form": form,
+                    "contacts": contacts,
+                    "household": household,
+                    "person": person,
+                    "matches": Person.objects.visible_to(user).filter(pk__in=[pk for pk, _r in matches]),
+                    "match_rules": dict(matches),
+                    "hidden_matches": len(matches)
+                    - Person.objects.visible_to(user).filter(pk__in=[pk for pk, _r in matches]).count(),
+                }
+                return render(request, "people/person_form.html", context, status=409)
+        if valid:
             if person is None:
                 person = do_create_person(user, form, formsets)
                 messages.success(request, _("Person %(code)s created.") % {"code": person.case_code})
             else:
                 do_update_person(user, form, formsets)
                 messages.success(request, _("Changes saved."))
+            for other, rules in matches:
+                queue_pair(person.pk, other, 0.0, dict.fromkeys(rules, "same key"))
+            if matches:
+                messages.info(request, _("Possible duplicates were added to the review queue."))
             converted = form.converted_labels() + [
                 label for fs in formsets for f in fs.forms for label in f.converted_labels()
             ]
@@ -163,6 +185,31 @@ def _person_form_page(request: HttpRequest, person: Person | None) -> HttpRespon
     context = {"form": form, "contacts": contacts, "household": household, "person": person}
     status = 200 if request.method != "POST" else (503 if sealed else 400)
     return render(request, "people/person_form.html", context, status=status)
+
+
+def _likely_matches(form: PersonForm, contacts: Any, person: Person | None) -> list[tuple[int, list[str]]]:
+    """People sharing a blocking key (phone, NRC, name with birth year …) with what was typed."""
+    data = form.cleaned_data
+    phones = [
+        f.cleaned_data.get("value", "")
+        for f in contacts.forms
+        if f.cleaned_data.get("kind") == "phone" and not f.cleaned_data.get("DELETE")
+    ]
+    record = Record(
+        record_id="new",
+        name=data.get("true_name")
+        or (str(person.true_name) if person and "true_name" not in data else "")
+        or data.get("alias", ""),
+        father_name=data.get("father_name", ""),
+        birth_date=data.get("birth_date", ""),
+        nrc=data.get("nrc_number", ""),
+        service_number=data.get("service_number", ""),
+        force=data.get("force", ""),
+        unit=data.get("unit", ""),
+        hometown=data.get("hometown", ""),
+        phone=phones[0] if phones else "",
+    )
+    return candidates_for(record, exclude=person.pk if person else None)
 
 
 @require_http_methods(["GET", "POST"])

@@ -9,13 +9,16 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from sanctuary.accounts.models import Role
+from sanctuary.matching.models import MatchReview, ScanJob
 from tests.conftest import verified_client
+from tests.factories import PersonFactory
 
 ALL = frozenset(Role.values)
 PEOPLE_READERS = ALL - {Role.AUDITOR}
 PEOPLE_WRITERS = frozenset({Role.DIRECTOR, Role.INTAKE_OFFICER, Role.CASE_WORKER})
 DIRECTOR = frozenset({Role.DIRECTOR})
 AUDIT = frozenset({Role.DIRECTOR, Role.AUDITOR})
+DUPLICATES = frozenset({Role.DIRECTOR, Role.INTAKE_OFFICER, Role.VETTING_OFFICER})
 
 # url name -> (method, roles allowed, kwargs kind). Public and login pages are covered by
 # their own tests; they are listed so the walk knows every URL.
@@ -47,6 +50,10 @@ MATRIX: dict[str, tuple[str, frozenset[str], str]] = {
     "people:identity_queue": ("GET", DIRECTOR, ""),
     "people:identity_decide": ("POST", DIRECTOR, "identity"),
     "audit:list": ("GET", AUDIT, ""),
+    "matching:queue": ("GET", DUPLICATES, ""),
+    "matching:scan": ("POST", DUPLICATES, ""),
+    "matching:scan_progress": ("GET", DUPLICATES, "scan"),
+    "matching:decide": ("POST", DUPLICATES, "review"),
     "vault:unseal": ("GET", ALL, ""),
     "vault:unseal_api": ("POST", ALL, ""),
     "vault:seal_api": ("POST", frozenset(), ""),
@@ -78,6 +85,8 @@ def _kwargs(kind: str, ctx: dict[str, Any]) -> dict[str, Any]:
         "person": {"pk": ctx["person"].pk},
         "identity": {"request_id": ctx.get("identity", 0), "decision": "refuse"},
         "document": {"pk": ctx["person"].pk, "document_id": ctx.get("document", 0)},
+        "scan": {"pk": ctx.get("scan", 0)},
+        "review": {"pk": ctx.get("review", 0), "decision": "unsure"},
     }[kind]
 
 
@@ -97,6 +106,8 @@ def test_every_role_on_every_url(users_by_role, person_a, person_b, team_a) -> N
         "person": person_a,
         "identity": identity.pk,
         "document": document.pk,
+        "scan": ScanJob.objects.create(stage="done").pk,
+        "review": MatchReview.objects.create(person_a=person_a, person_b=PersonFactory(team=team_a), score=0.5).pk,
     }
     failures = []
     for role, user in users_by_role.items():

@@ -66,14 +66,14 @@ def print_table(title: str, rows: list[Row]) -> None:
 
 def main() -> None:
     print_table("People and vault (SQLite, medians over repeated requests)", vault_rows())
-    try:
-        from tests.bench import matching_bench  # type: ignore[attr-defined]
-    except ImportError:
-        return
+    from tests.bench import matching_bench
     print_table(
         "Duplicate finder (reference: Splink 5, dev F1 0.990 in ~13 s; scale F1 0.913, 144 s, 2.5 GB)",
         matching_bench.run(),
     )
+    from tests.bench import pprl_bench
+
+    print_table("Privacy-preserving matching, people-dev split into two organisations", pprl_bench.run())
 
 
 if __name__ == "__main__":

@@ -194,3 +194,11 @@ def test_person_list_query_count_is_bounded(make_user, login, team_a, django_ass
     with django_assert_max_num_queries(12):
         response = client.get("/people/")
     assert response.content.decode().count('data-label="Alias"') == 50
+
+
+def test_every_edit_is_on_the_timeline(make_user, login, person_a) -> None:  # type: ignore[no-untyped-def]
+    client: Client = login(make_user("case_worker"))
+    data = person_data(person_a.team_id, alias=person_a.alias, skills="welding")
+    data.update({"household-TOTAL_FORMS": "0", "contacts-TOTAL_FORMS": "0"})
+    assert client.post(f"/people/{person_a.pk}/edit/", data).status_code == 302
+    assert person_a.events.filter(kind=EventKind.UPDATED).count() == 1

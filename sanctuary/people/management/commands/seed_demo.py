@@ -24,6 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from sanctuary.accounts.models import Role, Team, User
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
+from sanctuary.matching.actions import refresh_match_keys
 from sanctuary.people.models import (
     ContactKind,
     ContactPoint,
@@ -284,6 +285,7 @@ class Command(BaseCommand):
                     ],
                     batch_size=1000,
                 )
+                refresh_match_keys(Person.objects.filter(pk__in=[p.pk for p in people]).prefetch_related("contacts"))
             made += size
         record(None, Action.CREATE, object_type="people.person", object_id=f"seed:{made}", username="seed_demo")
         return made

@@ -1,0 +1,191 @@
+"""Duplicate finding in the product: keys on save, candidates before saving, scans that fill
+the review queue, and merging that keeps both histories."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import close_old_connections, models, transaction
+from django.utils import timezone
+
+from sanctuary.audit.log import record as audit
+from sanctuary.audit.models import Action
+from sanctuary.matching.blocking import blocking_keys
+from sanctuary.matching.models import Decision, MatchReview, PersonMatchKey, ScanJob
+from sanctuary.matching.records import Record, prepare
+from sanctuary.people.models import ContactKind, EventKind, Person, PersonEvent
+from sanctuary.vault.fields import index_for, is_placeholder
+
+if TYPE_CHECKING:
+    from sanctuary.accounts.models import User
+
+log = logging.getLogger(__name__)
+
+
+def _text(value: object) -> str:
+    return "" if value is None or is_placeholder(value) else str(value)
+
+
+def record_for(person: Person, phones: Sequence[str] | None = None) -> Record:
+    """The matcher's view of a person: true name when known (people register under it),
+    else the alias; the first phone."""
+    if phones is None:
+        phones = [_text(c.value) for c in person.contacts.all() if c.kind == ContactKind.PHONE]
+    return Record(
+        record_id=str(person.pk or 0),
+        name=_text(person.true_name) or _text(person.alias),
+        father_name=_text(person.father_name),
+        birth_date=_text(person.birth_date),
+        nrc=_text(person.nrc_number),
+        service_number=_text(person.service_number),
+        force=str(person.force or ""),
+        unit=_text(person.unit),
+        hometown=_text(person.hometown),
+        phone=phones[0] if phones else "",
+    )
+
+
+def _rule(key: str) -> str:
+    for index, char in enumerate(key):
+        if char in ":@?":
+            return key[:index]
+    return key
+
+
+def hashed_keys(record: Record) -> dict[str, str]:
+    """Blocking key HMAC -> rule, for one record (the vault must be unsealed)."""
+    return {index_for("block", key, str): _rule(key) for key in blocking_keys(prepare(record))}
+
+
+def refresh_match_keys(people: Iterable[Person]) -> None:
+    people = list(people)
+    PersonMatchKey.objects.filter(person__in=people).delete()
+    PersonMatchKey.objects.bulk_create(
+        [
+            PersonMatchKey(person=person, key=key, rule=rule)
+            for person in people
+            for key, rule in hashed_keys(record_for(person)).items()
+        ],
+        batch_size=2000,
+        ignore_conflicts=True,
+    )
+
+
+def candidates_for(record: Record, exclude: int | None = None) -> list[tuple[int, list[str]]]:
+    """People sharing at least one blocking key with ``record``: (person id, rules shared),
+    most shared keys first."""
+    keys = hashed_keys(record)
+    shared: dict[int, set[str]] = defaultdict(set)
+    for person_id, key in PersonMatchKey.objects.filter(key__in=list(keys)).values_list("person_id", "key"):
+        if person_id != exclude:
+            shared[person_id].add(keys[key])
+    merged = set(Person.objects.filter(pk__in=list(shared), merged_into__isnull=False).values_list("pk", flat=True))
+    ranked = sorted(((pk, sorted(rules)) for pk, rules in shared.items() if pk not in merged), key=lambda x: -len(x[1]))
+    return ranked
+
+
+def queue_pair(a: int, b: int, score: float, agreements: dict[str, str]) -> bool:
+    """Add a pair to the review queue unless it is there already (decided or not)."""
+    low, high = sorted((a, b))
+    _obj, created = MatchReview.objects.get_or_create(
+        person_a_id=low, person_b_id=high, defaults={"score": score, "agreements": agreements}
+    )
+    return created
+
+
+def start_scan(user: User | None) -> ScanJob:
+    """Start a scan of the whole register in a background thread of this process (the one
+    holding the unsealed keys); the page follows its progress."""
+    job = ScanJob.objects.create(started_by=user, stage="queued")
+    if getattr(settings, "MATCHING_SCAN_INLINE", False):  # tests: inside the test's transaction
+        _scan_thread(job.pk, close=False)
+        return job
+    thread = threading.Thread(target=_scan_thread, args=(job.pk,), name=f"scan-{job.pk}", daemon=True)
+    thread.start()
+    return job
+
+
+def _scan_thread(job_id: int, close: bool = True) -> None:
+    try:
+        run_scan(job_id)
+    except Exception:  # the job is marked failed; the traceback holds no values
+        log.exception("duplicate scan %s failed", job_id)
+        ScanJob.objects.filter(pk=job_id).update(failed=True, stage="failed", finished_at=timezone.now())
+    finally:
+        if close:
+            close_old_connections()
+
+
+def run_scan(job_id: int) -> ScanJob:
+    from sanctuary.matching.finder import Options, run
+
+    job = ScanJob.objects.get(pk=job_id)
+    people = Person.objects.filter(merged_into__isnull=True).prefetch_related("contacts").order_by("pk")
+    job.total = people.count()
+    job.stage = "reading"
+    job.save(update_fields=["total", "stage"])
+    records = []
+    for n, person in enumerate(people.iterator(chunk_size=1000), start=1):
+        records.append(record_for(person))
+        if n % 500 == 0:
+            ScanJob.objects.filter(pk=job_id).update(done=n)
+    ScanJob.objects.filter(pk=job_id).update(done=job.total, stage="matching")
+    result = run(records, Options())
+    ScanJob.objects.filter(pk=job_id).update(stage="saving")
+    found = 0
+    for pair in result.matches:
+        found += queue_pair(int(pair.a), int(pair.b), pair.score, pair.agreements)
+    ScanJob.objects.filter(pk=job_id).update(stage="done", found=found, finished_at=timezone.now())
+    job.refresh_from_db()
+    audit(job.started_by, Action.CREATE, job, fields=["found"])
+    return job
+
+
+@transaction.atomic
+def do_decide(user: User, review: MatchReview, decision: str) -> MatchReview:
+    review = MatchReview.objects.select_for_update().get(pk=review.pk)
+    review.decision = decision
+    review.decided_by = user
+    review.decided_at = timezone.now()
+    review.save(update_fields=["decision", "decided_by", "decided_at"])
+    audit(user, Action.UPDATE, review, fields=["decision"])
+    if decision == Decision.SAME:
+        primary, secondary = sorted((review.person_a, review.person_b), key=lambda p: (p.created_at, p.pk))
+        do_merge(user, primary, secondary)
+    return review
+
+
+# Rows that describe the person rather than belong to their history: rebuilt, not moved.
+_REBUILT = {"search_tokens", "match_keys"}
+
+
+@transaction.atomic
+def do_merge(user: User, primary: Person, secondary: Person) -> None:
+    """Fold ``secondary`` into ``primary``: every row pointing at it (timeline, contacts,
+    household, documents, requests, and later stays and payments) moves to ``primary``;
+    ``secondary`` stays, marked merged, so nothing is deleted and the audit trail holds."""
+    for relation in Person._meta.related_objects:
+        if (
+            relation.one_to_many
+            and relation.get_accessor_name() not in _REBUILT
+            and relation.field.name != "merged_into"
+        ):
+            relation.related_model._default_manager.filter(**{relation.field.name: secondary}).update(
+                **{relation.field.name: primary}
+            )
+    MatchReview.objects.filter(decision=Decision.PENDING).filter(
+        models.Q(person_a=secondary) | models.Q(person_b=secondary)
+    ).delete()
+    Person.objects.filter(pk=secondary.pk).update(merged_into=primary)
+    PersonMatchKey.objects.filter(person=secondary).delete()
+    PersonEvent.objects.create(
+        person=primary, kind=EventKind.NOTE, note=f"Merged with {secondary.case_code}", actor=user
+    )
+    refresh_match_keys([Person.objects.get(pk=primary.pk)])
+    audit(user, Action.MERGE, primary, fields=["merged_records"])
+    audit(user, Action.MERGE, secondary, fields=["merged_into"])

@@ -1,0 +1,77 @@
+"""Duplicate finding inside the product: blind-indexed blocking keys, the review queue,
+and scans with progress. Nothing here holds a name or number in clear."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PersonMatchKey(models.Model):
+    """One blocking key of a person (e.g. name key + birth year, phone, NRC), stored as a
+    keyed HMAC, so candidates are found on encrypted data. ``rule`` is the key's kind."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="match_keys")
+    rule = models.CharField(max_length=16)
+    key = models.CharField(max_length=32, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "person"], name="match_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}:{self.rule}"
+
+
+class Decision(models.TextChoices):
+    PENDING = "pending", _("To review")
+    SAME = "same", _("Same person")
+    DIFFERENT = "different", _("Different people")
+    UNSURE = "unsure", _("Not sure")
+
+
+class MatchReview(models.Model):
+    """A pair of people the finder thinks may be one person. Decided pairs are never asked
+    again: a later scan leaves them as they are."""
+
+    person_a = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
+    person_b = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    agreements = models.JSONField(default=dict)  # field -> how it agreed; never values
+    decision = models.CharField(max_length=16, choices=Decision.choices, default=Decision.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    found_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-score", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["person_a", "person_b"], name="match_review_unique_pair"),
+            models.CheckConstraint(condition=models.Q(person_a__lt=models.F("person_b")), name="match_review_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"review {self.person_a_id}/{self.person_b_id}"
+
+
+class ScanJob(models.Model):
+    """One duplicate scan of the whole register, with progress for the page."""
+
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    stage = models.CharField(max_length=32, default="queued")
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    found = models.PositiveIntegerField(default=0)
+    failed = models.BooleanField(default=False)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"scan {self.pk}"
+
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 0
