@@ -199,7 +199,14 @@ class Person(EncryptedModel):
     )
     # A duplicate folded into another record (sanctuary.matching): kept, never shown in lists.
     merged_into = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_records"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_records",
+        # No index of its own: almost every value is NULL, and SQLite would then pick it
+        # over person_current_recent_idx and sort the whole register for each list page.
+        db_index=False,
     )
 
     objects = PersonQuerySet.as_manager()  # type: ignore[misc]
@@ -212,6 +219,12 @@ class Person(EncryptedModel):
             models.Index(fields=["team", "status"], name="person_team_status_idx"),
             models.Index(fields=["status", "status_changed_at"], name="person_status_idx"),
             models.Index(fields=["-created_at", "-id"], name="person_recent_idx"),
+            # The person list: current (not merged) records, newest first.
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=models.Q(merged_into__isnull=True),
+                name="person_current_recent_idx",
+            ),
         ]
 
     def __str__(self) -> str:
