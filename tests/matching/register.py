@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 from sanctuary.accounts.models import Team
 from sanctuary.matching.actions import refresh_match_keys
 from sanctuary.people.models import ContactKind, ContactPoint, Person, refresh_search_tokens
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+
+def _data_dir() -> Path:
+    """The shared synthetic data: $SANCTUARY_MATCHING_DATA, else ../shared/data beside the
+    repository (as in CI), else the workplace's copy."""
+    candidates = [
+        os.environ.get("SANCTUARY_MATCHING_DATA", ""),
+        str(Path(__file__).resolve().parents[3] / "shared" / "data"),
+        "/work/shared/data",
+    ]
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "people-dev.csv").exists():
+            return Path(candidate)
+    raise FileNotFoundError("people-dev.csv not found: set SANCTUARY_MATCHING_DATA")
+
+
+DATA = _data_dir()
 
 
 def load_register(team: Team, limit: int) -> dict[str, Person]:
