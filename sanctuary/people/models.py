@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sanctuary.lib.text import ascii_digits
 from sanctuary.people.search import canonical_identifier, canonical_phone_or_empty, name_tokens
 from sanctuary.vault.fields import (
     BlindIndexField,
@@ -96,6 +97,7 @@ class Status(models.TextChoices):
 
 
 CASE_CODE_PREFIX = re.compile(r"^\d{4}(-\d{0,6})?$")
+PHONE_LIKE = re.compile(r"^[\d\s+\-().]+$")
 
 
 class PersonQuerySet(EncryptedQuerySet):
@@ -127,7 +129,8 @@ class PersonQuerySet(EncryptedQuerySet):
             return self
         if CASE_CODE_PREFIX.match(query):
             return self.filter(case_code__startswith=query)
-        phone = canonical_phone_or_empty(query) if sum(c.isdigit() for c in query) >= 8 else ""
+        looks_like_phone = PHONE_LIKE.match(ascii_digits(query)) and sum(c.isdigit() for c in query) >= 8
+        phone = canonical_phone_or_empty(query) if looks_like_phone and not identifiers else ""
         if phone:
             matches = ContactPoint.objects.filter(value_index=index_for("phone", phone, str)).values("person_id")
             return self.filter(pk__in=matches)

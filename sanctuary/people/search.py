@@ -15,21 +15,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
-import phonenumbers
-
 from sanctuary.lib.text import ascii_digits, normalise_auto
+from sanctuary.matching.normalise import e164
+from sanctuary.matching.phonetic import burmese_syllables
 
-# A Burmese syllable starts at a consonant (or independent vowel / digit) that is not
-# stacked under a virama (U+1039) and not killed by an asat (U+103A) or virama after it.
-# The same rule as the widely used "sylbreak" regular expressions (Ye Kyaw Thu, 2016).
-_MY_START = "\u1000-\u1021\u1023-\u1027\u1029\u102a\u103f\u104c-\u104f\u1040-\u1049"
-_MY_BREAK = re.compile(rf"(?<!\u1039)(?=[{_MY_START}](?![\u103a\u1039]))")
 _MY_RUN = re.compile("[\u1000-\u109f]+")
 _LATIN_WORD = re.compile(r"[^\W_]+", re.UNICODE)
-
-
-def burmese_syllables(text: str) -> list[str]:
-    return [s for s in _MY_BREAK.split(text) if s]
 
 
 def name_tokens(*names: str) -> set[str]:
@@ -60,15 +51,9 @@ def query_tokens(query: str) -> set[str]:
 
 
 def canonical_phone_or_empty(value: str) -> str:
-    text = ascii_digits(value).strip()
-    for region in ("MM", "TH"):
-        try:
-            number = phonenumbers.parse(text, region)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(number):
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return ""
+    """E.164, or "" when it is not a phone number: the matcher's reading, so search and
+    duplicate finding agree on what the same number is."""
+    return e164(value)
 
 
 def canonical_identifier(value: str) -> str:
