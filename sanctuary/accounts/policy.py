@@ -31,6 +31,7 @@ class Module(models.TextChoices):
     SEAL = "seal", "seal"  # seal the vault now (panic button)
     APPROVE_IDENTITY = "approve_identity", "approve_identity"  # approve requests to see true names
     DUPLICATES = "duplicates", "duplicates"  # review possible duplicates, merge records
+    PARTNERS = "partners", "partners"  # privacy-preserving linkage with partner organisations
 
 
 _PEOPLE_READERS = {Module.PEOPLE}

@@ -75,3 +75,45 @@ class ScanJob(models.Model):
 
     def percent(self) -> int:
         return int(100 * self.done / self.total) if self.total else 0
+
+
+class PartnerRun(models.Model):
+    """One privacy-preserving linkage with a partner organisation (docs/pprl.md).
+
+    We keep only which random handle stands for which of our people; the key is never
+    stored, and of the partner nothing but its opaque ids and the scores."""
+
+    partner = models.CharField(_("partner organisation"), max_length=200)
+    key_fingerprint = models.CharField(max_length=32)
+    handles = models.JSONField(default=dict)  # our handle -> our person id
+    records = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    imported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"partner run {self.pk}"
+
+
+class PartnerMatch(models.Model):
+    """One of our people matched to an opaque record of the partner, to be reviewed."""
+
+    run = models.ForeignKey(PartnerRun, on_delete=models.CASCADE, related_name="matches")
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
+    partner_ref = models.CharField(max_length=64)
+    score = models.FloatField()
+    decision = models.CharField(max_length=16, choices=Decision.choices, default=Decision.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-score", "id"]
+        constraints = [models.UniqueConstraint(fields=["run", "person", "partner_ref"], name="partner_match_unique")]
+
+    def __str__(self) -> str:
+        return f"partner match {self.pk}"

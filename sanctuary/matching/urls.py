@@ -9,4 +9,9 @@ urlpatterns = [
     path("scan/", views.scan, name="scan"),
     path("scan/<int:pk>/", views.scan_progress, name="scan_progress"),
     path("<int:pk>/<slug:decision>/", views.decide, name="decide"),
+    path("partners/", views.partners, name="partners"),
+    path("partners/export/", views.partner_export, name="partner_export"),
+    path("partners/<int:pk>/", views.partner_run, name="partner_run"),
+    path("partners/<int:pk>/import/", views.partner_import, name="partner_import"),
+    path("partners/match/<int:pk>/<slug:decision>/", views.partner_decide, name="partner_decide"),
 ]

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from sanctuary.accounts.policy import Module, module_required
+from sanctuary.audit.log import record
+from sanctuary.audit.models import Action
 from sanctuary.matching.actions import do_decide, start_scan
-from sanctuary.matching.models import Decision, MatchReview, ScanJob
+from sanctuary.matching.models import Decision, MatchReview, PartnerMatch, PartnerRun, ScanJob
+from sanctuary.matching.partners import do_export_encodings, do_import_pairs
+from sanctuary.matching.pprl import PPRLError
 from sanctuary.people.models import Person
 from sanctuary.vault import state as vault_state
 
@@ -79,3 +87,87 @@ def decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
         request, _("Merged: both histories are now on one record.") if decision == Decision.SAME else _("Saved.")
     )
     return redirect("matching:queue")
+
+
+# --- Partner organisations (privacy-preserving linkage, docs/pprl.md) ----------------------
+
+
+class ExportForm(forms.Form):
+    partner = forms.CharField(label=gettext_lazy("Partner organisation"), max_length=200)
+    key = forms.CharField(
+        label=gettext_lazy("This run's key (agreed with the partner, at least 32 bytes, hex or base64)"),
+        widget=forms.PasswordInput(render_value=False),
+        max_length=400,
+    )
+
+
+class PairsForm(forms.Form):
+    pairs = forms.FileField(label=gettext_lazy("Pairs file from the linkage unit (record_id_a,record_id_b,score)"))
+
+
+@require_GET
+@module_required(Module.PARTNERS)
+def partners(request: HttpRequest) -> HttpResponse:
+    runs = PartnerRun.objects.annotate(n_matches=Count("matches"))
+    return render(
+        request, "matching/partners.html", {"runs": runs, "export_form": ExportForm(), "pairs_form": PairsForm()}
+    )
+
+
+@require_POST
+@module_required(Module.PARTNERS)
+def partner_export(request: HttpRequest) -> HttpResponse:
+    form = ExportForm(request.POST)
+    if vault_state.is_sealed():
+        messages.error(request, _("The vault is sealed: encodings need the names."))
+        return redirect("matching:partners")
+    if form.is_valid():
+        try:
+            run, payload = do_export_encodings(request.user, form.cleaned_data["partner"], form.cleaned_data["key"])  # type: ignore[arg-type]
+        except PPRLError:
+            form.add_error("key", _("The key must be at least 32 bytes, written in hex or base64."))
+        else:
+            response = HttpResponse(json.dumps(payload), content_type="application/json")
+            response["Content-Disposition"] = f'attachment; filename="encodings-run-{run.pk}.json"'
+            return response
+    runs = PartnerRun.objects.annotate(n_matches=Count("matches"))
+    context = {"runs": runs, "export_form": form, "pairs_form": PairsForm()}
+    return render(request, "matching/partners.html", context, status=400)
+
+
+@require_POST
+@module_required(Module.PARTNERS)
+def partner_import(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(PartnerRun, pk=pk)
+    form = PairsForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose the pairs file to import."))
+        return redirect("matching:partner_run", pk=run.pk)
+    report = do_import_pairs(request.user, run, form.cleaned_data["pairs"].read())  # type: ignore[arg-type]
+    if report.errors:
+        return render(request, "matching/partner_run.html", _run_context(run, report.errors), status=400)
+    messages.success(request, _("%(n)d matches to review.") % {"n": report.created})
+    return redirect("matching:partner_run", pk=run.pk)
+
+
+def _run_context(run: PartnerRun, errors: list[str] | None = None) -> dict[str, object]:
+    matches = run.matches.select_related("person").filter(decision__in=[Decision.PENDING, Decision.UNSURE])
+    return {"run": run, "matches": matches, "pairs_form": PairsForm(), "errors": errors or []}
+
+
+@require_GET
+@module_required(Module.PARTNERS)
+def partner_run(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "matching/partner_run.html", _run_context(get_object_or_404(PartnerRun, pk=pk)))
+
+
+@require_POST
+@module_required(Module.PARTNERS)
+def partner_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+    if decision not in {Decision.SAME, Decision.DIFFERENT, Decision.UNSURE}:
+        return HttpResponse(status=404)
+    match = get_object_or_404(PartnerMatch, pk=pk)
+    match.decision, match.decided_by, match.decided_at = decision, request.user, timezone.now()  # type: ignore[assignment]
+    match.save(update_fields=["decision", "decided_by", "decided_at"])
+    record(request.user, Action.UPDATE, match, fields=["decision"])
+    return redirect("matching:partner_run", pk=match.run_id)

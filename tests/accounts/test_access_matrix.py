@@ -9,7 +9,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from sanctuary.accounts.models import Role
-from sanctuary.matching.models import MatchReview, ScanJob
+from sanctuary.matching.models import MatchReview, PartnerMatch, PartnerRun, ScanJob
 from tests.conftest import verified_client
 from tests.factories import PersonFactory
 
@@ -54,6 +54,11 @@ MATRIX: dict[str, tuple[str, frozenset[str], str]] = {
     "matching:scan": ("POST", DUPLICATES, ""),
     "matching:scan_progress": ("GET", DUPLICATES, "scan"),
     "matching:decide": ("POST", DUPLICATES, "review"),
+    "matching:partners": ("GET", DIRECTOR, ""),
+    "matching:partner_export": ("POST", DIRECTOR, ""),
+    "matching:partner_run": ("GET", DIRECTOR, "run"),
+    "matching:partner_import": ("POST", DIRECTOR, "run"),
+    "matching:partner_decide": ("POST", DIRECTOR, "partner_match"),
     "vault:unseal": ("GET", ALL, ""),
     "vault:unseal_api": ("POST", ALL, ""),
     "vault:seal_api": ("POST", frozenset(), ""),
@@ -87,6 +92,8 @@ def _kwargs(kind: str, ctx: dict[str, Any]) -> dict[str, Any]:
         "document": {"pk": ctx["person"].pk, "document_id": ctx.get("document", 0)},
         "scan": {"pk": ctx.get("scan", 0)},
         "review": {"pk": ctx.get("review", 0), "decision": "unsure"},
+        "run": {"pk": ctx.get("run", 0)},
+        "partner_match": {"pk": ctx.get("partner_match", 0), "decision": "unsure"},
     }[kind]
 
 
@@ -107,6 +114,8 @@ def test_every_role_on_every_url(users_by_role, person_a, person_b, team_a) -> N
         "identity": identity.pk,
         "document": document.pk,
         "scan": ScanJob.objects.create(stage="done").pk,
+        "run": (run := PartnerRun.objects.create(partner="P", key_fingerprint="f")).pk,
+        "partner_match": PartnerMatch.objects.create(run=run, person=person_a, partner_ref="x", score=0.9).pk,
         "review": MatchReview.objects.create(person_a=person_a, person_b=PersonFactory(team=team_a), score=0.5).pk,
     }
     failures = []
