@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from sanctuary.accounts.policy import Module, can_approve_identity, can_use, mod
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.matching.actions import candidates_for, queue_pair
+from sanctuary.matching.models import MatchReview
 from sanctuary.matching.records import Record
 from sanctuary.people.actions import do_add_document, do_change_status, do_create_person, do_update_person
 from sanctuary.people.forms import (
@@ -151,7 +152,14 @@ def _person_form_page(request: HttpRequest, person: Person | None) -> HttpRespon
         matches: list[tuple[int, list[str]]] = []
         if valid:
             matches = _likely_matches(form, contacts, person)
-            if person is None and matches and not request.POST.get("confirm_new"):
+            if person is not None:  # pairs already in the queue (decided or not) are not asked again
+                known = MatchReview.objects.filter(
+                    Q(person_a=person, person_b__in=[pk for pk, _r in matches])
+                    | Q(person_b=person, person_a__in=[pk for pk, _r in matches])
+                ).values_list("person_a", "person_b")
+                seen = {pk for pair in known for pk in pair}
+                matches = [(pk, rules) for pk, rules in matches if pk not in seen]
+            if matches and not request.POST.get("confirm_new"):
                 # Shown before saving: the user says whether this is someone already known.
                 context: dict[str, Any] = {
                     "form": form,

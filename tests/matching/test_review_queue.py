@@ -115,3 +115,20 @@ def test_scan_on_a_real_register_finds_its_duplicates(team_a) -> None:  # type: 
     assert job.found == len(found)
     assert len(found & want) / len(want) >= 0.9
     assert len(found & want) / len(found) >= 0.9
+
+
+def test_an_edit_that_makes_a_likely_match_asks_first(make_user, login, team_a) -> None:  # type: ignore[no-untyped-def]
+    client: Client = login(make_user("intake_officer"))
+    first = _create(client, team_a.pk, alias="Ko First", nrc_number="12/MaYaKa(N)654321")
+    second = _create(client, team_a.pk, alias="Ko Second", **{"contacts-0-value": "09 440 555 666"})
+    MatchReview.objects.all().delete()
+    data = person_data(team_a.pk, alias="Ko Second", nrc_number="12/MaYaKa(N)654321")
+    data.update({"contacts-TOTAL_FORMS": "0", "household-TOTAL_FORMS": "0"})
+    response = client.post(f"/people/{second.pk}/edit/", data)
+    assert response.status_code == 409 and first.case_code in response.content.decode()
+    data["confirm_new"] = "1"
+    assert client.post(f"/people/{second.pk}/edit/", data).status_code == 302
+    assert MatchReview.objects.filter(person_a=min(first.pk, second.pk), person_b=max(first.pk, second.pk)).exists()
+    data.pop("confirm_new")
+    data["skills"] = "cooking"
+    assert client.post(f"/people/{second.pk}/edit/", data).status_code == 302  # known pair: not asked again
