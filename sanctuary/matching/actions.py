@@ -140,10 +140,31 @@ def run_scan(job_id: int) -> ScanJob:
     found = 0
     for pair in result.matches:
         found += queue_pair(int(pair.a), int(pair.b), pair.score, pair.agreements)
+    found += _queue_shared_identifiers()
     ScanJob.objects.filter(pk=job_id).update(stage="done", found=found, finished_at=timezone.now())
     job.refresh_from_db()
     audit(job.started_by, Action.CREATE, job, fields=["found"])
     return job
+
+
+IDENTIFIER_RULES = {"nrc": "NRC", "svc": "service number", "tel": "phone"}
+
+
+def _queue_shared_identifiers(max_group: int = 20) -> int:
+    """People sharing an NRC, service number or phone always deserve a look, whatever the
+    model says: on a small register it has too little to learn from to say much."""
+    groups: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    keys = PersonMatchKey.objects.filter(rule__in=list(IDENTIFIER_RULES), person__merged_into__isnull=True)
+    for key, person_id, rule in keys.values_list("key", "person_id", "rule"):
+        groups[key].append((person_id, rule))
+    queued = 0
+    for members in groups.values():
+        if not 2 <= len(members) <= max_group:
+            continue
+        for i, (a, rule) in enumerate(members):
+            for b, _rule in members[i + 1 :]:
+                queued += queue_pair(a, b, 0.0, {IDENTIFIER_RULES[rule]: "same"})
+    return queued
 
 
 @transaction.atomic

@@ -132,3 +132,19 @@ def test_an_edit_that_makes_a_likely_match_asks_first(make_user, login, team_a) 
     data.pop("confirm_new")
     data["skills"] = "cooking"
     assert client.post(f"/people/{second.pk}/edit/", data).status_code == 302  # known pair: not asked again
+
+
+def test_a_small_register_still_queues_shared_identifiers(team_a) -> None:  # type: ignore[no-untyped-def]
+    """Three people: too few for the model, but two share a phone, so the pair is queued."""
+    from sanctuary.matching.actions import refresh_match_keys
+    from tests.factories import PersonFactory
+
+    a, b, c = PersonFactory.create_batch(3, team=team_a)
+    ContactPoint.objects.create(person=a, kind="phone", value="+959420123456")
+    ContactPoint.objects.create(person=b, kind="phone", value="+959420123456")
+    ContactPoint.objects.create(person=c, kind="phone", value="+959440111222")
+    refresh_match_keys(Person.objects.all())
+    run_scan(ScanJob.objects.create().pk)
+    review = MatchReview.objects.get()
+    assert (review.person_a_id, review.person_b_id) == (min(a.pk, b.pk), max(a.pk, b.pk))
+    assert review.agreements == {"phone": "same"}
