@@ -22,7 +22,11 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
 def post_worker_init(worker: object) -> None:
-    """DEMO ONLY: unseal with the demo shares kept in var/ (set by `make run`)."""
+    """The nightly duplicate scan's timer; DEMO ONLY: unseal with the demo shares kept in
+    var/ (set by `make run`)."""
+    from sanctuary.matching import nightly
+
+    nightly.start()
     if os.environ.get("SANCTUARY_DEMO_AUTO_UNSEAL") != "1":
         return
     from sanctuary.people.management.commands.seed_demo import demo_shares_path

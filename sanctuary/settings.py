@@ -16,11 +16,13 @@ Variables (all optional for the embedded SQLite default):
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from sanctuary.lib.secret_files import read_or_create_secret
 
@@ -75,6 +77,9 @@ INSTALLED_APPS = [
     "sanctuary.audit",
     "sanctuary.people",
     "sanctuary.matching",
+    "sanctuary.intake",
+    "sanctuary.vetting",
+    "sanctuary.journeys",
 ]
 
 MIDDLEWARE = [
@@ -283,3 +288,26 @@ IDENTITY_GRANT_MINUTES = float(os.environ.get("IDENTITY_GRANT_MINUTES", "30"))
 SANCTUARY_URL = os.environ.get("SANCTUARY_URL", "http://127.0.0.1:8000")
 # Bench only: replace AES-GCM by the identity function to measure what encryption costs.
 VAULT_IDENTITY_CIPHER = os.environ.get("SANCTUARY_BENCH_IDENTITY_CIPHER") == "1"
+
+
+# --- Public intake form (sanctuary.intake) ----------------------------------------------
+# An extra, unguessable path for the form (e.g. "help-4f7k2q"), to hand out instead of
+# /intake/ where that address itself would draw attention. Letters, digits and dashes.
+INTAKE_SECRET_PATH = os.environ.get("INTAKE_SECRET_PATH", "").strip("/")
+_APP_PATHS = {"accounts", "people", "audit", "duplicates", "triage", "vetting", "journeys", "intake", "unseal", "vault"}
+if INTAKE_SECRET_PATH and (
+    not re.fullmatch(r"[A-Za-z0-9-]{8,64}", INTAKE_SECRET_PATH) or INTAKE_SECRET_PATH.lower() in _APP_PATHS
+):
+    # Anything under this path is public: it must not be short, guessable or an app's path.
+    raise ImproperlyConfigured("INTAKE_SECRET_PATH: 8 to 64 letters, digits or dashes")
+# The page title people's browsers keep in their history: neutral unless turned off.
+INTAKE_NEUTRAL_TITLE = env_bool("INTAKE_NEUTRAL_TITLE", True)
+INTAKE_PHRASE_DAYS = int(os.environ.get("INTAKE_PHRASE_DAYS", "365"))  # receipt phrases expire after
+INTAKE_MAX_FILES = 3
+INTAKE_PER_CLIENT = (5, 10 * 60)  # submissions per client, per seconds (in memory only)
+INTAKE_GLOBAL = (120, 60 * 60)  # submissions from everyone, per seconds
+
+# The nightly duplicate scan (sanctuary.matching.nightly): hour of the day, local time;
+# empty turns it off.
+_nightly = os.environ.get("MATCHING_NIGHTLY_HOUR", "2").strip()
+MATCHING_NIGHTLY_HOUR = int(_nightly) if _nightly else None

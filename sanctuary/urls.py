@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.urls import include, path
 
 from sanctuary import views
+from sanctuary.intake.urls import public_urlpatterns as intake_public
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -10,5 +12,13 @@ urlpatterns = [
     path("people/", include("sanctuary.people.urls")),
     path("audit/", include("sanctuary.audit.urls")),
     path("duplicates/", include("sanctuary.matching.urls")),
+    path("intake/", include((intake_public, "intake_public")), {"base": "/intake/"}),
+    path("triage/", include("sanctuary.intake.urls")),
+    path("vetting/", include("sanctuary.vetting.urls")),
+    path("journeys/", include("sanctuary.journeys.urls")),
     path("", include("sanctuary.vault.urls")),
 ]
+
+if settings.INTAKE_SECRET_PATH:
+    secret = settings.INTAKE_SECRET_PATH
+    urlpatterns.insert(0, path(f"{secret}/", include((intake_public, "intake_secret")), {"base": f"/{secret}/"}))

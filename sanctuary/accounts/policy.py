@@ -32,6 +32,11 @@ class Module(models.TextChoices):
     APPROVE_IDENTITY = "approve_identity", "approve_identity"  # approve requests to see true names
     DUPLICATES = "duplicates", "duplicates"  # review possible duplicates, merge records
     PARTNERS = "partners", "partners"  # privacy-preserving linkage with partner organisations
+    INTAKE = "intake", "intake"  # the triage queue of first contacts
+    INTAKE_LOG = "intake_log", "intake_log"  # log a first contact that came by chat or phone
+    VETTING = "vetting", "vetting"  # checklists, referees, flags, four-eyes decisions, watch alerts
+    VETTING_CONFIG = "vetting_config", "vetting_config"  # the organisation's vetting checklist
+    JOURNEYS = "journeys", "journeys"  # plan and follow journeys (each seen by its coordinator)
 
 
 _PEOPLE_READERS = {Module.PEOPLE}
@@ -39,9 +44,9 @@ _PEOPLE_WRITERS = {Module.PEOPLE, Module.PEOPLE_EDIT}
 
 ROLE_MODULES: dict[str, frozenset[str]] = {
     Role.DIRECTOR: frozenset(Module.values),
-    Role.INTAKE_OFFICER: frozenset({*_PEOPLE_WRITERS, Module.DUPLICATES}),
-    Role.VETTING_OFFICER: frozenset({*_PEOPLE_READERS, Module.DUPLICATES}),
-    Role.CASE_WORKER: frozenset(_PEOPLE_WRITERS),
+    Role.INTAKE_OFFICER: frozenset({*_PEOPLE_WRITERS, Module.DUPLICATES, Module.INTAKE, Module.INTAKE_LOG}),
+    Role.VETTING_OFFICER: frozenset({*_PEOPLE_READERS, Module.DUPLICATES, Module.VETTING, Module.INTAKE_LOG}),
+    Role.CASE_WORKER: frozenset({*_PEOPLE_WRITERS, Module.JOURNEYS, Module.INTAKE_LOG}),
     Role.SHELTER_MANAGER: frozenset(_PEOPLE_READERS),
     Role.FINANCE_OFFICER: frozenset(_PEOPLE_READERS),
     Role.TRAINER: frozenset(_PEOPLE_READERS),

@@ -95,7 +95,20 @@ def queue_pair(a: int, b: int, score: float, agreements: dict[str, str]) -> bool
     _obj, created = MatchReview.objects.get_or_create(
         person_a_id=low, person_b_id=high, defaults={"score": score, "agreements": agreements}
     )
+    if created:
+        _alert_if_watched(low, high, agreements)
     return created
+
+
+def _alert_if_watched(a: int, b: int, agreements: dict[str, str]) -> None:
+    """A likely duplicate of someone rejected or flagged alerts the vetting team too."""
+    from sanctuary.vetting.rules import is_watched
+    from sanctuary.vetting.watch import alert
+
+    watched = is_watched([a, b])
+    for one, other in ((a, b), (b, a)):
+        if one in watched:
+            alert(one, list(agreements), person_id=other)
 
 
 def start_scan(user: User | None) -> ScanJob:

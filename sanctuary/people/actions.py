@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
-from sanctuary.people.models import EventKind, Person, PersonDocument, PersonEvent
+from sanctuary.people.models import DECISION_STATUSES, EventKind, Person, PersonDocument, PersonEvent, Status
 from sanctuary.vault import files
 
 if TYPE_CHECKING:
@@ -35,9 +35,13 @@ def _formset_changes(formset: BaseInlineFormSet[Any, Any, Any]) -> list[str]:
 
 
 def _refresh_match_keys(person: Person) -> None:
+    """Blocking keys for the duplicate finder, then the watch list: a new or changed record
+    that shares a key with someone rejected or flagged alerts the vetting team."""
     from sanctuary.matching.actions import refresh_match_keys
+    from sanctuary.vetting.watch import check_person
 
     refresh_match_keys([Person.objects.prefetch_related("contacts").get(pk=person.pk)])
+    check_person(person)
 
 
 @transaction.atomic
@@ -69,10 +73,33 @@ def do_update_person(actor: User, form: PersonForm, formsets: Sequence[BaseInlin
     return person
 
 
+class StatusRefused(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
 @transaction.atomic
-def do_change_status(actor: User, person: Person, status: str, note: str = "") -> PersonEvent | None:
-    """Move a person along the pipeline; the timeline and the audit log record it."""
+def do_change_status(
+    actor: User,
+    person: Person,
+    status: str,
+    note: str = "",
+    *,
+    kind: str | None = None,
+    by_decision: bool = False,
+) -> PersonEvent | None:
+    """Move a person along the pipeline; the timeline and the audit log record it.
+
+    Accepted and rejected come only from a confirmed vetting decision (``by_decision``);
+    moving into a safe house raises ``NotAdmissible`` for people who may not be admitted.
+    """
     person = Person.objects.select_for_update().get(pk=person.pk)
+    # Into accepted/rejected, or out of rejected, only by a decision: a rejected person
+    # moved on by hand would drop off the watch list.
+    by_hand = not by_decision and status != person.status
+    if by_hand and (status in DECISION_STATUSES or person.status == Status.REJECTED):
+        raise StatusRefused("needs_decision")
     if person.status == status and not note:
         return None
     previous = person.status
@@ -81,7 +108,7 @@ def do_change_status(actor: User, person: Person, status: str, note: str = "") -
     person.save(update_fields=["status", "status_changed_at", "updated_at"])
     event = PersonEvent.objects.create(
         person=person,
-        kind=EventKind.STATUS if previous != status else EventKind.NOTE,
+        kind=kind or (EventKind.STATUS if previous != status else EventKind.NOTE),
         status_from=previous,
         status_to=status,
         note=note,

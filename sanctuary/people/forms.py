@@ -90,8 +90,18 @@ HouseholdFormSet = inlineformset_factory(
 
 
 class StatusForm(NormalisedTextMixin, forms.Form):
+    """Statuses set by hand. Accepted and rejected come from vetting decisions only."""
+
     status = forms.ChoiceField(label=_("New status"), choices=Status.choices)
     note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, current: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from sanctuary.people.models import DECISION_STATUSES
+
+        self.fields["status"].choices = [  # type: ignore[attr-defined]
+            (value, label) for value, label in Status.choices if value not in DECISION_STATUSES or value == current
+        ]
 
 
 class PersonSearchForm(NormalisedTextMixin, forms.Form):
@@ -123,4 +133,6 @@ class IdentityRequestForm(NormalisedTextMixin, forms.Form):
 class DocumentForm(NormalisedTextMixin, forms.Form):
     file = forms.FileField(label=_("Photo or document (JPEG, PNG, WebP or PDF, up to 10 MB)"))
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
-    kind = forms.ChoiceField(label=_("Kind"), choices=DocumentKind.choices)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=[(v, label) for v, label in DocumentKind.choices if v != DocumentKind.PROOF]
+    )

@@ -96,6 +96,12 @@ class Status(models.TextChoices):
     DECEASED = "deceased", _("Deceased")
 
 
+# Statuses that mean the organisation took the person in (a bed in a safe house): only
+# admissible people reach them (``sanctuary.vetting.rules``).
+ADMITTED_STATUSES = frozenset({Status.IN_SHELTER})
+# Set only by a confirmed four-eyes vetting decision, never by hand.
+DECISION_STATUSES = frozenset({Status.ACCEPTED, Status.REJECTED})
+
 CASE_CODE_PREFIX = re.compile(r"^\d{4}(-\d{0,6})?$")
 PHONE_LIKE = re.compile(r"^[\d\s+\-().]+$")
 
@@ -246,11 +252,22 @@ class Person(EncryptedModel):
         return f"{prefix}{number:04d}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.status in ADMITTED_STATUSES and self._status_changes():
+            # Rejected and flagged people are never admitted, whatever screen asked for it.
+            from sanctuary.vetting.rules import ensure_admissible
+
+            ensure_admissible(self)
         super().save(*args, **kwargs)
         alias = self.__dict__.get("alias")
         loaded = self.__dict__.get("_vault_loaded", {}).get("alias")
         if isinstance(alias, str) and not isinstance(alias, Ciphertext) and (loaded is None or loaded[0] != alias):
             refresh_search_tokens([self])
+
+    def _status_changes(self) -> bool:
+        if self.pk is None:
+            return True
+        stored = Person.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+        return stored != self.status
 
     def save_with_case_code(self) -> None:
         """Insert with the next free case code of this year, retrying on a race."""
@@ -331,6 +348,9 @@ class EventKind(models.TextChoices):
     UPDATED = "updated", _("Record updated")
     STATUS = "status", _("Status changed")
     NOTE = "note", _("Note")
+    INTAKE = "intake", _("First contact linked")
+    VETTING = "vetting", _("Vetting decision")
+    JOURNEY = "journey", _("Journey")
 
 
 class PersonEvent(EncryptedModel):
@@ -438,6 +458,7 @@ class IdentityRequest(EncryptedModel):
 class DocumentKind(models.TextChoices):
     PHOTO = "photo", _("Photo")
     DOCUMENT = "document", _("Document")
+    PROOF = "proof", _("Vetting proof")
 
 
 class PersonDocument(EncryptedModel):

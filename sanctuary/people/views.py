@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,10 +20,19 @@ from sanctuary.accounts.models import Team
 from sanctuary.accounts.policy import Module, can_approve_identity, can_use, module_required, sees_all_people
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
+from sanctuary.intake.actions import do_link as intake_link
+from sanctuary.intake.actions import prefill as intake_prefill
+from sanctuary.intake.models import Submission
 from sanctuary.matching.actions import candidates_for, queue_pair
 from sanctuary.matching.models import MatchReview
 from sanctuary.matching.records import Record
-from sanctuary.people.actions import do_add_document, do_change_status, do_create_person, do_update_person
+from sanctuary.people.actions import (
+    StatusRefused,
+    do_add_document,
+    do_change_status,
+    do_create_person,
+    do_update_person,
+)
 from sanctuary.people.forms import (
     ContactFormSet,
     DocumentForm,
@@ -39,9 +49,10 @@ from sanctuary.people.identity import (
     do_request_identity,
     grant_minutes,
 )
-from sanctuary.people.models import DocumentKind, IdentityRequest, IdentityRequestStatus, Person
+from sanctuary.people.models import DocumentKind, IdentityRequest, IdentityRequestStatus, Person, Status
 from sanctuary.vault import files
 from sanctuary.vault import state as vault_state
+from sanctuary.vetting.rules import NotAdmissible, admission_block
 
 if TYPE_CHECKING:
     from sanctuary.accounts.models import User
@@ -109,25 +120,42 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "document_form": DocumentForm(),
         "events": events,
         "can_edit": can_use(user, Module.PEOPLE_EDIT),
-        "status_form": StatusForm(initial={"status": person.status}),
+        "status_form": StatusForm(initial={"status": person.status}, current=person.status),
+        "can_vet": can_use(user, Module.VETTING),
+        "admission_block": admission_block(person),
+        "intake_submissions": Submission.objects.visible_to(user).filter(person=person),
     }
+    if can_use(user, Module.JOURNEYS):
+        from sanctuary.journeys.models import Journey
+
+        journeys = list(Journey.objects.visible_to(user).filter(person=person))
+        context["journeys"] = journeys
+        context["can_plan_journey"] = person.status == Status.ACCEPTED and context["admission_block"] is None
     return render(request, "people/person_detail.html", context)
 
 
-def _person_form_page(request: HttpRequest, person: Person | None) -> HttpResponse:
+def _person_form_page(
+    request: HttpRequest, person: Person | None, submission: Submission | None = None
+) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     teams = _teams_for(user)
     data = request.POST if request.method == "POST" else None
-    initial = {}
+    initial: dict[str, Any] = {}
     if person is None and len(user.team_ids) >= 1:
         initial["team"] = sorted(user.team_ids)[0]
     sealed = vault_state.is_sealed()
-    if sealed and person is not None:
+    if sealed and (person is not None or submission is not None):
         messages.error(request, _("The vault is sealed: records cannot be edited until key holders unseal it."))
-        return redirect("people:detail", pk=person.pk)
+        return redirect("people:detail", pk=person.pk) if person else redirect("intake:queue")
+    contact_initial: list[dict[str, str]] = []
+    if submission is not None:  # creating a person from a first contact: start from what they sent
+        sent = submission.read()
+        initial.update(intake_prefill(sent))
+        if sent.get("handle"):
+            contact_initial = [{"kind": sent.get("channel") or "other", "value": sent["handle"]}]
     form = PersonForm(data, instance=person, teams=teams, initial=initial)
     instance = person or Person()
-    contacts = ContactFormSet(data, instance=instance, prefix="contacts")
+    contacts = ContactFormSet(data, instance=instance, prefix="contacts", initial=contact_initial)
     formsets: list[Any] = [contacts]
     # Editing shows the true identity only to a user holding an approved request; creating
     # is write-only (the person typing it knows it).
@@ -166,6 +194,7 @@ def _person_form_page(request: HttpRequest, person: Person | None) -> HttpRespon
                     "contacts": contacts,
                     "household": household,
                     "person": person,
+                    "submission": submission,
                     "matches": Person.objects.visible_to(user).filter(pk__in=[pk for pk, _r in matches]),
                     "match_rules": dict(matches),
                     "hidden_matches": len(matches)
@@ -174,7 +203,10 @@ def _person_form_page(request: HttpRequest, person: Person | None) -> HttpRespon
                 return render(request, "people/person_form.html", context, status=409)
         if valid:
             if person is None:
-                person = do_create_person(user, form, formsets)
+                with transaction.atomic():  # created and linked together, or neither
+                    person = do_create_person(user, form, formsets)
+                    if submission is not None:
+                        intake_link(user, submission, person, created=True)
                 messages.success(request, _("Person %(code)s created.") % {"code": person.case_code})
             else:
                 do_update_person(user, form, formsets)
@@ -194,7 +226,7 @@ def _person_form_page(request: HttpRequest, person: Person | None) -> HttpRespon
             return redirect("people:detail", pk=person.pk)
         if not sealed:
             messages.error(request, _("Please correct the errors below. Nothing you typed has been lost."))
-    context = {"form": form, "contacts": contacts, "household": household, "person": person}
+    context = {"form": form, "contacts": contacts, "household": household, "person": person, "submission": submission}
     status = 200 if request.method != "POST" else (503 if sealed else 400)
     return render(request, "people/person_form.html", context, status=status)
 
@@ -227,7 +259,15 @@ def _likely_matches(form: PersonForm, contacts: Any, person: Person | None) -> l
 @require_http_methods(["GET", "POST"])
 @module_required(Module.PEOPLE_EDIT)
 def person_create(request: HttpRequest) -> HttpResponse:
-    return _person_form_page(request, None)
+    user: User = request.user  # type: ignore[assignment]
+    submission = None
+    if request.GET.get("from_submission"):
+        if not can_use(user, Module.INTAKE) or not request.GET["from_submission"].isdigit():
+            raise PermissionDenied
+        submission = get_object_or_404(
+            Submission.objects.visible_to(user).filter(person__isnull=True), pk=request.GET["from_submission"]
+        )
+    return _person_form_page(request, None, submission)
 
 
 @require_http_methods(["GET", "POST"])
@@ -243,12 +283,20 @@ def person_status(request: HttpRequest, pk: int) -> HttpResponse:
     """Change the pipeline status; htmx swaps the status box and timeline in place."""
     user: User = request.user  # type: ignore[assignment]
     person = get_object_or_404(Person.objects.visible_to(user), pk=pk)
-    form = StatusForm(request.POST)
+    form = StatusForm(request.POST, current=person.status)
     ok = form.is_valid()
     if ok:
-        do_change_status(user, person, form.cleaned_data["status"], form.cleaned_data["note"])
+        try:
+            do_change_status(user, person, form.cleaned_data["status"], form.cleaned_data["note"])
+        except NotAdmissible as refusal:
+            form.add_error("status", refusal.message)
+            ok = False
+        except StatusRefused:
+            form.add_error("status", _("Accepted and rejected are set by a vetting decision of two officers."))
+            ok = False
+    if ok:
         person.refresh_from_db()
-        form = StatusForm(initial={"status": person.status})
+        form = StatusForm(initial={"status": person.status}, current=person.status)
         if not request.htmx:  # type: ignore[attr-defined]
             messages.success(request, _("Status updated."))
             return redirect("people:detail", pk=person.pk)

@@ -114,3 +114,60 @@ def blind_index(key: bytes, purpose: str, value: str) -> str:
     """Keyed HMAC of a normalised value: equal values give equal indexes, nothing more."""
     mac = hmac.new(key, purpose.encode() + b"\x00" + value.encode("utf-8"), hashlib.sha256)
     return mac.hexdigest()[:32]
+
+
+# --- Sealed boxes: encryption to a public key, for data that arrives while sealed ----------
+#
+# The public intake form must encrypt a submission at once, before any key holder has
+# unsealed the server. It encrypts to an X25519 public key whose private half is stored
+# only as a vault-encrypted value (``sanctuary.intake.models.IntakeKey``). The construction
+# is ECIES as in libsodium's sealed boxes and HPKE's base mode: a fresh ephemeral key per
+# message, X25519, HKDF-SHA256 over the shared secret and both public keys, AES-256-GCM.
+# ``cryptography`` offers the primitives but no sealed box, hence these few lines.
+
+SEALED_PREFIX = "x1"
+
+
+def _sealed_key(shared: bytes, ephemeral_public: bytes, recipient_public: bytes) -> bytes:
+    return hkdf(shared, ephemeral_public + recipient_public, b"sanctuary sealed box v1")
+
+
+def seal_to(recipient_public: bytes, plaintext: bytes, aad: bytes) -> str:
+    """Encrypt ``plaintext`` so that only the holder of the private key can read it."""
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+
+    ephemeral = X25519PrivateKey.generate()
+    ephemeral_public = ephemeral.public_key().public_bytes_raw()
+    shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(recipient_public))
+    key = _sealed_key(shared, ephemeral_public, recipient_public)
+    nonce = os.urandom(NONCE_BYTES)
+    body = ephemeral_public + nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+    return f"{SEALED_PREFIX}.{base64.urlsafe_b64encode(body).decode('ascii').rstrip('=')}"
+
+
+def open_sealed(recipient_private: bytes, stored: str, aad: bytes) -> bytes:
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+
+    try:
+        prefix, text = stored.split(".", 1)
+        if prefix != SEALED_PREFIX:
+            raise ValueError(prefix)
+        body = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (ValueError, TypeError):
+        raise DecryptError("not a sealed box") from None
+    ephemeral_public, nonce, sealed = body[:32], body[32 : 32 + NONCE_BYTES], body[32 + NONCE_BYTES :]
+    private = X25519PrivateKey.from_private_bytes(recipient_private)
+    try:
+        shared = private.exchange(X25519PublicKey.from_public_bytes(ephemeral_public))
+        key = _sealed_key(shared, ephemeral_public, private.public_key().public_bytes_raw())
+        return AESGCM(key).decrypt(nonce, sealed, aad)
+    except (InvalidTag, ValueError):
+        raise DecryptError("sealed box does not open") from None
+
+
+def new_keypair() -> tuple[bytes, bytes]:
+    """(private, public) raw X25519 keys."""
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    private = X25519PrivateKey.generate()
+    return private.private_bytes_raw(), private.public_key().public_bytes_raw()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import secrets
+import threading
 import warnings
 from pathlib import Path
 
@@ -19,7 +20,8 @@ from PIL import Image, ImageOps
 from sanctuary.vault import state
 
 MAX_BYTES = 10 * 1024 * 1024
-Image.MAX_IMAGE_PIXELS = 40_000_000  # about 6300 x 6300: more than any phone photo
+MAX_PIXELS = 40_000_000  # about 7300 x 5500: more than most phone photos; refused before decoding
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 PDF_TYPE = "application/pdf"
 
@@ -41,7 +43,7 @@ def clean_upload(data: bytes) -> tuple[bytes, str]:
     if len(data) > MAX_BYTES:
         raise FileRejected("too_large")
     if data.startswith(b"%PDF-"):
-        return data, PDF_TYPE
+        return _strip_pdf(data), PDF_TYPE
     try:
         with warnings.catch_warnings():
             # An image that decodes to a huge bitmap (a "decompression bomb") is refused.
@@ -53,18 +55,67 @@ def clean_upload(data: bytes) -> tuple[bytes, str]:
         raise FileRejected("wrong_type") from None
 
 
+# Keys that make a PDF act when opened (scripts, links that fetch, launches, forms that
+# submit) or carry hidden content (attached files, comments with their authors).
+_ACTIVE_ROOT_KEYS = ("/OpenAction", "/AA", "/Names", "/AcroForm", "/Metadata", "/PieceInfo", "/URI")
+_ACTIVE_PAGE_KEYS = ("/AA", "/Annots", "/Metadata", "/PieceInfo")
+
+
+def _strip_pdf(data: bytes) -> bytes:
+    """A PDF without its document information (author, producer, dates), XMP metadata,
+    scripts, automatic actions, links, comments and attached files, rewritten by qpdf
+    (pikepdf) with a fresh random id. A file qpdf cannot read is refused.
+
+    Images inside a PDF are kept as they are (their own EXIF included): PDFs are offered
+    only as downloads, and a photo should be sent as a photo, which is re-encoded.
+    """
+    import pikepdf
+
+    try:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            for key in _ACTIVE_ROOT_KEYS:
+                if key in pdf.Root:
+                    del pdf.Root[key]
+            for page in pdf.pages:
+                for key in _ACTIVE_PAGE_KEYS:
+                    if key in page.obj:
+                        del page.obj[key]
+                for _name, image in page.images.items():
+                    if "/Metadata" in image:
+                        del image["/Metadata"]
+            if "/Info" in pdf.trailer:
+                del pdf.trailer["/Info"]
+            out = io.BytesIO()
+            pdf.save(out, deterministic_id=False, fix_metadata_version=False)
+    except (pikepdf.PdfError, KeyError, ValueError):
+        raise FileRejected("wrong_type") from None
+    if len(out.getvalue()) > MAX_BYTES:
+        raise FileRejected("too_large")
+    return out.getvalue()
+
+
+# Decoding a photo takes memory (a 24-megapixel image is about 72 MB as RGB, a few copies
+# during re-encoding): at most two at a time, so a burst of uploads cannot exhaust the one
+# server process that holds the unsealed keys.
+_decoding = threading.BoundedSemaphore(2)
+
+
 def _reencode(data: bytes) -> tuple[bytes, str]:
-    with Image.open(io.BytesIO(data)) as image:
+    with _decoding, Image.open(io.BytesIO(data)) as image:
         image_format = image.format or ""
-        image.load()
-        upright = ImageOps.exif_transpose(image) or image
         content_type = Image.MIME.get(image_format, "")
         if content_type not in IMAGE_TYPES:
             raise FileRejected("wrong_type")
+        if image.width * image.height > MAX_PIXELS:
+            raise FileRejected("too_large")
+        image.load()
+        upright = ImageOps.exif_transpose(image) or image
         out = io.BytesIO()
-        clean = upright.convert("RGB") if IMAGE_TYPES[content_type] == "JPEG" else upright
+        if IMAGE_TYPES[content_type] == "JPEG" or upright.mode not in {"RGB", "RGBA", "L", "LA"}:
+            # Palette and other modes become plain pixels (a palette would be lost below).
+            upright = upright.convert("RGB" if IMAGE_TYPES[content_type] == "JPEG" else "RGBA")
         # A new image from the pixels only: no EXIF, XMP, ICC comments or thumbnails.
-        bare = Image.frombytes(clean.mode, clean.size, clean.tobytes())
+        bare = Image.frombytes(upright.mode, upright.size, upright.tobytes())
         bare.save(out, format=IMAGE_TYPES[content_type])
         return out.getvalue(), content_type
 
@@ -72,18 +123,25 @@ def _reencode(data: bytes) -> tuple[bytes, str]:
 def write_encrypted(data: bytes, aad: bytes, version: int | None = None) -> str:
     """Encrypt and write; returns the random file name."""
     ring = state.keyring()
+    return write_blob(ring.cipher.encrypt(data, aad, version))
+
+
+def write_blob(text: str) -> str:
+    """Write an already encrypted value (ASCII) under a new random name; returns the name."""
     name = secrets.token_hex(16) + ".bin"
-    blob = ring.cipher.encrypt(data, aad, version).encode("ascii")
     path = storage_dir() / name
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
-        handle.write(blob)
+        handle.write(text.encode("ascii"))
     return name
 
 
+def read_blob(name: str) -> str:
+    return (storage_dir() / Path(name).name).read_text(encoding="ascii")
+
+
 def read_decrypted(name: str, aad: bytes) -> bytes:
-    path = storage_dir() / Path(name).name
-    return state.keyring().decrypt(path.read_text(encoding="ascii"), aad)
+    return state.keyring().decrypt(read_blob(name), aad)
 
 
 def delete(name: str) -> None:

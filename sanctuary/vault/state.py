@@ -19,8 +19,10 @@ machine, where memory is gone anyway.
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from Crypto.Protocol.SecretSharing import Shamir
@@ -79,6 +81,9 @@ class _Progress:
 
 _lock = threading.RLock()
 _keyring: Keyring | None = None
+# Called after every successful unseal (e.g. to create the intake key pair on first unseal).
+_unseal_hooks: list[Callable[[], None]] = []
+log = logging.getLogger(__name__)
 _progress = _Progress()
 _wrong_shares = 0
 
@@ -245,6 +250,16 @@ def unseal_with_key(unseal_key: bytes, cfg: VaultConfig) -> None:
     ring = _load_keyring(kek)
     with _lock:
         _keyring = ring
+    for hook in _unseal_hooks:
+        try:
+            hook()
+        except Exception:  # a hook must never undo an unseal; the traceback holds no values
+            log.exception("unseal hook %s failed", getattr(hook, "__name__", hook))
+
+
+def on_unseal(hook: Callable[[], None]) -> None:
+    if hook not in _unseal_hooks:
+        _unseal_hooks.append(hook)
 
 
 def _load_keyring(kek: bytes) -> Keyring:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import threading
-import time
 from pathlib import Path
 
 from django.conf import settings
@@ -23,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from sanctuary.accounts.policy import Module, module_required
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
+from sanctuary.lib.ratelimit import SlidingWindow, client_key
 from sanctuary.lib.secret_files import read_or_create_secret
 from sanctuary.vault import state
 from sanctuary.vault.forms import ShareForm
@@ -48,23 +47,13 @@ def _refusal(code: str) -> str:
 
 
 # Share submissions per client address in the last window (memory only, like the shares).
-_recent: dict[str, list[float]] = {}
-_recent_lock = threading.Lock()
 SUBMISSIONS_PER_WINDOW = 20
+_recent = SlidingWindow(SUBMISSIONS_PER_WINDOW, state.PARTIAL_UNSEAL_SECONDS)
 
 
 def _rate_limited(request: HttpRequest) -> bool:
     """True when this address sent too many shares lately. Honest holders send one each."""
-    now = time.monotonic()
-    address = request.META.get("REMOTE_ADDR", "")
-    with _recent_lock:
-        times = [t for t in _recent.get(address, []) if now - t < state.PARTIAL_UNSEAL_SECONDS]
-        times.append(now)
-        _recent[address] = times
-        if len(_recent) > 1000:  # forget addresses that went quiet
-            for key in [k for k, v in _recent.items() if now - v[-1] >= state.PARTIAL_UNSEAL_SECONDS]:
-                del _recent[key]
-        return len(times) > SUBMISSIONS_PER_WINDOW
+    return _recent.hit(client_key(request.META.get("REMOTE_ADDR", "")))
 
 
 def _submit(request: HttpRequest, share: str) -> tuple[state.Status, str | None]:

@@ -19,6 +19,23 @@ PEOPLE_WRITERS = frozenset({Role.DIRECTOR, Role.INTAKE_OFFICER, Role.CASE_WORKER
 DIRECTOR = frozenset({Role.DIRECTOR})
 AUDIT = frozenset({Role.DIRECTOR, Role.AUDITOR})
 DUPLICATES = frozenset({Role.DIRECTOR, Role.INTAKE_OFFICER, Role.VETTING_OFFICER})
+INTAKE = frozenset({Role.DIRECTOR, Role.INTAKE_OFFICER})
+INTAKE_LOG = frozenset({Role.DIRECTOR, Role.INTAKE_OFFICER, Role.VETTING_OFFICER, Role.CASE_WORKER})
+VETTING = frozenset({Role.DIRECTOR, Role.VETTING_OFFICER})
+JOURNEYS = frozenset({Role.DIRECTOR, Role.CASE_WORKER})
+# Public pages: no login at all.
+PUBLIC = {
+    "healthz",
+    "set_language",
+    "accounts:login",
+    "vault:unseal",
+    "vault:unseal_api",
+    "vault:seal_api",
+    "intake_public:form",
+    "intake_public:form_lang",
+    "intake_public:status",
+    "intake_public:status_lang",
+}
 
 # url name -> (method, roles allowed, kwargs kind). Public and login pages are covered by
 # their own tests; they are listed so the walk knows every URL.
@@ -59,6 +76,38 @@ MATRIX: dict[str, tuple[str, frozenset[str], str]] = {
     "matching:partner_run": ("GET", DIRECTOR, "run"),
     "matching:partner_import": ("POST", DIRECTOR, "run"),
     "matching:partner_decide": ("POST", DIRECTOR, "partner_match"),
+    "intake_public:form": ("GET", ALL, ""),
+    "intake_public:form_lang": ("GET", ALL, "lang"),
+    "intake_public:status": ("GET", ALL, ""),
+    "intake_public:status_lang": ("GET", ALL, "lang"),
+    "intake:queue": ("GET", INTAKE, ""),
+    "intake:log": ("GET", INTAKE_LOG, ""),
+    "intake:detail": ("GET", INTAKE, "submission"),
+    "intake:attachment": ("GET", INTAKE, "attachment"),
+    "intake:action": ("POST", INTAKE, "submission_action"),
+    "vetting:queue": ("GET", VETTING, ""),
+    "vetting:checklist": ("GET", DIRECTOR, ""),
+    "vetting:checklist_edit": ("GET", DIRECTOR, "check"),
+    "vetting:resolve_alert": ("POST", VETTING, "alert"),
+    "vetting:person": ("GET", VETTING, "person"),
+    "vetting:check": ("POST", VETTING, "person_check"),
+    "vetting:referee": ("POST", VETTING, "person"),
+    "vetting:referee_update": ("POST", VETTING, "referee"),
+    "vetting:flag": ("POST", VETTING, "person"),
+    "vetting:flag_clear": ("POST", VETTING, "flag"),
+    "vetting:note": ("POST", VETTING, "person"),
+    "vetting:proof": ("POST", VETTING, "person"),
+    "vetting:proof_view": ("GET", VETTING, "proof"),
+    "vetting:propose": ("POST", VETTING, "person"),
+    "vetting:second": ("POST", VETTING, "decision"),
+    "journeys:list": ("GET", JOURNEYS, ""),
+    "journeys:create": ("GET", JOURNEYS, "person_pk"),
+    "journeys:detail": ("GET", JOURNEYS, "journey"),
+    "journeys:edit": ("GET", JOURNEYS, "journey"),
+    "journeys:status": ("POST", JOURNEYS, "journey"),
+    "journeys:stage_reached": ("POST", JOURNEYS, "stage"),
+    "journeys:check_in_add": ("POST", JOURNEYS, "journey"),
+    "journeys:check_in_received": ("POST", JOURNEYS, "check_in"),
     "vault:unseal": ("GET", ALL, ""),
     "vault:unseal_api": ("POST", ALL, ""),
     "vault:seal_api": ("POST", frozenset(), ""),
@@ -94,7 +143,70 @@ def _kwargs(kind: str, ctx: dict[str, Any]) -> dict[str, Any]:
         "review": {"pk": ctx.get("review", 0), "decision": "unsure"},
         "run": {"pk": ctx.get("run", 0)},
         "partner_match": {"pk": ctx.get("partner_match", 0), "decision": "unsure"},
+        "lang": {"lang": "en"},
+        "submission": {"pk": ctx.get("submission", 0)},
+        "attachment": {"pk": ctx.get("submission", 0), "attachment_id": ctx.get("attachment", 0)},
+        "submission_action": {"pk": ctx.get("submission", 0), "action": "public_status"},
+        "check": {"check_id": ctx.get("check", 0)},
+        "alert": {"alert_id": ctx.get("alert", 0)},
+        "person_check": {"pk": ctx["person"].pk, "check_id": ctx.get("check", 0)},
+        "referee": {"pk": ctx["person"].pk, "referee_id": ctx.get("referee", 0)},
+        "flag": {"pk": ctx["person"].pk, "flag_id": ctx.get("flag", 0)},
+        "proof": {"pk": ctx["person"].pk, "document_id": ctx.get("proof", 0)},
+        "decision": {"pk": ctx["person"].pk, "decision_id": ctx.get("decision", 0), "answer": "withdraw"},
+        "person_pk": {"person_pk": ctx["person"].pk},
+        "journey": {"pk": ctx.get("journey", 0)},
+        "stage": {"pk": ctx.get("journey", 0), "stage_id": ctx.get("stage", 0)},
+        "check_in": {"pk": ctx.get("journey", 0), "check_in_id": ctx.get("check_in", 0)},
     }[kind]
+
+
+def workflow_objects(users_by_role: dict[str, Any], person: Any, team: Any) -> dict[str, Any]:
+    """One of each intake, vetting and journey object, for the walk."""
+    from django.utils import timezone
+
+    from sanctuary.intake import actions as intake
+    from sanctuary.journeys.models import CheckIn, Journey, Stage
+    from sanctuary.people.actions import do_add_document
+    from sanctuary.vetting.models import (
+        DecisionState,
+        Referee,
+        RiskFlag,
+        VettingCheck,
+        VettingDecision,
+        WatchAlert,
+    )
+    from tests.vault.images import tiny_png
+
+    vetting, director = users_by_role[Role.VETTING_OFFICER], users_by_role[Role.DIRECTOR]
+    receipt = intake.receive({"story": "s", "handle": "h"}, intake.clean_uploads([tiny_png()]), intake.new_form_token())
+    VettingDecision.objects.create(
+        person=person,
+        outcome="accepted",
+        state=DecisionState.CONFIRMED,
+        proposed_by=vetting,
+        proposed_reason="r",
+        second_by=director,
+        second_reason="r",
+        second_at=timezone.now(),
+    )
+    journey = Journey.objects.create(person=person, coordinator=users_by_role[Role.CASE_WORKER], created_by=director)
+    other = PersonFactory(team=team)
+    return {
+        "submission": receipt.submission.pk,
+        "attachment": receipt.submission.attachments.get().pk,
+        "check": VettingCheck.objects.first().pk,  # type: ignore[union-attr]
+        "referee": Referee.objects.create(person=person, name="n", recorded_by=vetting).pk,
+        "flag": RiskFlag.objects.create(person=person, kind="dangerous", reason="r", raised_by=vetting).pk,
+        "proof": do_add_document(vetting, person, tiny_png(), "", "proof").pk,
+        "decision": VettingDecision.objects.create(
+            person=person, outcome="rejected", proposed_by=vetting, proposed_reason="r"
+        ).pk,
+        "alert": WatchAlert.objects.create(watched=person, person=other, rules=["tel"]).pk,
+        "journey": journey.pk,
+        "stage": Stage.objects.create(journey=journey, place="p").pk,
+        "check_in": CheckIn.objects.create(journey=journey, due_at=timezone.now()).pk,
+    }
 
 
 @pytest.mark.django_db
@@ -117,6 +229,7 @@ def test_every_role_on_every_url(users_by_role, person_a, person_b, team_a) -> N
         "run": (run := PartnerRun.objects.create(partner="P", key_fingerprint="f")).pk,
         "partner_match": PartnerMatch.objects.create(run=run, person=person_a, partner_ref="x", score=0.9).pk,
         "review": MatchReview.objects.create(person_a=person_a, person_b=PersonFactory(team=team_a), score=0.5).pk,
+        **workflow_objects(users_by_role, person_a, team_a),
     }
     failures = []
     for role, user in users_by_role.items():
@@ -162,7 +275,7 @@ def test_anonymous_users_are_sent_to_login(person_a) -> None:  # type: ignore[no
 
     client = Client()
     for name, (method, _allowed, kind) in MATRIX.items():
-        if name in {"healthz", "set_language", "accounts:login", "vault:unseal", "vault:unseal_api", "vault:seal_api"}:
+        if name in PUBLIC:
             continue
         url = reverse(name, kwargs=_kwargs(kind, {"user": person_a, "team": person_a.team, "person": person_a}))
         response = client.post(url) if method == "POST" else client.get(url)

@@ -91,7 +91,7 @@ def test_flooding_the_page_is_rate_limited_per_address(vault_shares) -> None:  #
     from sanctuary.vault import views
 
     state.seal()
-    views._recent.clear()
+    views._recent.reset()
     attacker = Client(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR="203.0.113.9")
     for _ in range(views.SUBMISSIONS_PER_WINDOW):
         attacker.post("/unseal/", {"share": encode_share(b"\x00\x01", 1, bytes(16))})
@@ -101,7 +101,7 @@ def test_flooding_the_page_is_rate_limited_per_address(vault_shares) -> None:  #
     holder.post("/unseal/", {"share": vault_shares[0]})
     holder.post("/unseal/", {"share": vault_shares[1]})
     assert not state.is_sealed()
-    views._recent.clear()
+    views._recent.reset()
 
 
 def test_command_endpoints_answer_only_on_loopback(vault_shares) -> None:  # type: ignore[no-untyped-def]

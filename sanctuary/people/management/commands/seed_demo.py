@@ -52,7 +52,7 @@ DEMO_USERS: list[tuple[str, list[str], list[int]]] = [
     ("intake", [Role.INTAKE_OFFICER], [0]),
     ("vetting", [Role.VETTING_OFFICER], [0]),
     ("vetting2", [Role.VETTING_OFFICER], [0]),
-    ("caseworker", [Role.CASE_WORKER], [1]),
+    ("caseworker", [Role.CASE_WORKER], [0, 1]),
     ("shelter", [Role.SHELTER_MANAGER], [1]),
     ("finance", [Role.FINANCE_OFFICER], [0, 1, 2]),
     ("finance2", [Role.FINANCE_OFFICER], [0, 1, 2]),
@@ -153,6 +153,82 @@ def _name(rng: random.Random, burmese: bool, honorific: bool = False) -> str:
     return name
 
 
+# People past vetting were accepted (or rejected) by two officers, as the rules require.
+_ACCEPTED_BEFORE = {
+    Status.ACCEPTED,
+    Status.IN_TRANSIT,
+    Status.ARRIVED,
+    Status.IN_SHELTER,
+    Status.INDEPENDENT,
+    Status.RESETTLED,
+    Status.LOST_CONTACT,
+    Status.CAPTURED,
+}
+
+
+def _vetting_history(people: list[Person]) -> None:
+    from sanctuary.vetting.models import DecisionState, Outcome, VettingDecision
+
+    first = User.objects.filter(username="vetting").first()
+    second = User.objects.filter(username="vetting2").first()
+    if first is None or second is None:
+        return
+    decisions = []
+    for person in people:
+        if person.status in _ACCEPTED_BEFORE or person.status == Status.REJECTED:
+            outcome = Outcome.REJECTED if person.status == Status.REJECTED else Outcome.ACCEPTED
+            decisions.append(
+                VettingDecision(
+                    person=person,
+                    outcome=outcome,
+                    state=DecisionState.CONFIRMED,
+                    proposed_by=first,
+                    proposed_reason="demo",
+                    proposed_at=person.status_changed_at,
+                    second_by=second,
+                    second_reason="demo",
+                    second_at=person.status_changed_at,
+                )
+            )
+    VettingDecision.objects.bulk_create(decisions, batch_size=1000)
+
+
+DEMO_CONTACTS = [
+    {
+        "writer": "self",
+        "name": "ကိုဇော်",
+        "channel": "signal",
+        "handle": "+66 81 234 5678",
+        "force": "army",
+        "rank": "တပ်ကြပ်",
+        "location": "kayin",
+        "urgency": "now",
+        "story": "ကျွန်တော် တပ်ကနေ ထွက်ချင်ပါတယ်။ ဒီအပတ်ထဲ စခန်းက ထွက်နိုင်ပါတယ်။",
+    },
+    {
+        "writer": "relative",
+        "name": "Maung Thura",
+        "channel": "facebook",
+        "handle": "fb.com/thura.demo",
+        "force": "police",
+        "location": "yangon",
+        "urgency": "week",
+        "story": "My brother is a police constable and wants to leave. How can he reach you safely?",
+    },
+]
+
+
+def _demo_first_contacts() -> None:
+    """Two first contacts in the triage queue (demo only; added once)."""
+    from sanctuary.intake import actions as intake
+    from sanctuary.intake.models import Submission
+
+    if Submission.objects.exists():
+        return
+    for fields in DEMO_CONTACTS:
+        intake.receive(fields, [], intake.new_form_token())
+
+
 class Command(BaseCommand):
     help = "Create the demo organisation (DEMO ONLY: prints passwords and TOTP secrets)."
 
@@ -173,6 +249,7 @@ class Command(BaseCommand):
                 self._user(username, roles, [teams[i] for i in team_idx]) for username, roles, team_idx in DEMO_USERS
             ]
         created = self._people(options["people"], teams, rng)
+        _demo_first_contacts()
         if not options["quiet_logins"]:
             self.stdout.write(self.style.WARNING("DEMO ONLY — these logins are public. Never use them for real data."))
             self.stdout.write(f"{'username':<12} {'password':<28} {'TOTP secret (base32)':<34} roles")
@@ -286,6 +363,7 @@ class Command(BaseCommand):
                     batch_size=1000,
                 )
                 refresh_match_keys(Person.objects.filter(pk__in=[p.pk for p in people]).prefetch_related("contacts"))
+                _vetting_history(people)
             made += size
         record(None, Action.CREATE, object_type="people.person", object_id=f"seed:{made}", username="seed_demo")
         return made

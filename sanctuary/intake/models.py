@@ -1,0 +1,174 @@
+"""First contact: what the public form receives, and what staff log from chats and calls.
+
+A submission is encrypted the moment it arrives, to the intake public key (see
+``sanctuary.vault.crypto.seal_to``), whether or not the vault is unsealed: the database only
+ever holds ciphertext, the time it came, and workflow state. The private key is a
+vault-encrypted value, so submissions are readable only while key holders have unsealed.
+No IP address, user agent or anything else about the sender's connection is stored.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from sanctuary.vault import crypto
+from sanctuary.vault.fields import EncryptedModel, EncryptedTextField
+
+if TYPE_CHECKING:
+    from sanctuary.accounts.models import User
+
+
+class IntakeKey(EncryptedModel):
+    """The X25519 key pair submissions are encrypted to. The newest one is used."""
+
+    IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("private_key",)
+
+    public_key = models.BinaryField(max_length=32)
+    private_key = EncryptedTextField()  # hex, encrypted under the vault's data key
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"intake key {self.pk}"
+
+
+class Source(models.TextChoices):
+    FORM = "form", _("Public form")
+    STAFF = "staff", _("Logged by staff")
+
+
+class TriageState(models.TextChoices):
+    NEW = "new", _("New")
+    REVIEWING = "reviewing", _("Being reviewed")
+    LINKED = "linked", _("Linked to a person")
+    MERGED = "merged", _("Merged into another submission")
+    SPAM = "spam", _("Spam")
+
+
+class PublicStatus(models.TextChoices):
+    """The only thing the sender can see, with their receipt phrase."""
+
+    RECEIVED = "received", _("Received")
+    REVIEWING = "reviewing", _("Being reviewed")
+    WILL_CONTACT = "will_contact", _("We will contact you")
+
+
+class SubmissionQuerySet(models.QuerySet["Submission"]):
+    def visible_to(self, user: User) -> SubmissionQuerySet:
+        """Intake officers see unlinked submissions and those of people they may see."""
+        from sanctuary.accounts.policy import Module, can_use, sees_all_people
+        from sanctuary.people.models import Person
+
+        if not user.is_authenticated or not can_use(user, Module.INTAKE):
+            return self.none()
+        if sees_all_people(user):
+            return self.all()
+        return self.filter(models.Q(person__isnull=True) | models.Q(person__in=Person.objects.visible_to(user)))
+
+
+class Submission(models.Model):
+    """One first contact. ``payload`` is a sealed box holding a JSON object of the form's
+    fields; everything else is workflow state in clear."""
+
+    uid = models.UUIDField(unique=True, editable=False)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.FORM)
+    key = models.ForeignKey(IntakeKey, on_delete=models.PROTECT, related_name="+")
+    payload = models.TextField()
+    received_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(max_length=12, choices=TriageState.choices, default=TriageState.NEW)
+    public_status = models.CharField(max_length=16, choices=PublicStatus.choices, default=PublicStatus.RECEIVED)
+    # HMAC of the receipt phrase's word numbers (sanctuary.intake.phrases); null for staff logs.
+    phrase_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    phrase_expires_at = models.DateTimeField(null=True, blank=True)
+    # HMAC of the form's one-time token: the same form sent twice is stored once.
+    form_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="intake_submissions"
+    )
+    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+    watch_checked = models.BooleanField(default=False)  # compared with the watch list yet
+    # The sender wrote again (with their phrase) since an officer last opened it.
+    follow_up_pending = models.BooleanField(default=False)
+
+    objects = SubmissionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["state", "received_at"], name="submission_state_idx")]
+
+    def __str__(self) -> str:
+        return f"submission {self.pk}"
+
+    def aad(self, part: str) -> bytes:
+        return crypto.aad_for("intake_submission", part, str(self.uid))
+
+    def read(self) -> dict[str, Any]:
+        """The decrypted fields (the vault must be unsealed)."""
+        from sanctuary.intake.keys import open_for
+
+        data: dict[str, Any] = json.loads(open_for(self.key, self.payload, self.aad("payload")))
+        return data
+
+
+class FollowUp(models.Model):
+    """A further message from the sender, sent with their receipt phrase."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="follow_ups")
+    uid = models.UUIDField(unique=True, editable=False)
+    key = models.ForeignKey(IntakeKey, on_delete=models.PROTECT, related_name="+")
+    payload = models.TextField()
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["received_at", "id"]
+
+    def __str__(self) -> str:
+        return f"follow-up {self.pk}"
+
+    def aad(self) -> bytes:
+        # Bound to its submission too: moved to another one, it no longer opens.
+        return crypto.aad_for("intake_followup", str(self.submission.uid), str(self.uid))
+
+    def read(self) -> str:
+        from sanctuary.intake.keys import open_for
+
+        return open_for(self.key, self.payload, self.aad()).decode("utf-8")
+
+
+class Attachment(models.Model):
+    """A photo or PDF sent with a submission: metadata stripped, then sealed to the intake
+    key and written to disk under a random name."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="attachments")
+    uid = models.UUIDField(unique=True, editable=False)
+    key = models.ForeignKey(IntakeKey, on_delete=models.PROTECT, related_name="+")
+    stored_name = models.CharField(max_length=64, unique=True)
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    moved_to = models.ForeignKey(
+        "people.PersonDocument", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"attachment {self.pk}"
+
+    def aad(self) -> bytes:
+        return crypto.aad_for("intake_attachment", str(self.submission.uid), str(self.uid))

@@ -1,0 +1,172 @@
+"""Journeys to a safe zone: stages, meeting point, departure window, costs, check-ins.
+
+A journey is the most dangerous thing the organisation knows about a person while it
+happens, so it is seen only by its coordinator and by directors
+(``Journey.objects.visible_to``), never by other case workers of the same team. Places,
+the meeting point and the contact person are encrypted; dates, amounts and status are clear
+so missed check-ins can be found while sealed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from sanctuary.people.models import Status
+from sanctuary.vault.fields import EncryptedModel, EncryptedQuerySet, EncryptedTextField
+
+if TYPE_CHECKING:
+    from sanctuary.accounts.models import User
+
+
+class JourneyStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    UNDER_WAY = "under_way", _("Under way")
+    ARRIVED = "arrived", _("Arrived")
+    LOST_CONTACT = "lost_contact", _("Lost contact")
+    CAPTURED = "captured", _("Captured")
+    ABORTED = "aborted", _("Aborted")
+
+
+ACTIVE_STATUSES = (JourneyStatus.PLANNED, JourneyStatus.UNDER_WAY, JourneyStatus.LOST_CONTACT)
+
+# Where the person's pipeline status goes when the journey's status changes.
+PERSON_STATUS = {
+    JourneyStatus.UNDER_WAY: Status.IN_TRANSIT,
+    JourneyStatus.ARRIVED: Status.ARRIVED,
+    JourneyStatus.LOST_CONTACT: Status.LOST_CONTACT,
+    JourneyStatus.CAPTURED: Status.CAPTURED,
+    JourneyStatus.ABORTED: Status.ACCEPTED,
+}
+
+
+class Currency(models.TextChoices):
+    THB = "THB", "THB"
+    MMK = "MMK", "MMK"
+    USD = "USD", "USD"
+
+
+class JourneyQuerySet(EncryptedQuerySet):
+    def visible_to(self, user: User) -> JourneyQuerySet:
+        from sanctuary.accounts.policy import Module, can_use, sees_all_people
+        from sanctuary.people.models import Person
+
+        if not user.is_authenticated or not can_use(user, Module.JOURNEYS):
+            return self.none()
+        mine = self.filter(person__in=Person.objects.visible_to(user))
+        return mine if sees_all_people(user) else mine.filter(coordinator=user)
+
+
+class Journey(EncryptedModel):
+    IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("meeting_point", "contact_person", "notes")
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="journeys")
+    coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("coordinator")
+    )
+    status = models.CharField(_("status"), max_length=16, choices=JourneyStatus.choices, default=JourneyStatus.PLANNED)
+    depart_from = models.DateField(_("leave from"), null=True, blank=True)
+    depart_until = models.DateField(_("leave by"), null=True, blank=True)
+    meeting_point = EncryptedTextField(_("meeting point"), max_length=300, blank=True)
+    contact_person = EncryptedTextField(
+        _("contact person"), max_length=300, blank=True, help_text=_("Who meets them, and how to reach that person.")
+    )
+    transport_cost = models.DecimalField(_("transport cost"), max_digits=10, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.THB)
+    notes = EncryptedTextField(_("notes"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    objects = JourneyQuerySet.as_manager()  # type: ignore[misc]
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(status__in=ACTIVE_STATUSES), name="journey_one_active_per_person"
+            ),
+            models.CheckConstraint(
+                condition=Q(depart_from__isnull=True)
+                | Q(depart_until__isnull=True)
+                | Q(depart_until__gte=models.F("depart_from")),
+                name="journey_window_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(transport_cost__isnull=True) | Q(transport_cost__gte=0), name="journey_cost_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"journey {self.pk}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is None:
+            # Only people two vetting officers accepted, and not flagged, are moved.
+            from sanctuary.vetting.rules import ensure_admissible
+
+            ensure_admissible(self.person)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class Stage(EncryptedModel):
+    IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("place",)
+
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="stages")
+    position = models.PositiveSmallIntegerField(default=0)
+    place = EncryptedTextField(_("place"), max_length=200)
+    planned_on = models.DateField(_("planned date"), null=True, blank=True)
+    reached_at = models.DateTimeField(_("reached"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"stage {self.position} of {self.journey_id}"
+
+
+class CheckInQuerySet(EncryptedQuerySet):
+    def missed(self, at: object = None) -> CheckInQuerySet:
+        now = at or timezone.now()
+        return self.filter(
+            due_at__lt=now,
+            received_at__isnull=True,
+            journey__status__in=[JourneyStatus.PLANNED, JourneyStatus.UNDER_WAY],
+        )
+
+
+class CheckIn(EncryptedModel):
+    """A moment the person is expected to call in: missing it raises an alert."""
+
+    IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("note",)
+
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="check_ins")
+    due_at = models.DateTimeField(_("expected by"))
+    received_at = models.DateTimeField(_("received"), null=True, blank=True)
+    note = EncryptedTextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = CheckInQuerySet.as_manager()  # type: ignore[misc]
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [models.Index(fields=["received_at", "due_at"], name="checkin_missed_idx")]
+
+    def __str__(self) -> str:
+        return f"check-in {self.pk}"
+
+    @property
+    def is_missed(self) -> bool:
+        return self.received_at is None and self.due_at < timezone.now()

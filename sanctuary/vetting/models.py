@@ -1,0 +1,240 @@
+"""Vetting: is this person who they say they are, and is it safe to take them in?
+
+The organisation configures its checklist; officers record each check, referees, proofs
+(encrypted person documents), notes and risk flags. A decision (accept, reject, hold) takes
+two different vetting officers: one proposes with a reason, another confirms with theirs.
+The database refuses a decision confirmed by the officer who proposed it.
+
+Who may be housed or paid is decided in ``sanctuary.vetting.rules`` for every module.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from sanctuary.people.models import ContactKind
+from sanctuary.vault.fields import EncryptedModel, EncryptedTextField
+
+
+class VettingCheck(models.Model):
+    """One item of the organisation's checklist, named in each language."""
+
+    label_my = models.CharField(_("name in Burmese"), max_length=200, blank=True)
+    label_en = models.CharField(_("name in English"), max_length=200, blank=True)
+    label_th = models.CharField(_("name in Thai"), max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    required = models.BooleanField(
+        _("required before acceptance"), default=True, help_text=_("Must be confirmed before anyone is accepted.")
+    )
+    active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.label()
+
+    def label(self, language: str | None = None) -> str:
+        language = (language or translation.get_language() or "my")[:2]
+        by_language = {"my": self.label_my, "en": self.label_en, "th": self.label_th}
+        return by_language.get(language) or self.label_en or self.label_my or self.label_th
+
+
+class CheckOutcome(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed")
+    NOT_CONFIRMED = "not_confirmed", _("Could not confirm")
+    CONCERN = "concern", _("Raises a concern")
+    NOT_APPLICABLE = "not_applicable", _("Does not apply")
+
+
+class CheckResult(EncryptedModel):
+    IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("note",)
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="vetting_checks")
+    check_item = models.ForeignKey(VettingCheck, on_delete=models.PROTECT, related_name="results")
+    outcome = models.CharField(_("outcome"), max_length=16, choices=CheckOutcome.choices)
+    note = EncryptedTextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "check_item"], name="check_result_unique")]
+
+    def __str__(self) -> str:
+        return f"check {self.check_item_id} of {self.person_id}"
+
+
+class RefereeOutcome(models.TextChoices):
+    PENDING = "pending", _("Not reached yet")
+    VOUCHES = "vouches", _("Vouches for them")
+    DOUBTS = "doubts", _("Has doubts")
+    UNREACHABLE = "unreachable", _("Could not be reached")
+
+
+class Referee(EncryptedModel):
+    """Someone who can confirm who the person is: a former comrade, a relative, a monk."""
+
+    IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("name", "relation", "contact", "note")
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="referees")
+    name = EncryptedTextField(_("referee's name"), max_length=200)
+    relation = EncryptedTextField(_("how they know the person"), max_length=200, blank=True)
+    contacted_via = models.CharField(
+        _("contacted by"), max_length=16, choices=ContactKind.choices, default=ContactKind.PHONE
+    )
+    contact = EncryptedTextField(_("number or handle"), max_length=200, blank=True)
+    outcome = models.CharField(
+        _("what they said"), max_length=16, choices=RefereeOutcome.choices, default=RefereeOutcome.PENDING
+    )
+    note = EncryptedTextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"referee {self.pk}"
+
+
+class FlagKind(models.TextChoices):
+    INFILTRATOR = "infiltrator", _("Possible infiltrator")
+    UNVERIFIABLE = "unverifiable", _("Story cannot be verified")
+    DANGEROUS = "dangerous", _("Dangerous to house with others")
+
+
+# Open flags of these kinds stop housing and stipends outright. "Dangerous to house with
+# others" does not: that person may be housed alone (the shelter's house rules).
+BLOCKING_FLAGS = frozenset({FlagKind.INFILTRATOR, FlagKind.UNVERIFIABLE})
+
+
+class RiskFlag(EncryptedModel):
+    IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("reason", "clear_reason")
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="risk_flags")
+    kind = models.CharField(_("flag"), max_length=16, choices=FlagKind.choices)
+    reason = EncryptedTextField(_("reason"))
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField(default=timezone.now)
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    clear_reason = EncryptedTextField(_("why it no longer applies"), blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        constraints = [
+            # Clearing a flag takes a second officer, like a decision.
+            models.CheckConstraint(
+                condition=Q(cleared_by__isnull=True) | ~Q(cleared_by=F("raised_by")), name="flag_cleared_by_other"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"flag {self.kind} on {self.person_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.cleared_at is None
+
+
+class VettingNote(EncryptedModel):
+    IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("text",)
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="vetting_notes")
+    text = EncryptedTextField(_("note"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"vetting note {self.pk}"
+
+
+class Outcome(models.TextChoices):
+    ACCEPTED = "accepted", _("Accept")
+    REJECTED = "rejected", _("Reject")
+    ON_HOLD = "on_hold", _("Put on hold")
+
+
+class DecisionState(models.TextChoices):
+    PENDING = "pending", _("Waiting for a second officer")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DISAGREED = "disagreed", _("Not confirmed by the second officer")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class VettingDecision(EncryptedModel):
+    """Four eyes: proposed by one vetting officer, confirmed (or not) by another."""
+
+    IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("proposed_reason", "second_reason")
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="vetting_decisions")
+    outcome = models.CharField(_("decision"), max_length=16, choices=Outcome.choices)
+    state = models.CharField(max_length=16, choices=DecisionState.choices, default=DecisionState.PENDING)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_reason = EncryptedTextField(_("reason"))
+    proposed_at = models.DateTimeField(default=timezone.now)
+    second_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    second_reason = EncryptedTextField(_("reason"), blank=True)
+    second_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(second_by__isnull=True) | ~Q(second_by=F("proposed_by")), name="decision_four_eyes"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state__in=["confirmed", "disagreed"]) | Q(second_by__isnull=False),
+                name="decision_second_officer_recorded",
+            ),
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(state="pending"), name="decision_one_pending_per_person"
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "state"], name="decision_person_state_idx")]
+
+    def __str__(self) -> str:
+        return f"decision {self.outcome} on {self.person_id}"
+
+
+class WatchAlert(models.Model):
+    """A new person or first contact that shares a blind-indexed key (phone, NRC, service
+    number, name with birth date …) with someone rejected or flagged."""
+
+    watched = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    submission = models.ForeignKey(
+        "intake.Submission", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    rules = models.JSONField(default=list)  # which keys agreed (names of keys, never values)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["watched", "person"], name="watch_alert_person_unique"),
+            models.UniqueConstraint(fields=["watched", "submission"], name="watch_alert_submission_unique"),
+            models.CheckConstraint(
+                condition=Q(person__isnull=False) | Q(submission__isnull=False), name="watch_alert_has_subject"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"watch alert {self.pk}"

@@ -1,0 +1,94 @@
+"""Who may be housed, paid or sent on a journey: one rule, asked by every module's models.
+
+A person is admissible when two vetting officers accepted them (the latest confirmed
+decision is "accept"), they are not rejected, and no blocking risk flag is open. The
+shelter and stipend models call ``ensure_admissible`` when they save, and ``Person.save``
+calls it when a person is moved into a safe house, so the rule holds whatever the screen.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from sanctuary.people.models import Person
+
+MESSAGES = {
+    "rejected": _("This person was rejected in vetting: they cannot be housed, paid or sent on a journey."),
+    "flagged": _("This person has an open risk flag: clear it in vetting first."),
+    "not_accepted": _("This person has not been accepted in vetting by two officers yet."),
+}
+
+
+class NotAdmissible(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+    @property
+    def message(self) -> str:
+        return str(MESSAGES[self.code])
+
+
+def latest_outcome(person: Person) -> str | None:
+    from sanctuary.vetting.models import DecisionState, VettingDecision
+
+    return (
+        VettingDecision.objects.filter(person_id=person.pk, state=DecisionState.CONFIRMED)
+        .order_by("-second_at", "-id")
+        .values_list("outcome", flat=True)
+        .first()
+    )
+
+
+def open_blocking_flags(person: Person) -> bool:
+    from sanctuary.vetting.models import BLOCKING_FLAGS, RiskFlag
+
+    return RiskFlag.objects.filter(person_id=person.pk, cleared_at__isnull=True, kind__in=BLOCKING_FLAGS).exists()
+
+
+def admission_block(person: Person) -> str | None:
+    """Why this person cannot be housed or paid, or None when they can."""
+    from sanctuary.people.models import Status
+    from sanctuary.vetting.models import Outcome
+
+    if person.pk is None:
+        return "not_accepted"
+    outcome = latest_outcome(person)
+    if person.status == Status.REJECTED or outcome == Outcome.REJECTED:
+        return "rejected"
+    if open_blocking_flags(person):
+        return "flagged"
+    if outcome != Outcome.ACCEPTED:
+        return "not_accepted"
+    return None
+
+
+def ensure_admissible(person: Person) -> None:
+    code = admission_block(person)
+    if code is not None:
+        raise NotAdmissible(code)
+
+
+def is_watched(person_ids: list[int]) -> set[int]:
+    """Which of these people are on the watch list: rejected (by status or by their latest
+    confirmed decision), or with any open flag."""
+    from sanctuary.people.models import Person, Status
+    from sanctuary.vetting.models import RiskFlag
+
+    if not person_ids:
+        return set()
+    from sanctuary.vetting.models import DecisionState, Outcome, VettingDecision
+
+    rejected = set(Person.objects.filter(pk__in=person_ids, status=Status.REJECTED).values_list("pk", flat=True))
+    latest: dict[int, str] = {}
+    confirmed = VettingDecision.objects.filter(person_id__in=person_ids, state=DecisionState.CONFIRMED)
+    for person_id, outcome in confirmed.order_by("second_at", "id").values_list("person_id", "outcome"):
+        latest[person_id] = outcome
+    rejected |= {pk for pk, outcome in latest.items() if outcome == Outcome.REJECTED}
+    flagged = set(
+        RiskFlag.objects.filter(person_id__in=person_ids, cleared_at__isnull=True).values_list("person_id", flat=True)
+    )
+    return rejected | flagged

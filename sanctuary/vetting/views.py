@@ -1,0 +1,361 @@
+"""Vetting screens. People are fetched through ``Person.objects.visible_to``; only users
+whose roles include vetting reach them, and every view of a person's vetting is audited."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from sanctuary.accounts.policy import Module, module_required
+from sanctuary.audit.log import record
+from sanctuary.audit.models import Action
+from sanctuary.people.actions import do_add_document
+from sanctuary.people.models import DocumentKind, Person, Status
+from sanctuary.vault import files
+from sanctuary.vetting import actions
+from sanctuary.vetting.forms import (
+    CheckItemForm,
+    CheckResultForm,
+    ClearFlagForm,
+    FlagForm,
+    NoteForm,
+    ProofForm,
+    ProposeForm,
+    RefereeForm,
+    RefereeOutcomeForm,
+    SecondForm,
+)
+from sanctuary.vetting.models import (
+    CheckResult,
+    DecisionState,
+    Referee,
+    RefereeOutcome,
+    RiskFlag,
+    VettingCheck,
+    VettingDecision,
+    WatchAlert,
+)
+from sanctuary.vetting.rules import admission_block
+
+if TYPE_CHECKING:
+    from sanctuary.accounts.models import User
+
+RULE_ERRORS = {
+    "same_officer": gettext_lazy("A second, different vetting officer must do this: you proposed or raised it."),
+    "pending_exists": gettext_lazy("A decision is already waiting for a second officer."),
+    "checks_missing": gettext_lazy("Every required check must be confirmed before acceptance."),
+    "decided": gettext_lazy("This was already decided."),
+    "already_cleared": gettext_lazy("This flag was already cleared."),
+}
+
+
+def _person(request: HttpRequest, pk: int) -> Person:
+    return get_object_or_404(Person.objects.visible_to(request.user), pk=pk)  # type: ignore[arg-type]
+
+
+def visible_alerts(user: User, *, open_only: bool = True) -> Any:
+    """Alerts a vetting officer must see: about someone they may see, on either side, or
+    about a first contact. The other side may be in another team: then the page names it
+    only as "someone rejected or flagged in another team" (``mark_visibility``)."""
+    people = Person.objects.visible_to(user)
+    alerts = WatchAlert.objects.filter(resolved_at__isnull=True) if open_only else WatchAlert.objects.all()
+    return alerts.filter(Q(watched__in=people) | Q(person__in=people) | Q(submission__isnull=False)).select_related(
+        "watched", "person", "submission"
+    )
+
+
+def mark_visibility(user: User, alerts: Any) -> list[WatchAlert]:
+    """Set ``watched_shown`` and ``person_shown`` on each alert for the template."""
+    alerts = list(alerts)
+    ids = {a.watched_id for a in alerts} | {a.person_id for a in alerts if a.person_id}
+    visible = set(Person.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    for alert in alerts:
+        alert.watched_shown = alert.watched_id in visible  # type: ignore[attr-defined]
+        alert.person_shown = alert.person_id in visible  # type: ignore[attr-defined]
+    return alerts
+
+
+@require_GET
+@module_required(Module.VETTING)
+def queue(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    people = Person.objects.visible_to(user)
+    in_vetting = (
+        people.filter(status__in=[Status.FIRST_CONTACT, Status.VETTING])
+        .annotate(checks_done=Count("vetting_checks", distinct=True))
+        .select_related("team")
+        .only("id", "uid", "case_code", "alias", "status", "team__name", "created_at")
+        .order_by("created_at")[:200]
+    )
+    waiting = (
+        VettingDecision.objects.filter(state=DecisionState.PENDING, person__in=people)
+        .select_related("person", "proposed_by")
+        .order_by("proposed_at")
+    )
+    flagged = (
+        RiskFlag.objects.filter(cleared_at__isnull=True, person__in=people)
+        .select_related("person")
+        .order_by("-raised_at")
+    )
+    context = {
+        "in_vetting": in_vetting,
+        "waiting": waiting,
+        "flagged": flagged,
+        "alerts": mark_visibility(user, visible_alerts(user)[:100]),
+        "required_checks": VettingCheck.objects.filter(active=True).count(),
+    }
+    return render(request, "vetting/queue.html", context)
+
+
+def _page(request: HttpRequest, person: Person, **forms: Any) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    results = {r.check_item_id: r for r in CheckResult.objects.filter(person=person).select_related("recorded_by")}
+    checks = [
+        (check, results.get(check.pk), CheckResultForm(prefix=f"c{check.pk}"))
+        for check in VettingCheck.objects.filter(active=True)
+    ]
+    decisions = list(person.vetting_decisions.select_related("proposed_by", "second_by"))
+    pending = next((d for d in decisions if d.state == DecisionState.PENDING), None)
+    context = {
+        "person": person,
+        "checks": checks,
+        "referees": person.referees.select_related("recorded_by"),
+        "referee_form": forms.get("referee_form") or RefereeForm(),
+        "flags": person.risk_flags.select_related("raised_by", "cleared_by"),
+        "flag_form": forms.get("flag_form") or FlagForm(),
+        "clear_form": ClearFlagForm(),
+        "notes": person.vetting_notes.select_related("author"),
+        "note_form": forms.get("note_form") or NoteForm(),
+        "proofs": person.documents.filter(kind=DocumentKind.PROOF),
+        "proof_form": ProofForm(),
+        "decisions": decisions,
+        "pending": pending,
+        "propose_form": forms.get("propose_form") or ProposeForm(),
+        "second_form": forms.get("second_form") or SecondForm(),
+        "admission": admission_block(person),
+        "missing_checks": actions.missing_required_checks(person),
+        "alerts": mark_visibility(user, visible_alerts(user).filter(Q(watched=person) | Q(person=person))),
+        "user_id": user.pk,
+        "referee_outcomes": RefereeOutcome.choices,
+    }
+    status = 400 if any(f is not None and f.errors for f in forms.values()) else 200
+    return render(request, "vetting/person.html", context, status=status)
+
+
+@require_GET
+@module_required(Module.VETTING)
+def person_vetting(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(request, pk)
+    record(request.user, Action.VIEW, person, fields=["vetting"])  # type: ignore[arg-type]
+    return _page(request, person)
+
+
+def _done(request: HttpRequest, person: Person, message: str) -> HttpResponse:
+    messages.success(request, message)
+    return redirect("vetting:person", pk=person.pk)
+
+
+def _refused(request: HttpRequest, person: Person, code: str) -> HttpResponse:
+    messages.error(request, str(RULE_ERRORS[code]))
+    return redirect("vetting:person", pk=person.pk)
+
+
+@require_POST
+@module_required(Module.VETTING)
+def record_check(request: HttpRequest, pk: int, check_id: int) -> HttpResponse:
+    person = _person(request, pk)
+    check = get_object_or_404(VettingCheck.objects.filter(active=True), pk=check_id)
+    form = CheckResultForm(request.POST, prefix=f"c{check.pk}")
+    if not form.is_valid():
+        messages.error(request, _("Choose an outcome for the check."))
+        return redirect("vetting:person", pk=person.pk)
+    actions.do_record_check(request.user, person, check, form.cleaned_data["outcome"], form.cleaned_data["note"])  # type: ignore[arg-type]
+    return _done(request, person, _("Check recorded."))
+
+
+@require_POST
+@module_required(Module.VETTING)
+def add_referee(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(request, pk)
+    form = RefereeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please correct the errors below. Nothing you typed has been lost."))
+        return _page(request, person, referee_form=form)
+    fields = {name: form.cleaned_data[name] for name in RefereeForm.Meta.fields}
+    actions.do_add_referee(request.user, person, **fields)  # type: ignore[arg-type]
+    return _done(request, person, _("Referee added."))
+
+
+@require_POST
+@module_required(Module.VETTING)
+def update_referee(request: HttpRequest, pk: int, referee_id: int) -> HttpResponse:
+    person = _person(request, pk)
+    referee = get_object_or_404(Referee.objects.filter(person=person), pk=referee_id)
+    form = RefereeOutcomeForm(request.POST)
+    if form.is_valid():
+        actions.do_update_referee(request.user, referee, form.cleaned_data["outcome"], form.cleaned_data["note"])  # type: ignore[arg-type]
+        return _done(request, person, _("Referee updated."))
+    messages.error(request, _("Choose what the referee said."))
+    return redirect("vetting:person", pk=person.pk)
+
+
+@require_POST
+@module_required(Module.VETTING)
+def raise_flag(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(request, pk)
+    form = FlagForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please correct the errors below. Nothing you typed has been lost."))
+        return _page(request, person, flag_form=form)
+    actions.do_raise_flag(request.user, person, form.cleaned_data["kind"], form.cleaned_data["reason"])  # type: ignore[arg-type]
+    return _done(request, person, _("Flag raised. The person cannot be housed or paid while it is open."))
+
+
+@require_POST
+@module_required(Module.VETTING)
+def clear_flag(request: HttpRequest, pk: int, flag_id: int) -> HttpResponse:
+    person = _person(request, pk)
+    flag = get_object_or_404(RiskFlag.objects.filter(person=person), pk=flag_id)
+    form = ClearFlagForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the flag no longer applies."))
+        return redirect("vetting:person", pk=person.pk)
+    try:
+        actions.do_clear_flag(request.user, flag, form.cleaned_data["reason"])  # type: ignore[arg-type]
+    except actions.VettingRuleError as error:
+        return _refused(request, person, error.code)
+    return _done(request, person, _("Flag cleared."))
+
+
+@require_POST
+@module_required(Module.VETTING)
+def add_note(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(request, pk)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please correct the errors below. Nothing you typed has been lost."))
+        return _page(request, person, note_form=form)
+    actions.do_add_note(request.user, person, form.cleaned_data["text"])  # type: ignore[arg-type]
+    return _done(request, person, _("Note added."))
+
+
+PROOF_REFUSALS = {
+    "too_large": gettext_lazy("The file is larger than 10 MB."),
+    "wrong_type": gettext_lazy("Only JPEG, PNG or WebP photos and PDF documents can be added."),
+}
+
+
+@require_POST
+@module_required(Module.VETTING)
+def add_proof(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(request, pk)
+    form = ProofForm(request.POST, request.FILES)
+    if int(request.META.get("CONTENT_LENGTH") or 0) > files.MAX_BYTES + 64 * 1024:
+        messages.error(request, str(PROOF_REFUSALS["too_large"]))
+    elif not form.is_valid():
+        messages.error(request, _("Choose a file to add."))
+    else:
+        try:
+            do_add_document(
+                request.user,  # type: ignore[arg-type]
+                person,
+                form.cleaned_data["file"].read(),
+                form.cleaned_data["title"],
+                DocumentKind.PROOF,
+            )
+        except files.FileRejected as error:
+            messages.error(request, str(PROOF_REFUSALS[error.code]))
+        else:
+            messages.success(request, _("Added, encrypted."))
+    return redirect("vetting:person", pk=person.pk)
+
+
+@require_GET
+@module_required(Module.VETTING)
+def proof_view(request: HttpRequest, pk: int, document_id: int) -> HttpResponse:
+    person = _person(request, pk)
+    document = get_object_or_404(person.documents.filter(kind=DocumentKind.PROOF), pk=document_id)
+    data = files.read_decrypted(document.stored_name, document.file_aad())
+    record(request.user, Action.VIEW, document)  # type: ignore[arg-type]
+    response = HttpResponse(data, content_type=document.content_type)
+    response["Content-Disposition"] = "inline" if document.content_type != files.PDF_TYPE else "attachment"
+    return response
+
+
+@require_POST
+@module_required(Module.VETTING)
+def propose(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(request, pk)
+    form = ProposeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please correct the errors below. Nothing you typed has been lost."))
+        return _page(request, person, propose_form=form)
+    try:
+        actions.do_propose(request.user, person, form.cleaned_data["outcome"], form.cleaned_data["reason"])  # type: ignore[arg-type]
+    except actions.VettingRuleError as error:
+        messages.error(request, str(RULE_ERRORS[error.code]))
+        return _page(request, person, propose_form=form)
+    return _done(request, person, _("Proposed. A second vetting officer must confirm it."))
+
+
+@require_POST
+@module_required(Module.VETTING)
+def second(request: HttpRequest, pk: int, decision_id: int, answer: str) -> HttpResponse:
+    person = _person(request, pk)
+    decision = get_object_or_404(VettingDecision.objects.filter(person=person), pk=decision_id)
+    user: User = request.user  # type: ignore[assignment]
+    try:
+        if answer == "withdraw":
+            actions.do_withdraw(user, decision)
+            return _done(request, person, _("Withdrawn."))
+        if answer not in {"confirm", "disagree"}:
+            raise PermissionDenied
+        form = SecondForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Please give your reason."))
+            return _page(request, person, second_form=form)
+        actions.do_second(user, decision, answer == "confirm", form.cleaned_data["reason"])
+    except actions.VettingRuleError as error:
+        return _refused(request, person, error.code)
+    if answer == "confirm":
+        return _done(request, person, _("Decision confirmed."))
+    return _done(request, person, _("Not confirmed: the proposal lapses."))
+
+
+@require_POST
+@module_required(Module.VETTING)
+def resolve_alert(request: HttpRequest, alert_id: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    alert = get_object_or_404(visible_alerts(user, open_only=False), pk=alert_id)
+    if alert.resolved_at is not None:
+        return redirect("vetting:queue")
+    alert.resolved_by = user
+    alert.resolved_at = timezone.now()
+    alert.save(update_fields=["resolved_by", "resolved_at"])
+    record(user, Action.UPDATE, alert, fields=["resolved"])
+    messages.success(request, _("Alert marked as looked at."))
+    return redirect("vetting:queue")
+
+
+@require_http_methods(["GET", "POST"])
+@module_required(Module.VETTING_CONFIG)
+def checklist(request: HttpRequest, check_id: int | None = None) -> HttpResponse:
+    """The organisation's checklist: directors add, rename, reorder and retire checks."""
+    instance = get_object_or_404(VettingCheck, pk=check_id) if check_id else None
+    form = CheckItemForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        check = form.save()
+        record(request.user, Action.UPDATE if instance else Action.CREATE, check, fields=sorted(form.changed_data))  # type: ignore[arg-type]
+        messages.success(request, _("Checklist saved."))
+        return redirect("vetting:checklist")
+    context = {"form": form, "checks": VettingCheck.objects.all(), "editing": instance}
+    return render(request, "vetting/checklist.html", context, status=400 if form.errors else 200)
