@@ -305,7 +305,10 @@ INTAKE_NEUTRAL_TITLE = env_bool("INTAKE_NEUTRAL_TITLE", True)
 INTAKE_PHRASE_DAYS = int(os.environ.get("INTAKE_PHRASE_DAYS", "365"))  # receipt phrases expire after
 INTAKE_MAX_FILES = 3
 INTAKE_PER_CLIENT = (5, 10 * 60)  # submissions per client, per seconds (in memory only)
-INTAKE_GLOBAL = (120, 60 * 60)  # submissions from everyone, per seconds
+INTAKE_GLOBAL = (int(os.environ.get("INTAKE_PER_HOUR", "300")), 60 * 60)  # from everyone, per hour
+# The header a reverse proxy sets to the client's address (e.g. HTTP_X_REAL_IP), for rate
+# limits only; empty when clients connect directly. The proxy must overwrite it.
+CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
 
 # The nightly duplicate scan (sanctuary.matching.nightly): hour of the day, local time;
 # empty turns it off.

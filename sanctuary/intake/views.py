@@ -43,7 +43,7 @@ from sanctuary.intake.forms import (
 )
 from sanctuary.intake.keys import IntakeUnavailable
 from sanctuary.intake.models import PublicStatus, Submission, TriageState
-from sanctuary.lib.ratelimit import SlidingWindow, client_key
+from sanctuary.lib.ratelimit import SlidingWindow, client_address, client_key
 from sanctuary.people.models import Person
 from sanctuary.vault import files
 from sanctuary.vault import state as vault_state
@@ -120,7 +120,7 @@ def public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 
 
 def _client(request: HttpRequest) -> str:
-    return client_key(request.META.get("REMOTE_ADDR", ""))
+    return client_key(client_address(request))
 
 
 def _cross_site(request: HttpRequest) -> bool:
@@ -138,9 +138,12 @@ def intake_form(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
     if error is None:
         uploads = [upload.read() for upload in request.FILES.getlist("files")]
         try:
-            if form.cleaned_data["website"]:  # a bot: thank it, store nothing
-                numbers = phrases.numbers_from_token(actions.check_form_token(form.cleaned_data["token"]))
-                return _receipt(request, context, numbers, again=False)
+            if form.cleaned_data["website"]:
+                # Probably a bot: thanked like anyone, kept as spam (no files) in case it was not.
+                receipt = actions.receive(form.payload(), [], form.cleaned_data["token"])
+                if not receipt.again:
+                    Submission.objects.filter(pk=receipt.submission.pk).update(state=TriageState.SPAM)
+                return _receipt(request, context, receipt.phrase_numbers, again=receipt.again)
             cleaned = actions.clean_uploads(uploads)
             receipt = actions.receive(form.payload(), cleaned, form.cleaned_data["token"])  # type: ignore[arg-type]
         except files.FileRejected as rejected:

@@ -15,7 +15,19 @@ import os
 import threading
 import time
 
+from django.conf import settings
+from django.http import HttpRequest
+
 _PROCESS_KEY = os.urandom(32)
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's address for rate limits only (never stored). Behind a proxy every
+    request comes from the proxy: set ``CLIENT_IP_HEADER`` (e.g. ``HTTP_X_REAL_IP``) to the
+    header the proxy sets, and make sure the proxy overwrites it."""
+    header = getattr(settings, "CLIENT_IP_HEADER", "")
+    forwarded = request.META.get(header, "") if header else ""
+    return forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR", "")
 
 
 def client_key(address: str) -> str:

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from sanctuary.accounts.policy import Module, module_required
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
-from sanctuary.lib.ratelimit import SlidingWindow, client_key
+from sanctuary.lib.ratelimit import SlidingWindow, client_address, client_key
 from sanctuary.lib.secret_files import read_or_create_secret
 from sanctuary.vault import state
 from sanctuary.vault.forms import ShareForm
@@ -53,7 +53,7 @@ _recent = SlidingWindow(SUBMISSIONS_PER_WINDOW, state.PARTIAL_UNSEAL_SECONDS)
 
 def _rate_limited(request: HttpRequest) -> bool:
     """True when this address sent too many shares lately. Honest holders send one each."""
-    return _recent.hit(client_key(request.META.get("REMOTE_ADDR", "")))
+    return _recent.hit(client_key(client_address(request)))
 
 
 def _submit(request: HttpRequest, share: str) -> tuple[state.Status, str | None]:

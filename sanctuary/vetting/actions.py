@@ -93,14 +93,25 @@ def do_raise_flag(user: User, person: Person, kind: str, reason: str) -> RiskFla
 
 @transaction.atomic
 def do_clear_flag(user: User, flag: RiskFlag, reason: str) -> RiskFlag:
+    """First call: ask to clear (with the reason). Second call, by another officer: cleared.
+    Until then the flag stays open and keeps blocking."""
     flag = RiskFlag.objects.select_for_update().get(pk=flag.pk)
     if flag.cleared_at is not None:
         raise VettingRuleError("already_cleared")
-    if flag.raised_by_id == user.pk:
+    now = timezone.now()
+    if flag.clear_requested_by_id is None:
+        flag.clear_requested_by = user
+        flag.clear_requested_at = now
+        flag.clear_reason = reason
+        flag.save()
+        record(user, Action.UPDATE, flag, fields=["clear_requested", "clear_reason"])
+        return flag
+    if flag.clear_requested_by_id == user.pk:
         raise VettingRuleError("same_officer")
     flag.cleared_by = user
-    flag.cleared_at = timezone.now()
-    flag.clear_reason = reason
+    flag.cleared_at = now
+    if reason:
+        flag.clear_reason = f"{flag.clear_reason}\n{reason}"
     flag.save()
     record(user, Action.UPDATE, flag, fields=["cleared", "clear_reason"])
     return flag

@@ -122,6 +122,11 @@ class RiskFlag(EncryptedModel):
     reason = EncryptedTextField(_("reason"))
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     raised_at = models.DateTimeField(default=timezone.now)
+    # Clearing takes two officers, like a decision: one asks (with a reason), another confirms.
+    clear_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    clear_requested_at = models.DateTimeField(null=True, blank=True)
     cleared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -131,9 +136,10 @@ class RiskFlag(EncryptedModel):
     class Meta:
         ordering = ["-raised_at", "-id"]
         constraints = [
-            # Clearing a flag takes a second officer, like a decision.
             models.CheckConstraint(
-                condition=Q(cleared_by__isnull=True) | ~Q(cleared_by=F("raised_by")), name="flag_cleared_by_other"
+                condition=Q(cleared_by__isnull=True)
+                | (Q(clear_requested_by__isnull=False) & ~Q(cleared_by=F("clear_requested_by"))),
+                name="flag_cleared_by_second_officer",
             ),
         ]
 

@@ -230,9 +230,11 @@ def clear_flag(request: HttpRequest, pk: int, flag_id: int) -> HttpResponse:
         messages.error(request, _("Say why the flag no longer applies."))
         return redirect("vetting:person", pk=person.pk)
     try:
-        actions.do_clear_flag(request.user, flag, form.cleaned_data["reason"])  # type: ignore[arg-type]
+        flag = actions.do_clear_flag(request.user, flag, form.cleaned_data["reason"])  # type: ignore[arg-type]
     except actions.VettingRuleError as error:
         return _refused(request, person, error.code)
+    if flag.cleared_at is None:
+        return _done(request, person, _("Asked to clear the flag. A second vetting officer must confirm."))
     return _done(request, person, _("Flag cleared."))
 
 

@@ -107,9 +107,16 @@ def test_a_flagged_person_cannot_be_housed_until_a_second_officer_clears_it(make
     person_a.status = Status.IN_SHELTER
     with pytest.raises(NotAdmissible):
         person_a.save()
+    actions.do_clear_flag(second, flag, "referee explained it")  # asks; the flag still blocks
+    assert admission_block(person_a) == "flagged"
     with pytest.raises(actions.VettingRuleError):
-        actions.do_clear_flag(first, flag, "I changed my mind")  # not by the officer who raised it
-    actions.do_clear_flag(second, flag, "referee explained it")
+        actions.do_clear_flag(second, flag, "and I confirm it myself")  # not alone
+    actions.do_clear_flag(first, flag, "agreed")
+    assert admission_block(person_a) is None
+    flag.refresh_from_db()
+    flag.cleared_by = flag.clear_requested_by  # the database refuses one officer doing both
+    with pytest.raises(IntegrityError), transaction.atomic():
+        flag.save()
     person_a.refresh_from_db()
     person_a.status = Status.IN_SHELTER
     person_a.save()  # now allowed
