@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "sanctuary.intake",
     "sanctuary.vetting",
     "sanctuary.journeys",
+    "sanctuary.shelter",
+    "sanctuary.stipends",
 ]
 
 MIDDLEWARE = [
@@ -314,3 +316,6 @@ CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
 # empty turns it off.
 _nightly = os.environ.get("MATCHING_NIGHTLY_HOUR", "2").strip()
 MATCHING_NIGHTLY_HOUR = int(_nightly) if _nightly else None
+
+# --- Shelter and stipends ------------------------------------------------------------------
+SHELTER_STAY_DAYS = int(os.environ.get("SHELTER_STAY_DAYS", "90"))  # the policy length of a stay

@@ -16,6 +16,8 @@ urlpatterns = [
     path("triage/", include("sanctuary.intake.urls")),
     path("vetting/", include("sanctuary.vetting.urls")),
     path("journeys/", include("sanctuary.journeys.urls")),
+    path("shelter/", include("sanctuary.shelter.urls")),
+    path("stipends/", include("sanctuary.stipends.urls")),
     path("", include("sanctuary.vault.urls")),
 ]
 

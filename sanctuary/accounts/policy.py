@@ -37,6 +37,8 @@ class Module(models.TextChoices):
     VETTING = "vetting", "vetting"  # checklists, referees, flags, four-eyes decisions, watch alerts
     VETTING_CONFIG = "vetting_config", "vetting_config"  # the organisation's vetting checklist
     JOURNEYS = "journeys", "journeys"  # plan and follow journeys (each seen by its coordinator)
+    SHELTER = "shelter", "shelter"  # houses, beds, stays, extensions, the occupancy board
+    STIPENDS = "stipends", "stipends"  # funders, rules, payment runs, reconciliation, ledgers
 
 
 _PEOPLE_READERS = {Module.PEOPLE}
@@ -47,8 +49,8 @@ ROLE_MODULES: dict[str, frozenset[str]] = {
     Role.INTAKE_OFFICER: frozenset({*_PEOPLE_WRITERS, Module.DUPLICATES, Module.INTAKE, Module.INTAKE_LOG}),
     Role.VETTING_OFFICER: frozenset({*_PEOPLE_READERS, Module.DUPLICATES, Module.VETTING, Module.INTAKE_LOG}),
     Role.CASE_WORKER: frozenset({*_PEOPLE_WRITERS, Module.JOURNEYS, Module.INTAKE_LOG}),
-    Role.SHELTER_MANAGER: frozenset(_PEOPLE_READERS),
-    Role.FINANCE_OFFICER: frozenset(_PEOPLE_READERS),
+    Role.SHELTER_MANAGER: frozenset({*_PEOPLE_READERS, Module.SHELTER}),
+    Role.FINANCE_OFFICER: frozenset({*_PEOPLE_READERS, Module.STIPENDS}),
     Role.TRAINER: frozenset(_PEOPLE_READERS),
     Role.COUNSELLOR: frozenset(_PEOPLE_READERS),
     Role.EVIDENCE_OFFICER: frozenset(_PEOPLE_READERS),

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from sanctuary.people.models import Person
 
 MESSAGES = {
@@ -92,3 +94,22 @@ def is_watched(person_ids: list[int]) -> set[int]:
         RiskFlag.objects.filter(person_id__in=person_ids, cleared_at__isnull=True).values_list("person_id", flat=True)
     )
     return rejected | flagged
+
+
+def admissible(people: QuerySet[Person]) -> QuerySet[Person]:
+    """The same rule as ``admission_block``, as a query for whole lists (waitlists, payment
+    runs): latest confirmed decision "accept", not rejected, no blocking flag open."""
+    from django.db.models import Exists, OuterRef
+
+    from sanctuary.people.models import Status
+    from sanctuary.vetting.models import BLOCKING_FLAGS, DecisionState, Outcome, RiskFlag, VettingDecision
+
+    confirmed = VettingDecision.objects.filter(person=OuterRef("pk"), state=DecisionState.CONFIRMED)
+    latest_outcome = confirmed.order_by("-second_at", "-id").values("outcome")[:1]
+    blocking = RiskFlag.objects.filter(person=OuterRef("pk"), cleared_at__isnull=True, kind__in=BLOCKING_FLAGS)
+    return (
+        people.exclude(status=Status.REJECTED)
+        .annotate(latest_outcome=latest_outcome)
+        .filter(latest_outcome=Outcome.ACCEPTED)
+        .exclude(Exists(blocking))
+    )

@@ -23,6 +23,8 @@ INTAKE = frozenset({Role.DIRECTOR, Role.INTAKE_OFFICER})
 INTAKE_LOG = frozenset({Role.DIRECTOR, Role.INTAKE_OFFICER, Role.VETTING_OFFICER, Role.CASE_WORKER})
 VETTING = frozenset({Role.DIRECTOR, Role.VETTING_OFFICER})
 JOURNEYS = frozenset({Role.DIRECTOR, Role.CASE_WORKER})
+SHELTER = frozenset({Role.DIRECTOR, Role.SHELTER_MANAGER})
+STIPENDS = frozenset({Role.DIRECTOR, Role.FINANCE_OFFICER})
 # Public pages: no login at all.
 PUBLIC = {
     "healthz",
@@ -108,6 +110,25 @@ MATRIX: dict[str, tuple[str, frozenset[str], str]] = {
     "journeys:stage_reached": ("POST", JOURNEYS, "stage"),
     "journeys:check_in_add": ("POST", JOURNEYS, "journey"),
     "journeys:check_in_received": ("POST", JOURNEYS, "check_in"),
+    "shelter:board": ("GET", SHELTER, ""),
+    "shelter:place": ("GET", SHELTER, "person_pk"),
+    "shelter:stay": ("GET", SHELTER, "stay"),
+    "shelter:extend": ("POST", SHELTER, "stay"),
+    "shelter:decide": ("POST", SHELTER, "extension"),
+    "shelter:move_out": ("POST", SHELTER, "stay"),
+    "shelter:houses": ("GET", SHELTER, ""),
+    "shelter:house": ("GET", SHELTER, "house"),
+    "stipends:runs": ("GET", STIPENDS, ""),
+    "stipends:funders": ("GET", STIPENDS, ""),
+    "stipends:funder": ("GET", STIPENDS, "funder"),
+    "stipends:run": ("GET", STIPENDS, "payrun"),
+    "stipends:approve": ("POST", STIPENDS, "payrun"),
+    "stipends:disburse": ("POST", STIPENDS, "payrun"),
+    "stipends:reconcile": ("POST", STIPENDS, "payrun"),
+    "stipends:upload": ("POST", STIPENDS, "payrun"),
+    "stipends:download": ("GET", STIPENDS, "download"),
+    "stipends:ledger": ("GET", STIPENDS, "ledger"),
+    "stipends:reports": ("GET", STIPENDS, ""),
     "vault:unseal": ("GET", ALL, ""),
     "vault:unseal_api": ("POST", ALL, ""),
     "vault:seal_api": ("POST", frozenset(), ""),
@@ -158,6 +179,13 @@ def _kwargs(kind: str, ctx: dict[str, Any]) -> dict[str, Any]:
         "journey": {"pk": ctx.get("journey", 0)},
         "stage": {"pk": ctx.get("journey", 0), "stage_id": ctx.get("stage", 0)},
         "check_in": {"pk": ctx.get("journey", 0), "check_in_id": ctx.get("check_in", 0)},
+        "stay": {"pk": ctx.get("stay", 0)},
+        "extension": {"pk": ctx.get("stay", 0), "extension_id": ctx.get("extension", 0), "answer": "refuse"},
+        "house": {"pk": ctx.get("house", 0)},
+        "funder": {"pk": ctx.get("funder", 0)},
+        "payrun": {"pk": ctx.get("payrun", 0)},
+        "download": {"pk": ctx.get("payrun", 0), "kind": "csv"},
+        "ledger": {"person_pk": ctx["person"].pk},
     }[kind]
 
 
@@ -192,7 +220,26 @@ def workflow_objects(users_by_role: dict[str, Any], person: Any, team: Any) -> d
     )
     journey = Journey.objects.create(person=person, coordinator=users_by_role[Role.CASE_WORKER], created_by=director)
     other = PersonFactory(team=team)
+    from datetime import date
+
+    from sanctuary.shelter.models import Bed, Extension, Room, SafeHouse, Stay
+    from sanctuary.stipends.models import Funder, PaymentRun, StipendRule
+
+    home = SafeHouse.objects.create(name="House M")
+    bed = Bed.objects.create(room=Room.objects.create(house=home, name="R1"), label="1")
+    today = timezone.localdate()
+    stay = Stay.objects.create(person=person, bed=bed, start=today, planned_end=today, placed_by=director)
+    funder = Funder.objects.create(name="Funder M")
+    StipendRule.objects.create(funder=funder, effective_from=date(2026, 1, 1), single_amount=700, family_amount=1400)
+    finance = users_by_role[Role.FINANCE_OFFICER]
     return {
+        "house": home.pk,
+        "stay": stay.pk,
+        "extension": Extension.objects.create(stay=stay, requested_end=today, reason="r", requested_by=director).pk,
+        "funder": funder.pk,
+        "payrun": PaymentRun.objects.create(
+            funder=funder, month=date(2026, 11, 1), drafted_by=finance, drafted_at=timezone.now()
+        ).pk,
         "submission": receipt.submission.pk,
         "attachment": receipt.submission.attachments.get().pk,
         "check": VettingCheck.objects.first().pk,  # type: ignore[union-attr]

@@ -1,0 +1,285 @@
+"""Placing, extending and moving out: each a transaction that keeps ``BedNight`` rows,
+the stay, the person's status, the timeline and the audit log in step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+
+from sanctuary.audit.log import record
+from sanctuary.audit.models import Action
+from sanctuary.people.models import HouseholdMember, Person, Sex, Status
+from sanctuary.shelter.models import Bed, BedNight, Extension, ExtensionState, MoveOut, RoomKind, Stay
+
+if TYPE_CHECKING:
+    from sanctuary.accounts.models import User
+
+
+class ShelterRuleError(Exception):
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+def stay_days() -> int:
+    return int(getattr(settings, "SHELTER_STAY_DAYS", 90))
+
+
+def _nights(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def _dangerous_ids(person_ids: list[int]) -> set[int]:
+    from sanctuary.vetting.models import FlagKind, RiskFlag
+
+    flagged = RiskFlag.objects.filter(person_id__in=person_ids, kind=FlagKind.DANGEROUS, cleared_at__isnull=True)
+    return set(flagged.values_list("person_id", flat=True))
+
+
+def _check_house_rules(person: Person, occupant: HouseholdMember | None, bed: Bed, first: date, last: date) -> None:
+    room = bed.room
+    house = room.house
+    sex = occupant.sex if occupant is not None else person.sex
+    if sex == Sex.FEMALE and not house.takes_women:
+        raise ShelterRuleError("no_women")
+    if room.women_only and sex != Sex.FEMALE:
+        raise ShelterRuleError("women_only")
+    family = (
+        occupant is not None
+        or Stay.objects.filter(person=person, occupant__isnull=False, ended_on__isnull=True).exists()
+    )
+    if family and not house.takes_families:
+        raise ShelterRuleError("no_families")
+    # Others in the same room on any of these nights.
+    roommates = set(
+        BedNight.objects.filter(bed__room=room, night__range=(first, last))
+        .exclude(stay__person=person)
+        .values_list("stay__person_id", flat=True)
+    )
+    if roommates and room.kind != RoomKind.SINGLE:
+        if person.pk in _dangerous_ids([person.pk]):
+            raise ShelterRuleError("dangerous_alone")
+        if _dangerous_ids(list(roommates)):
+            raise ShelterRuleError("dangerous_roommate")
+
+
+@transaction.atomic
+def do_place(
+    user: User,
+    person: Person,
+    bed: Bed,
+    start: date,
+    occupant: HouseholdMember | None = None,
+    days: int | None = None,
+) -> Stay:
+    """Give a bed from ``start`` for the policy length (or ``days``)."""
+    from sanctuary.people.actions import do_change_status
+
+    # The bed row is locked (PostgreSQL) and SQLite takes its write lock at BEGIN: two
+    # placements of one bed run one after the other; the unique nights decide.
+    bed = Bed.objects.select_for_update().select_related("room__house").get(pk=bed.pk)
+    if not bed.active or not bed.room.house.active:
+        raise ShelterRuleError("bed_inactive")
+    last = start + timedelta(days=(days or stay_days()) - 1)
+    if last < start:
+        raise ShelterRuleError("end_before_start")
+    overstaying = Stay.objects.filter(bed=bed, ended_on__isnull=True, planned_end__lt=timezone.localdate())
+    if overstaying.exists():  # someone past their planned end has not moved out yet: the bed is theirs
+        raise ShelterRuleError("bed_taken")
+    if Stay.objects.filter(person=person, occupant=occupant, ended_on__isnull=True).exists():
+        raise ShelterRuleError("already_housed")
+    _check_house_rules(person, occupant, bed, start, last)
+    stay = Stay(person=person, occupant=occupant, bed=bed, start=start, planned_end=last, placed_by=user)
+    stay.save()  # refuses people who may not be admitted
+    try:
+        with transaction.atomic():
+            BedNight.objects.bulk_create([BedNight(bed=bed, night=n, stay=stay) for n in _nights(start, last)])
+    except IntegrityError:
+        raise ShelterRuleError("bed_taken") from None
+    if occupant is None and person.status != Status.IN_SHELTER:
+        do_change_status(user, person, Status.IN_SHELTER)
+    record(user, Action.CREATE, stay, fields=["bed", "start", "planned_end"] + (["occupant"] if occupant else []))
+    return stay
+
+
+@transaction.atomic
+def do_request_extension(user: User, stay: Stay, requested_end: date, reason: str) -> Extension:
+    stay = Stay.objects.select_for_update().get(pk=stay.pk)
+    if stay.ended_on is not None:
+        raise ShelterRuleError("ended")
+    if requested_end <= stay.planned_end:
+        raise ShelterRuleError("extension_shorter", end=stay.planned_end)
+    extension = Extension.objects.create(stay=stay, requested_end=requested_end, reason=reason, requested_by=user)
+    record(user, Action.CREATE, extension, fields=["requested_end", "reason"])
+    return extension
+
+
+@transaction.atomic
+def do_decide_extension(user: User, extension: Extension, approve: bool, note: str = "") -> Extension:
+    extension = Extension.objects.select_for_update().get(pk=extension.pk)
+    if extension.state != ExtensionState.PENDING:
+        raise ShelterRuleError("decided")
+    stay = Stay.objects.select_for_update().get(pk=extension.stay_id)
+    if approve:
+        if stay.ended_on is not None:
+            raise ShelterRuleError("ended")
+        if extension.requested_end <= stay.planned_end:
+            raise ShelterRuleError("extension_shorter", end=stay.planned_end)
+        added = _nights(stay.planned_end + timedelta(days=1), extension.requested_end)
+        try:
+            with transaction.atomic():
+                BedNight.objects.bulk_create([BedNight(bed_id=stay.bed_id, night=n, stay=stay) for n in added])
+        except IntegrityError:
+            booked = (
+                BedNight.objects.filter(bed_id=stay.bed_id, night__in=added)
+                .order_by("night")
+                .values_list("night", flat=True)
+                .first()
+            )
+            raise ShelterRuleError("bed_booked_later", night=booked) from None
+        stay.planned_end = extension.requested_end
+        stay.save(update_fields=["planned_end"])
+    extension.state = ExtensionState.APPROVED if approve else ExtensionState.REFUSED
+    extension.decided_by = user
+    extension.decided_at = timezone.now()
+    extension.decision_note = note
+    extension.save()
+    record(user, Action.UPDATE, extension, fields=["state"] + (["decision_note"] if note else []))
+    return extension
+
+
+MOVE_OUT_STATUS = {
+    MoveOut.INDEPENDENT: Status.INDEPENDENT,
+    MoveOut.JOB: Status.INDEPENDENT,
+    MoveOut.RESETTLED: Status.RESETTLED,
+    MoveOut.LOST_CONTACT: Status.LOST_CONTACT,
+}
+
+
+@transaction.atomic
+def do_move_out(user: User, stay: Stay, ended_on: date, move_out: str) -> Stay:
+    """Record the move-out; the bed is free from ``ended_on`` (that night on)."""
+    from sanctuary.people.actions import do_change_status
+
+    stay = Stay.objects.select_for_update().get(pk=stay.pk)
+    if stay.ended_on is not None:
+        raise ShelterRuleError("ended")
+    if ended_on < stay.start:
+        raise ShelterRuleError("end_before_start")
+    stay.ended_on = ended_on
+    stay.move_out = move_out
+    stay.save(update_fields=["ended_on", "move_out"])
+    BedNight.objects.filter(stay=stay, night__gte=ended_on).delete()
+    Extension.objects.filter(stay=stay, state=ExtensionState.PENDING).update(state=ExtensionState.REFUSED)
+    record(user, Action.UPDATE, stay, fields=["ended_on", "move_out"])
+    if stay.occupant_id is None:
+        # The household leaves with them.
+        for other in Stay.objects.filter(person=stay.person, occupant__isnull=False, ended_on__isnull=True):
+            do_move_out(user, other, max(ended_on, other.start), move_out)
+        status = MOVE_OUT_STATUS.get(MoveOut(move_out))
+        if status is not None:
+            do_change_status(user, stay.person, status)
+    return stay
+
+
+# --- What the board and the waitlist show --------------------------------------------------
+
+
+def waitlist(people: QuerySet[Person]) -> QuerySet[Person]:
+    """Accepted, admissible people without a bed, most pressing first: those who arrived
+    (they are here now), then those between houses, then the accepted; longest waiting first."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    from sanctuary.vetting.rules import admissible
+
+    housed = Stay.objects.filter(person=OuterRef("pk"), occupant__isnull=True, ended_on__isnull=True)
+    return (
+        admissible(people.filter(status__in=[Status.ARRIVED, Status.IN_SHELTER, Status.ACCEPTED]))
+        .exclude(Exists(housed))
+        .annotate(
+            urgency=Case(
+                When(status=Status.ARRIVED, then=Value(0)),
+                When(status=Status.IN_SHELTER, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("urgency", "status_changed_at", "id")
+    )
+
+
+@dataclass
+class BoardRow:
+    bed: Bed
+    nights: list[str]  # "free", "taken" or "overdue", one per day shown
+    occupant: str  # who is in it today ("" when free)
+    stay_id: int | None
+
+
+def board(days: int = 15, today: date | None = None) -> tuple[list[date], list[tuple[Any, list[BoardRow]]]]:
+    """Every active house and bed, free or taken today and the next ``days - 1`` days."""
+    today = today or timezone.localdate()
+    dates = [today + timedelta(days=n) for n in range(days)]
+    beds = list(
+        Bed.objects.filter(active=True, room__house__active=True)
+        .select_related("room__house")
+        .order_by("room__house__name", "room__name", "label")
+    )
+    taken: dict[int, set[date]] = {}
+    for bed_id, night in BedNight.objects.filter(night__range=(dates[0], dates[-1])).values_list("bed_id", "night"):
+        taken.setdefault(bed_id, set()).add(night)
+    current = {
+        stay.bed_id: stay
+        for stay in Stay.objects.filter(start__lte=today, ended_on__isnull=True).only(
+            "id", "bed_id", "planned_end", "person_id", "start", "ended_on"
+        )
+    }
+    codes = dict(Person.objects.filter(pk__in=[s.person_id for s in current.values()]).values_list("pk", "case_code"))
+    houses: dict[int, tuple[Any, list[BoardRow]]] = {}
+    for bed in beds:
+        nights_taken = taken.get(bed.pk, set())
+        stay = current.get(bed.pk)
+        overdue_from = stay.planned_end if stay is not None and stay.planned_end < today else None
+        cells = ["taken" if d in nights_taken else ("overdue" if overdue_from is not None else "free") for d in dates]
+        row = BoardRow(bed, cells, codes.get(stay.person_id, "") if stay else "", stay.pk if stay else None)
+        houses.setdefault(bed.room.house_id, (bed.room.house, []))[1].append(row)
+    return dates, list(houses.values())
+
+
+def free_beds_for(person: Person, start: date, days: int | None = None) -> list[Bed]:
+    """Beds free for the whole stay from ``start`` that the house rules allow."""
+    last = start + timedelta(days=(days or stay_days()) - 1)
+    busy = BedNight.objects.filter(night__range=(start, last)).values("bed_id")
+    overstaying = Stay.objects.filter(ended_on__isnull=True, planned_end__lt=timezone.localdate()).values("bed_id")
+    beds = (
+        Bed.objects.filter(active=True, room__house__active=True)
+        .exclude(pk__in=busy)
+        .exclude(pk__in=overstaying)
+        .select_related("room__house")
+        .order_by("room__house__name", "room__name", "label")
+    )
+    allowed = []
+    for bed in beds:
+        try:
+            _check_house_rules(person, None, bed, start, last)
+        except ShelterRuleError:
+            continue
+        allowed.append(bed)
+    return allowed
+
+
+def ending_soon(stays: QuerySet[Stay], within: int = 14) -> tuple[QuerySet[Stay], QuerySet[Stay]]:
+    today = timezone.localdate()
+    open_stays = stays.filter(ended_on__isnull=True).select_related("person", "bed__room__house")
+    overdue = open_stays.filter(planned_end__lt=today).order_by("planned_end")
+    soon = open_stays.filter(planned_end__gte=today, planned_end__lte=today + timedelta(days=within)).order_by(
+        "planned_end"
+    )
+    return soon, overdue

@@ -1,0 +1,52 @@
+"""Shelter forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from sanctuary.lib.forms import NormalisedTextMixin
+from sanctuary.shelter.models import MoveOut, RoomKind, SafeHouse
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class PlaceForm(forms.Form):
+    bed = forms.IntegerField(widget=forms.HiddenInput)
+    start = forms.DateField(label=_("From"), widget=DateInput())
+
+
+class ExtensionForm(NormalisedTextMixin, forms.Form):
+    requested_end = forms.DateField(label=_("Stay until"), widget=DateInput())
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DecideForm(NormalisedTextMixin, forms.Form):
+    note = forms.CharField(label=_("Note"), required=False, max_length=1000)
+
+
+class MoveOutForm(forms.Form):
+    ended_on = forms.DateField(label=_("Moved out on"), widget=DateInput())
+    move_out = forms.ChoiceField(label=_("Went to"), choices=MoveOut.choices)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {}).setdefault("ended_on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+
+
+class HouseForm(NormalisedTextMixin, forms.ModelForm):
+    class Meta:
+        model = SafeHouse
+        fields = ["name", "region", "area", "contact", "takes_families", "takes_women", "active"]
+
+
+class RoomForm(NormalisedTextMixin, forms.Form):
+    name = forms.CharField(label=_("Room"), max_length=50)
+    kind = forms.ChoiceField(label=_("Kind"), choices=RoomKind.choices)
+    women_only = forms.BooleanField(label=_("Women only"), required=False)
+    beds = forms.IntegerField(label=_("Number of beds"), min_value=1, max_value=40, initial=4)

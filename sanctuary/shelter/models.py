@@ -1,0 +1,200 @@
+"""Safe houses, rooms, beds and stays.
+
+A bed never holds two stays on the same night, and the database enforces it on SQLite and
+PostgreSQL alike: every night a stay reserves is a ``BedNight`` row, unique per bed and
+night. Placing, extending and moving out add or remove those rows in the same transaction
+as the stay, so a double click, two managers at once or a bug in a form end in an
+IntegrityError, never in two people on one mattress.
+
+Only people two vetting officers accepted and who carry no blocking risk flag are housed
+(``sanctuary.vetting.rules``): ``Stay.save`` asks on every new stay.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from sanctuary.people.models import Region
+from sanctuary.vault.fields import EncryptedModel, EncryptedTextField
+
+if TYPE_CHECKING:
+    from sanctuary.accounts.models import User
+
+
+class SafeHouse(EncryptedModel):
+    """A house, known by a code name; its location is coarse (a region) on purpose."""
+
+    IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("area", "contact")
+
+    name = models.CharField(_("code name"), max_length=100, unique=True)
+    region = models.CharField(_("region"), max_length=16, choices=Region.choices, default=Region.THAILAND)
+    area = EncryptedTextField(
+        _("area"), max_length=200, blank=True, help_text=_("A town or district, never an address.")
+    )
+    contact = EncryptedTextField(_("house contact"), max_length=300, blank=True)
+    takes_families = models.BooleanField(_("takes families"), default=True)
+    takes_women = models.BooleanField(_("takes women"), default=True)
+    active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoomKind(models.TextChoices):
+    SHARED = "shared", _("Shared room")
+    FAMILY = "family", _("Family room")
+    SINGLE = "single", _("Single room")
+
+
+class Room(models.Model):
+    house = models.ForeignKey(SafeHouse, on_delete=models.CASCADE, related_name="rooms")
+    name = models.CharField(_("room"), max_length=50)
+    kind = models.CharField(_("kind"), max_length=8, choices=RoomKind.choices, default=RoomKind.SHARED)
+    women_only = models.BooleanField(_("women only"), default=False)
+
+    class Meta:
+        ordering = ["house", "name"]
+        constraints = [models.UniqueConstraint(fields=["house", "name"], name="room_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.house.name} {self.name}"
+
+
+class Bed(models.Model):
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="beds")
+    label = models.CharField(_("bed"), max_length=20)
+    active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        ordering = ["room", "label"]
+        constraints = [models.UniqueConstraint(fields=["room", "label"], name="bed_unique_label")]
+
+    def __str__(self) -> str:
+        return f"{self.room} / {self.label}"
+
+
+class MoveOut(models.TextChoices):
+    INDEPENDENT = "independent", _("Living independently")
+    JOB = "job", _("Found work")
+    OTHER_HOUSE = "other_house", _("Moved to another house")
+    RESETTLED = "resettled", _("Resettled")
+    LOST_CONTACT = "lost_contact", _("Lost contact")
+
+
+class StayQuerySet(models.QuerySet["Stay"]):
+    def visible_to(self, user: User) -> StayQuerySet:
+        from sanctuary.accounts.policy import Module, can_use
+        from sanctuary.people.models import Person
+
+        if not user.is_authenticated or not can_use(user, Module.SHELTER):
+            return self.none()
+        return self.filter(person__in=Person.objects.visible_to(user))
+
+    def current(self, on: date | None = None) -> StayQuerySet:
+        on = on or timezone.localdate()
+        return self.filter(start__lte=on, ended_on__isnull=True)
+
+
+class Stay(models.Model):
+    """One bed for one occupant from ``start``: the person, or a member of their household."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="stays")
+    occupant = models.ForeignKey(
+        "people.HouseholdMember",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="stays",
+        verbose_name=_("household member"),
+    )
+    bed = models.ForeignKey(Bed, on_delete=models.PROTECT, related_name="stays")
+    start = models.DateField(_("from"))
+    planned_end = models.DateField(_("planned end"))  # the last night, inclusive
+    ended_on = models.DateField(_("moved out on"), null=True, blank=True)
+    move_out = models.CharField(_("went to"), max_length=16, choices=MoveOut.choices, blank=True)
+    placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    placed_at = models.DateTimeField(auto_now_add=True)
+
+    objects = StayQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(planned_end__gte=F("start")), name="stay_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("start")), name="stay_moved_out_after_start"
+            ),
+        ]
+        indexes = [models.Index(fields=["ended_on", "planned_end"], name="stay_open_idx")]
+
+    def __str__(self) -> str:
+        return f"stay {self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is None:
+            from sanctuary.vetting.rules import ensure_admissible
+
+            ensure_admissible(self.person)
+        super().save(*args, **kwargs)
+
+    @property
+    def last_night(self) -> date:
+        """The last night the bed is held: the day before moving out, else the planned end."""
+        return self.ended_on - timedelta(days=1) if self.ended_on else self.planned_end
+
+    @property
+    def overdue(self) -> bool:
+        return self.ended_on is None and self.planned_end < timezone.localdate()
+
+
+class BedNight(models.Model):
+    """One night of one bed, held by one stay: the double-booking guard."""
+
+    bed = models.ForeignKey(Bed, on_delete=models.CASCADE, related_name="+")
+    night = models.DateField()
+    stay = models.ForeignKey(Stay, on_delete=models.CASCADE, related_name="nights")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["bed", "night"], name="bed_night_once")]
+        indexes = [models.Index(fields=["night", "bed"], name="bed_night_by_night")]
+
+    def __str__(self) -> str:
+        return f"bed {self.bed_id} {self.night}"
+
+
+class ExtensionState(models.TextChoices):
+    PENDING = "pending", _("Waiting for a decision")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
+class Extension(EncryptedModel):
+    IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("reason", "decision_note")
+
+    stay = models.ForeignKey(Stay, on_delete=models.CASCADE, related_name="extensions")
+    requested_end = models.DateField(_("stay until"))
+    reason = EncryptedTextField(_("reason"))
+    state = models.CharField(max_length=10, choices=ExtensionState.choices, default=ExtensionState.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = EncryptedTextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"extension {self.pk}"

@@ -1,0 +1,240 @@
+"""Shelter screens: the occupancy board with the waitlist, placing, stays, extensions,
+move-outs, and the houses. People and stays are fetched through the access policy."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from sanctuary.accounts.policy import Module, module_required
+from sanctuary.audit.log import record
+from sanctuary.audit.models import Action
+from sanctuary.people.models import Person
+from sanctuary.shelter import actions
+from sanctuary.shelter.forms import DecideForm, ExtensionForm, HouseForm, MoveOutForm, PlaceForm, RoomForm
+from sanctuary.shelter.models import Bed, Extension, ExtensionState, Room, SafeHouse, Stay
+from sanctuary.vetting.rules import NotAdmissible
+
+if TYPE_CHECKING:
+    from sanctuary.accounts.models import User
+
+RULES = {
+    "bed_taken": gettext_lazy("This bed is taken on some of those nights. Choose another bed."),
+    "bed_inactive": gettext_lazy("This bed is not in use."),
+    "already_housed": gettext_lazy("This person already has a bed."),
+    "no_women": gettext_lazy("This house does not take women."),
+    "women_only": gettext_lazy("This room is for women only."),
+    "no_families": gettext_lazy("This house does not take families."),
+    "dangerous_alone": gettext_lazy("This person must not share a room: choose an empty room or a single room."),
+    "dangerous_roommate": gettext_lazy("Someone in this room must not share it. Choose another room."),
+    "extension_shorter": gettext_lazy("An extension must end after the current planned end (%(end)s)."),
+    "bed_booked_later": gettext_lazy(
+        "The bed is booked for someone else from %(night)s: move them to another bed first."
+    ),
+    "end_before_start": gettext_lazy("The end cannot be before the start of the stay."),
+    "ended": gettext_lazy("This stay has ended."),
+    "decided": gettext_lazy("This was already decided."),
+}
+
+
+def _rule_message(error: actions.ShelterRuleError) -> str:
+    return str(RULES[error.code]) % {k: str(v) for k, v in error.params.items()}
+
+
+def _stay(request: HttpRequest, pk: int) -> Stay:
+    return get_object_or_404(
+        Stay.objects.visible_to(request.user).select_related("person", "bed__room__house", "occupant"),  # type: ignore[arg-type]
+        pk=pk,
+    )
+
+
+@require_GET
+@module_required(Module.SHELTER)
+def board_view(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    dates, houses = actions.board()
+    stays = Stay.objects.visible_to(user)
+    soon, overdue = actions.ending_soon(stays)
+    context: dict[str, Any] = {
+        "dates": dates,
+        "houses": houses,
+        "waitlist": actions.waitlist(Person.objects.visible_to(user)).select_related("team")[:100],
+        "ending_soon": soon,
+        "overdue": overdue,
+        "pending_extensions": Extension.objects.filter(stay__in=stays, state=ExtensionState.PENDING).select_related(
+            "stay__person"
+        ),
+        "free_today": sum(1 for _h, rows in houses for row in rows if row.nights[0] == "free"),
+        "beds_total": sum(len(rows) for _h, rows in houses),
+    }
+    return render(request, "shelter/board.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@module_required(Module.SHELTER)
+def place(request: HttpRequest, person_pk: int) -> HttpResponse:
+    """Second click from the waitlist: choose one of the free beds the house rules allow."""
+    user: User = request.user  # type: ignore[assignment]
+    person = get_object_or_404(Person.objects.visible_to(user), pk=person_pk)
+    form = PlaceForm(request.POST or None)
+    try:
+        start = parse_date(request.GET.get("start") or "") or timezone.localdate()
+    except ValueError:  # a date that does not exist
+        start = timezone.localdate()
+    if request.method == "POST" and form.is_valid():
+        start = form.cleaned_data["start"]
+        bed = get_object_or_404(Bed.objects.filter(active=True), pk=form.cleaned_data["bed"])
+        try:
+            stay = actions.do_place(user, person, bed, start)
+        except NotAdmissible as refusal:
+            messages.error(request, refusal.message)
+        except actions.ShelterRuleError as error:
+            messages.error(request, _rule_message(error))
+        else:
+            messages.success(
+                request,
+                _("%(code)s placed in %(bed)s until %(end)s.")
+                % {"code": person.case_code, "bed": bed, "end": stay.planned_end},
+            )
+            return redirect("shelter:board")
+    elif request.method == "POST":
+        messages.error(request, _("Choose a bed and a start date."))
+    context = {
+        "person": person,
+        "beds": actions.free_beds_for(person, start),
+        "start": start,
+        "days": actions.stay_days(),
+    }
+    return render(request, "shelter/place.html", context, status=400 if request.method == "POST" else 200)
+
+
+@require_GET
+@module_required(Module.SHELTER)
+def stay_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    stay = _stay(request, pk)
+    record(request.user, Action.VIEW, stay)  # type: ignore[arg-type]
+    context = {
+        "stay": stay,
+        "extensions": stay.extensions.select_related("requested_by", "decided_by"),
+        "extension_form": ExtensionForm(),
+        "decide_form": DecideForm(),
+        "move_out_form": MoveOutForm(),
+    }
+    return render(request, "shelter/stay.html", context)
+
+
+def _stay_page_with(request: HttpRequest, stay: Stay, **forms: Any) -> HttpResponse:
+    context = {
+        "stay": stay,
+        "extensions": stay.extensions.select_related("requested_by", "decided_by"),
+        "extension_form": forms.get("extension_form") or ExtensionForm(),
+        "decide_form": DecideForm(),
+        "move_out_form": forms.get("move_out_form") or MoveOutForm(),
+    }
+    return render(request, "shelter/stay.html", context, status=400)
+
+
+@require_POST
+@module_required(Module.SHELTER)
+def extend(request: HttpRequest, pk: int) -> HttpResponse:
+    stay = _stay(request, pk)
+    form = ExtensionForm(request.POST)
+    if form.is_valid():
+        try:
+            user: User = request.user  # type: ignore[assignment]
+            actions.do_request_extension(user, stay, form.cleaned_data["requested_end"], form.cleaned_data["reason"])
+        except actions.ShelterRuleError as error:
+            form.add_error("requested_end", _rule_message(error))
+        else:
+            messages.success(request, _("Extension requested."))
+            return redirect("shelter:stay", pk=stay.pk)
+    messages.error(request, _("Please correct the errors below. Nothing you typed has been lost."))
+    return _stay_page_with(request, stay, extension_form=form)
+
+
+@require_POST
+@module_required(Module.SHELTER)
+def decide(request: HttpRequest, pk: int, extension_id: int, answer: str) -> HttpResponse:
+    stay = _stay(request, pk)
+    if answer not in {"approve", "refuse"}:
+        raise PermissionDenied
+    extension = get_object_or_404(Extension.objects.filter(stay=stay), pk=extension_id)
+    form = DecideForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        actions.do_decide_extension(request.user, extension, answer == "approve", note)  # type: ignore[arg-type]
+    except actions.ShelterRuleError as error:
+        messages.error(request, _rule_message(error))
+    else:
+        messages.success(request, _("Extension approved.") if answer == "approve" else _("Extension refused."))
+    return redirect("shelter:stay", pk=stay.pk)
+
+
+@require_POST
+@module_required(Module.SHELTER)
+def move_out(request: HttpRequest, pk: int) -> HttpResponse:
+    stay = _stay(request, pk)
+    form = MoveOutForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.do_move_out(request.user, stay, form.cleaned_data["ended_on"], form.cleaned_data["move_out"])  # type: ignore[arg-type]
+        except actions.ShelterRuleError as error:
+            form.add_error("ended_on", _rule_message(error))
+        else:
+            messages.success(request, _("Move-out recorded. The bed is free."))
+            return redirect("shelter:board")
+    messages.error(request, _("Please correct the errors below. Nothing you typed has been lost."))
+    return _stay_page_with(request, stay, move_out_form=form)
+
+
+@require_http_methods(["GET", "POST"])
+@module_required(Module.SHELTER)
+def houses(request: HttpRequest) -> HttpResponse:
+    form = HouseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        house = form.save()
+        record(request.user, Action.CREATE, house, fields=sorted(form.changed_data))  # type: ignore[arg-type]
+        messages.success(request, _("House added. Add its rooms and beds."))
+        return redirect("shelter:house", pk=house.pk)
+    context = {"form": form, "houses": SafeHouse.objects.prefetch_related("rooms__beds")}
+    return render(request, "shelter/houses.html", context, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@module_required(Module.SHELTER)
+def house_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    house = get_object_or_404(SafeHouse, pk=pk)
+    form = HouseForm(request.POST if "save_house" in request.POST else None, instance=house)
+    room_form = RoomForm(request.POST if "add_room" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        form.save()
+        record(request.user, Action.UPDATE, house, fields=sorted(form.changed_data))  # type: ignore[arg-type]
+        messages.success(request, _("Changes saved."))
+        return redirect("shelter:house", pk=house.pk)
+    if room_form.is_bound and room_form.is_valid():
+        data = room_form.cleaned_data
+        try:
+            with transaction.atomic():
+                room = Room.objects.create(
+                    house=house, name=data["name"], kind=data["kind"], women_only=data["women_only"]
+                )
+                Bed.objects.bulk_create([Bed(room=room, label=str(n + 1)) for n in range(data["beds"])])
+        except IntegrityError:
+            room_form.add_error("name", _("This house already has a room with that name."))
+        else:
+            record(request.user, Action.CREATE, room, fields=["name", "beds"])  # type: ignore[arg-type]
+            messages.success(request, _("Room added."))
+            return redirect("shelter:house", pk=house.pk)
+    context = {"house": house, "form": form, "room_form": room_form, "rooms": house.rooms.prefetch_related("beds")}
+    status = 400 if (form.errors or room_form.errors) else 200
+    return render(request, "shelter/house.html", context, status=status)

@@ -1,0 +1,263 @@
+"""Payment runs: draft (one transaction), approve (a second finance user), disburse, reconcile.
+
+Drafting deletes and rebuilds the lines of the month's draft inside one transaction: a
+crash (even kill -9) leaves the previous state or the complete new draft, and drafting
+again is always safe. The unique (person, funder, month) constraint makes paying twice
+impossible whatever happens around it.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
+
+from sanctuary.audit.log import record
+from sanctuary.audit.models import Action
+from sanctuary.people.models import HouseholdMember, Person, Relation
+from sanctuary.stipends.models import (
+    Enrollment,
+    Funder,
+    Hold,
+    LineStatus,
+    PaymentLine,
+    PaymentRun,
+    RunState,
+    StipendRule,
+    month_start,
+)
+
+if TYPE_CHECKING:
+    from sanctuary.accounts.models import User
+
+BATCH = 1000
+
+
+class RunError(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def month_end(month: date) -> date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def previous_month(month: date) -> date:
+    return month_start(month - timedelta(days=1))
+
+
+def rule_for(funder: Funder, month: date) -> StipendRule | None:
+    """The rule in force on the month's first day (or the first one starting in it)."""
+    rules = StipendRule.objects.filter(funder=funder, effective_from__lte=month_end(month))
+    return rules.order_by("-effective_from").first()
+
+
+def eligible(funder: Funder, month: date) -> QuerySet[Enrollment]:
+    """Enrollments that pay this month: on the list during the month, admissible, not held."""
+    from sanctuary.vetting.rules import admissible
+
+    first, last = month, month_end(month)
+    holds = Hold.objects.filter(person=OuterRef("person"), start__lte=last).filter(
+        Q(end__isnull=True) | Q(end__gte=first)
+    )
+    people = admissible(Person.objects.filter(merged_into__isnull=True))
+    return (
+        Enrollment.objects.filter(funder=funder, start__lte=last)
+        .filter(Q(end__isnull=True) | Q(end__gte=first))
+        .filter(person__in=people.values("pk"))
+        .exclude(Exists(holds))
+        .order_by("person_id")
+    )
+
+
+def _amount(rule: StipendRule, family: bool, enrollment: Enrollment, month: date) -> tuple[Decimal, str]:
+    full = rule.family_amount if family else rule.single_amount
+    basis = "family" if family else "single"
+    if not rule.prorate:
+        return full, basis
+    first, last = month, month_end(month)
+    start = max(first, enrollment.start)
+    end = min(last, enrollment.end) if enrollment.end else last
+    days, in_month = (end - start).days + 1, (last - first).days + 1
+    if days >= in_month:
+        return full, basis
+    amount = (full * days / in_month).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return amount, f"{basis};prorated:{days}/{in_month}"
+
+
+def draft(user: User, funder: Funder, month: date, on_batch: Callable[[int], None] | None = None) -> PaymentRun:
+    """Create or rebuild the month's draft run for a funder (one transaction)."""
+    month = month_start(month)
+    rule = rule_for(funder, month)
+    if rule is None:
+        raise RunError("no_rule")
+    with transaction.atomic():
+        run = PaymentRun.objects.select_for_update().filter(funder=funder, month=month).first()
+        if run is not None and run.state != RunState.DRAFT:
+            raise RunError("not_draft")
+        if run is None:
+            run = PaymentRun.objects.create(funder=funder, month=month, drafted_by=user, drafted_at=timezone.now())
+        else:
+            run.lines.all().delete()
+            run.drafted_by = user
+            run.drafted_at = timezone.now()
+        enrollments = list(eligible(funder, month).only("id", "person_id", "start", "end"))
+        person_ids = [e.person_id for e in enrollments]
+        families = set(
+            HouseholdMember.objects.filter(
+                person_id__in=person_ids, relation__in=[Relation.SPOUSE, Relation.CHILD]
+            ).values_list("person_id", flat=True)
+        )
+        earlier: dict[int, int] = {}
+        if rule.max_months:
+            counts = (
+                PaymentLine.objects.filter(funder=funder, person_id__in=person_ids, month__lt=month)
+                .exclude(status=LineStatus.RETURNED)
+                .values("person_id")
+                .annotate(n=Count("id"))
+            )
+            earlier = {row["person_id"]: row["n"] for row in counts}
+        lines: list[PaymentLine] = []
+        done = 0
+        for enrollment in enrollments:
+            if rule.max_months and earlier.get(enrollment.person_id, 0) >= rule.max_months:
+                continue
+            amount, basis = _amount(rule, enrollment.person_id in families, enrollment, month)
+            lines.append(
+                PaymentLine(
+                    run=run,
+                    person_id=enrollment.person_id,
+                    funder=funder,
+                    month=month,
+                    amount=amount,
+                    currency=funder.currency,
+                    basis=basis,
+                )
+            )
+            if len(lines) >= BATCH:
+                PaymentLine.objects.bulk_create(lines)
+                done += len(lines)
+                lines = []
+                if on_batch:
+                    on_batch(done)
+        PaymentLine.objects.bulk_create(lines)
+        totals = run.lines.aggregate(total=Sum("amount"), people=Count("id"))
+        run.total = totals["total"] or Decimal(0)
+        run.people = totals["people"]
+        run.save()
+        record(user, Action.CREATE, run, fields=["lines"])
+    return run
+
+
+@transaction.atomic
+def approve(user: User, run: PaymentRun) -> PaymentRun:
+    run = PaymentRun.objects.select_for_update().get(pk=run.pk)
+    if run.state != RunState.DRAFT:
+        raise RunError("not_draft")
+    if run.drafted_by_id == user.pk:
+        raise RunError("own_run")
+    run.state = RunState.APPROVED
+    run.approved_by = user
+    run.approved_at = timezone.now()
+    run.save(update_fields=["state", "approved_by", "approved_at"])
+    record(user, Action.UPDATE, run, fields=["state"])
+    return run
+
+
+@transaction.atomic
+def disburse(user: User, run: PaymentRun, method: str) -> PaymentRun:
+    run = PaymentRun.objects.select_for_update().get(pk=run.pk)
+    if run.state != RunState.APPROVED:
+        raise RunError("not_approved")
+    run.state = RunState.DISBURSED
+    run.method = method
+    run.disbursed_at = timezone.now()
+    run.save(update_fields=["state", "method", "disbursed_at"])
+    record(user, Action.UPDATE, run, fields=["state", "method"])
+    return run
+
+
+@dataclass(frozen=True)
+class Mark:
+    line_id: int
+    status: str
+    receipt: str
+
+
+@transaction.atomic
+def reconcile(user: User, run: PaymentRun, marks: list[Mark]) -> PaymentRun:
+    """Apply every mark (all were validated), and close the run when no line is pending."""
+    run = PaymentRun.objects.select_for_update().get(pk=run.pk)
+    if run.state not in {RunState.DISBURSED, RunState.RECONCILED}:
+        raise RunError("not_disbursed")
+    now = timezone.now()
+    lines = {line.pk: line for line in run.lines.filter(pk__in=[m.line_id for m in marks])}
+    for mark in marks:
+        line = lines[mark.line_id]
+        line.status = mark.status
+        line.receipt = mark.receipt
+        line.reconciled_by = user
+        line.reconciled_at = now
+    PaymentLine.objects.bulk_update(list(lines.values()), ["status", "receipt", "reconciled_by", "reconciled_at"])
+    if not run.lines.filter(status=LineStatus.PENDING).exists():
+        run.state = RunState.RECONCILED
+        run.reconciled_at = now
+        run.save(update_fields=["state", "reconciled_at"])
+    record(user, Action.UPDATE, run, fields=["lines.status", "lines.receipt"])
+    return run
+
+
+def differences(run: PaymentRun) -> dict[str, list[Any]]:
+    """Against last month's run of the same funder: who is new, who left, whose amount changed."""
+    previous = PaymentRun.objects.filter(funder=run.funder, month=previous_month(run.month)).first()
+    now = dict(run.lines.values_list("person_id", "amount"))
+    before = dict(previous.lines.values_list("person_id", "amount")) if previous else {}
+    names = {
+        p.pk: p
+        for p in Person.objects.filter(
+            pk__in=set(now) ^ set(before) | {k for k in now if k in before and now[k] != before[k]}
+        ).only("id", "uid", "case_code", "alias")
+    }
+    return {
+        "added": [(names[k], now[k]) for k in sorted(set(now) - set(before)) if k in names],
+        "removed": [(names[k], before[k]) for k in sorted(set(before) - set(now)) if k in names],
+        "changed": [
+            (names[k], before[k], now[k]) for k in sorted(now) if k in before and now[k] != before[k] and k in names
+        ],
+        "previous": [previous] if previous else [],
+    }
+
+
+def why_not_paid(person: Person, funder: Funder, month: date) -> str:
+    """A code for why someone on a funder's list is not in this month's run."""
+    from sanctuary.vetting.rules import admission_block
+
+    block = admission_block(person)
+    if block:
+        return block
+    first, last = month, month_end(month)
+    if Hold.objects.filter(person=person, start__lte=last).filter(Q(end__isnull=True) | Q(end__gte=first)).exists():
+        return "hold"
+    if (
+        not Enrollment.objects.filter(person=person, funder=funder, start__lte=last)
+        .filter(Q(end__isnull=True) | Q(end__gte=first))
+        .exists()
+    ):
+        return "not_enrolled"
+    return "max_months"
+
+
+@transaction.atomic
+def enroll(user: User, person: Person, funder: Funder, start: date) -> Enrollment:
+    enrollment = Enrollment(person=person, funder=funder, start=start, added_by=user)
+    enrollment.save()  # refuses rejected and flagged people
+    record(user, Action.CREATE, enrollment, fields=["funder", "start"])
+    return enrollment

@@ -1,0 +1,76 @@
+"""Stipend forms."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from sanctuary.lib.forms import NormalisedTextMixin
+from sanctuary.stipends.models import Funder, HoldKind, Method, StipendRule
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class MonthField(forms.CharField):
+    """A month as YYYY-MM (the browser's month picker); Burmese digits accepted."""
+
+    widget = forms.TextInput(attrs={"type": "month", "placeholder": "2026-11"})
+
+    def clean(self, value: Any) -> date:  # type: ignore[override]
+        from sanctuary.lib.text import ascii_digits
+
+        text = ascii_digits(super().clean(value) or "").strip()
+        try:
+            year, month = (int(part) for part in text.split("-")[:2])
+            return date(year, month, 1)
+        except (ValueError, TypeError):
+            raise forms.ValidationError(_("Enter a month as year-month, e.g. 2026-11.")) from None
+
+
+class DraftForm(forms.Form):
+    funder = forms.ModelChoiceField(label=_("Funder"), queryset=Funder.objects.filter(active=True))
+    month = MonthField(label=_("Month"))
+
+
+class FunderForm(NormalisedTextMixin, forms.ModelForm):
+    class Meta:
+        model = Funder
+        fields = ["name", "currency", "active"]
+
+
+class RuleForm(forms.ModelForm):
+    class Meta:
+        model = StipendRule
+        fields = ["effective_from", "single_amount", "family_amount", "prorate", "max_months"]
+        widgets = {"effective_from": DateInput()}
+
+
+class EnrollForm(forms.Form):
+    case_code = forms.CharField(label=_("Case code"), max_length=16)
+    start = forms.DateField(label=_("From"), widget=DateInput())
+
+
+class HoldForm(NormalisedTextMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=HoldKind.choices)
+    reason = forms.CharField(label=_("Reason"), max_length=1000)
+    start = forms.DateField(label=_("From"), widget=DateInput())
+    end = forms.DateField(label=_("Until"), required=False, widget=DateInput())
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", _("The end cannot be before the start."))
+        return data
+
+
+class DisburseForm(forms.Form):
+    method = forms.ChoiceField(label=_("Paid by"), choices=Method.choices)
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("Reconciliation CSV (the exported format)"))

@@ -1,0 +1,202 @@
+"""Stipends: funders and their rules, who is on each funder's list, monthly payment runs
+with maker-checker approval, and reconciliation.
+
+Exactly one payment per person, funder and month is a database constraint on
+``PaymentLine``; one run per funder and month another. Drafting a run is one transaction,
+so a crash leaves no run or a complete draft. Amounts, months and states are in clear (the
+system computes with them while sealed); people appear by case code and alias only.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from sanctuary.vault.fields import EncryptedModel, EncryptedTextField
+
+if TYPE_CHECKING:
+    pass
+
+
+class Funder(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    currency = models.CharField(_("currency"), max_length=3, default="THB")
+    active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StipendRule(models.Model):
+    """What a funder pays from ``effective_from`` until the next rule."""
+
+    funder = models.ForeignKey(Funder, on_delete=models.CASCADE, related_name="rules")
+    effective_from = models.DateField(_("from"))
+    single_amount = models.DecimalField(_("single person, per month"), max_digits=10, decimal_places=2)
+    family_amount = models.DecimalField(_("with a spouse or dependants, per month"), max_digits=10, decimal_places=2)
+    prorate = models.BooleanField(_("pay part of the first and last month"), default=False)
+    max_months = models.PositiveSmallIntegerField(_("at most this many months"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["funder", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["funder", "effective_from"], name="rule_one_per_date"),
+            models.CheckConstraint(
+                condition=Q(single_amount__gte=0) & Q(family_amount__gte=0), name="rule_amounts_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.funder} from {self.effective_from}"
+
+
+class Enrollment(models.Model):
+    """A person on a funder's stipend list, from one month (and until one, when they leave)."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="stipend_enrollments")
+    funder = models.ForeignKey(Funder, on_delete=models.PROTECT, related_name="enrollments")
+    start = models.DateField(_("from"))
+    end = models.DateField(_("until"), null=True, blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__isnull=True) | Q(end__gte=F("start")), name="enrollment_ordered"),
+            models.UniqueConstraint(
+                fields=["person", "funder"], condition=Q(end__isnull=True), name="enrollment_one_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} on {self.funder_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is None:
+            # Rejected and flagged people are never put on a stipend list.
+            from sanctuary.vetting.rules import ensure_admissible
+
+            ensure_admissible(self.person)
+        super().save(*args, **kwargs)
+
+
+class HoldKind(models.TextChoices):
+    SUSPENSION = "suspension", _("Suspended")
+    HOLD = "hold", _("On hold")
+
+
+class Hold(EncryptedModel):
+    """No stipend from ``start`` until ``end`` (open-ended when empty), with a reason."""
+
+    IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("reason",)
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="stipend_holds")
+    kind = models.CharField(_("kind"), max_length=12, choices=HoldKind.choices, default=HoldKind.HOLD)
+    reason = EncryptedTextField(_("reason"))
+    start = models.DateField(_("from"))
+    end = models.DateField(_("until"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__isnull=True) | Q(end__gte=F("start")), name="hold_ordered")
+        ]
+
+    def __str__(self) -> str:
+        return f"hold {self.pk}"
+
+
+class RunState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    APPROVED = "approved", _("Approved")
+    DISBURSED = "disbursed", _("Disbursed")
+    RECONCILED = "reconciled", _("Reconciled")
+
+
+class Method(models.TextChoices):
+    CASH = "cash", _("Cash")
+    BANK = "bank", _("Bank transfer")
+
+
+class PaymentRun(models.Model):
+    funder = models.ForeignKey(Funder, on_delete=models.PROTECT, related_name="runs")
+    month = models.DateField(_("month"))  # the first day of the month
+    state = models.CharField(max_length=12, choices=RunState.choices, default=RunState.DRAFT)
+    method = models.CharField(_("paid by"), max_length=8, choices=Method.choices, default=Method.CASH)
+    drafted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    drafted_at = models.DateTimeField()
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    disbursed_at = models.DateTimeField(null=True, blank=True)
+    reconciled_at = models.DateTimeField(null=True, blank=True)
+    total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal(0))
+    people = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-month", "funder"]
+        constraints = [
+            models.UniqueConstraint(fields=["funder", "month"], name="run_one_per_funder_month"),
+            # Maker-checker: the database refuses a run approved by the one who drafted it.
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("drafted_by")), name="run_maker_checker"
+            ),
+            models.CheckConstraint(
+                condition=Q(state="draft") | Q(approved_by__isnull=False), name="run_approved_before_paying"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.funder} {self.month:%Y-%m}"
+
+
+class LineStatus(models.TextChoices):
+    PENDING = "pending", _("To pay")
+    PAID = "paid", _("Paid")
+    NOT_COLLECTED = "not_collected", _("Not collected")
+    RETURNED = "returned", _("Returned")
+
+
+class PaymentLine(models.Model):
+    run = models.ForeignKey(PaymentRun, on_delete=models.CASCADE, related_name="lines")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="stipend_payments")
+    funder = models.ForeignKey(Funder, on_delete=models.PROTECT, related_name="+")
+    month = models.DateField()
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    # Why this amount, as codes (never personal data): e.g. "family", "prorated:12/30".
+    basis = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, choices=LineStatus.choices, default=LineStatus.PENDING)
+    receipt = models.CharField(_("receipt reference"), max_length=64, blank=True)
+    reconciled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reconciled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "id"]
+        constraints = [
+            # Exactly one payment per person, funder and month, whatever runs were made.
+            models.UniqueConstraint(fields=["person", "funder", "month"], name="payment_once_per_month"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="payment_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"payment {self.pk}"
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)

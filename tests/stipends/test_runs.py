@@ -1,0 +1,194 @@
+"""Stipend runs: eligibility, maker-checker, one payment per person and month, files, and
+reconciliation that applies nothing unless every row is right."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from sanctuary.people.models import HouseholdMember, Relation
+from sanctuary.stipends import actions, exports
+from sanctuary.stipends.models import Enrollment, Funder, Hold, LineStatus, PaymentLine, RunState, StipendRule
+from sanctuary.vetting import actions as vetting
+from sanctuary.vetting.models import FlagKind, Outcome
+from sanctuary.vetting.rules import NotAdmissible
+from tests.factories import PersonFactory
+from tests.shelter.helpers import accepted
+
+pytestmark = pytest.mark.django_db
+NOV = date(2026, 11, 1)
+
+
+@pytest.fixture
+def officers(make_user: Any) -> tuple[Any, Any]:
+    return make_user("vetting_officer"), make_user("vetting_officer")
+
+
+@pytest.fixture
+def finance(make_user: Any) -> tuple[Any, Any]:
+    return make_user("finance_officer"), make_user("finance_officer")
+
+
+@pytest.fixture
+def funder() -> Funder:
+    funder = Funder.objects.create(name="Funder One")
+    StipendRule.objects.create(funder=funder, effective_from=date(2026, 1, 1), single_amount=700, family_amount=1400)
+    return funder
+
+
+def _enrol(people: list[Any], funder: Funder, user: Any, start: date = date(2026, 10, 1)) -> None:
+    for person in people:
+        actions.enroll(user, person, funder, start)
+
+
+def test_amounts_single_family_hold_and_flag(team_a, officers, finance, funder) -> None:  # type: ignore[no-untyped-def]
+    single, married, held, flagged = (accepted(team_a, officers) for _ in range(4))
+    HouseholdMember.objects.create(person=married, relation=Relation.SPOUSE, name="Ma Wife")
+    _enrol([single, married, held, flagged], funder, finance[0])
+    Hold.objects.create(
+        person=held, reason="did not come to the meeting", start=date(2026, 11, 10), created_by=finance[0]
+    )
+    vetting.do_raise_flag(officers[0], flagged, FlagKind.INFILTRATOR, "new doubts")
+    run = actions.draft(finance[0], funder, NOV)
+    amounts = dict(run.lines.values_list("person_id", "amount"))
+    assert amounts == {single.pk: Decimal("700.00"), married.pk: Decimal("1400.00")}
+    assert run.total == Decimal("2100.00") and run.people == 2
+    assert actions.why_not_paid(held, funder, NOV) == "hold"
+    assert actions.why_not_paid(flagged, funder, NOV) == "flagged"
+
+
+def test_rejected_people_cannot_be_put_on_a_list(team_a, officers, finance, funder) -> None:  # type: ignore[no-untyped-def]
+    person = PersonFactory(team=team_a)
+    decision = vetting.do_propose(officers[0], person, Outcome.REJECTED, "spy")
+    vetting.do_second(officers[1], decision, True, "agree")
+    with pytest.raises(NotAdmissible):
+        actions.enroll(finance[0], person, funder, NOV)
+    with pytest.raises(NotAdmissible):
+        Enrollment.objects.create(person=person, funder=funder, start=NOV, added_by=finance[0])
+
+
+def test_proration_and_max_months(team_a, officers, finance, funder) -> None:  # type: ignore[no-untyped-def]
+    StipendRule.objects.create(
+        funder=funder,
+        effective_from=date(2026, 11, 1),
+        single_amount=700,
+        family_amount=1400,
+        prorate=True,
+        max_months=2,
+    )
+    late = accepted(team_a, officers)
+    _enrol([late], funder, finance[0], start=date(2026, 11, 16))
+    run = actions.draft(finance[0], funder, NOV)
+    line = run.lines.get()
+    assert line.amount == Decimal("350.00") and line.basis == "single;prorated:15/30"
+    veteran = accepted(team_a, officers)
+    _enrol([veteran], funder, finance[0], start=date(2026, 9, 1))
+    for month in (date(2026, 9, 1), date(2026, 10, 1)):
+        actions.draft(finance[0], funder, month)  # the older rule: no limit
+    assert PaymentLine.objects.filter(person=veteran).count() == 2
+    run = actions.draft(finance[0], funder, NOV)
+    assert veteran.pk not in set(run.lines.values_list("person_id", flat=True))  # two months already paid
+
+
+def test_maker_checker_and_one_payment_per_month(team_a, officers, finance, funder) -> None:  # type: ignore[no-untyped-def]
+    person = accepted(team_a, officers)
+    _enrol([person], funder, finance[0])
+    run = actions.draft(finance[0], funder, NOV)
+    again = actions.draft(finance[0], funder, NOV)  # a second click rebuilds the same draft
+    assert again.pk == run.pk and PaymentLine.objects.count() == 1
+    with pytest.raises(actions.RunError) as error:
+        actions.approve(finance[0], run)
+    assert error.value.code == "own_run"
+    run.approved_by = finance[0]  # the database refuses it too
+    run.state = RunState.APPROVED
+    with pytest.raises(IntegrityError), transaction.atomic():
+        run.save()
+    actions.approve(finance[1], run)
+    with pytest.raises(actions.RunError):
+        actions.draft(finance[0], funder, NOV)  # approved: no redraft
+    line = PaymentLine.objects.get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PaymentLine.objects.create(
+            run=run, person=person, funder=funder, month=NOV, amount=700, currency="THB", basis="x"
+        )
+    assert line.status == LineStatus.PENDING
+
+
+def _disbursed(team_a, officers, finance, funder, n: int = 3):  # type: ignore[no-untyped-def]
+    people = [accepted(team_a, officers, alias=f"ကိုအောင် {i}") for i in range(n)]
+    _enrol(people, funder, finance[0])
+    run = actions.draft(finance[0], funder, NOV)
+    actions.approve(finance[1], run)
+    actions.disburse(finance[1], run, "cash")
+    return run, list(run.lines.select_related("person").order_by("person__case_code"))
+
+
+def test_reconciliation_csv_round_trip(team_a, officers, finance, funder) -> None:  # type: ignore[no-untyped-def]
+    run, lines = _disbursed(team_a, officers, finance, funder)
+    template = exports.run_csv(lines)
+    rows = template.strip().splitlines()
+    filled = [rows[0]] + [
+        row.replace(",,,", f",paid,RC-{n},05/11/2026") if n % 2 == 0 else row.replace(",,,", ",not_collected,,45966")
+        for n, row in enumerate(rows[1:])
+    ]
+    visible = {line.pk for line in lines}
+    report = exports.read_reconciliation(run, ("\ufeff" + "\n".join(filled)).encode(), visible)
+    assert report.errors == []
+    actions.reconcile(finance[0], run, report.marks)
+    run.refresh_from_db()
+    assert run.state == RunState.RECONCILED
+    assert sorted(run.lines.values_list("status", flat=True)) == ["not_collected", "paid", "paid"]
+
+
+def test_a_bad_reconciliation_file_applies_nothing_and_names_each_row(team_a, officers, finance, funder) -> None:  # type: ignore[no-untyped-def]
+    run, lines = _disbursed(team_a, officers, finance, funder, n=4)
+    a, b, c, d = lines
+    zawgyi_receipt = "ေျပစာ ၁၂"  # Zawgyi: stored as Unicode when the file is good
+    rows = [
+        "line,case_code,amount,currency,status,receipt,paid_on",
+        f"{a.pk},{a.person.case_code},700.00,THB,paid,{zawgyi_receipt},2026-11-05",
+        f"{b.pk},2099-9999,700.00,THB,paid,R2,2026-11-05",  # unknown person
+        f"{c.pk},{c.person.case_code},7000,THB,paid,R3,2026-11-05",  # wrong amount
+        f"{a.pk},{a.person.case_code},700.00,THB,paid,R4,2026-11-05",  # duplicate
+        f'{d.pk},{d.person.case_code},"1,400.00",THB,paid,R5,31/02/2026',  # wrong amount, bad date
+        "999999,2025-0001,700,THB,paid,R6,",  # not in the run
+    ]
+    report = exports.read_reconciliation(run, "\n".join(rows).encode(), {line.pk for line in lines})
+    assert [row for row, _message in report.errors] == [3, 4, 5, 6, 7]
+    assert not PaymentLine.objects.exclude(status=LineStatus.PENDING).exists()
+    good = exports.read_reconciliation(run, "\n".join(rows[:2]).encode(), {line.pk for line in lines})
+    assert good.errors == [] and good.marks[0].receipt == "ပြေစာ ၁၂"
+
+
+def test_cash_list_pdf_embeds_our_burmese_font_and_renders(team_a, officers, finance, funder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pikepdf
+    import pypdfium2
+
+    run, lines = _disbursed(team_a, officers, finance, funder)
+    pdf = exports.cash_list_pdf(run, lines, "my")
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        fonts = {str(font.get("/BaseFont")) for page in document.pages for font in page.Resources.Font.values()}
+    assert any("Noto-Sans-Myanmar" in name for name in fonts), fonts
+    document = pypdfium2.PdfDocument(pdf)
+    image = document[0].render(scale=2).to_pil()
+    from tests.e2e.conftest import ARTIFACTS
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    image.save(ARTIFACTS / "cash-list-page-1.png")
+    text = document[0].get_textpage().get_text_range()
+    # Shaped glyphs map back to the Unicode syllables (stacked vowels and the asat included).
+    assert "ကို" in text and "အောင်" in text
+    grey = image.convert("L")
+    dark = sum(1 for value in grey.getdata() if value < 128)
+    assert dark > 2000  # a table with text, not a blank page
+    xlsx = exports.cash_list_xlsx(run, lines)
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(xlsx)).active
+    assert sheet.cell(row=2, column=3).value == "ကိုအောင် 0"
+    assert "true" not in exports.funder_export(lines).lower()
