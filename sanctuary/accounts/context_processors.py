@@ -28,13 +28,14 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
 
         context["intake_new_count"] = Submission.objects.filter(state=TriageState.NEW).count()
     if "vetting" in modules:
+        from sanctuary.accounts.policy import sees_all_people
+        from sanctuary.people.models import Person
         from sanctuary.vetting.models import DecisionState, VettingDecision
         from sanctuary.vetting.views import visible_alerts
 
         waiting = VettingDecision.objects.filter(state=DecisionState.PENDING).exclude(proposed_by=user)
-        from sanctuary.people.models import Person
-
-        waiting = waiting.filter(person__in=Person.objects.visible_to(user))  # type: ignore[arg-type]
+        if not sees_all_people(user):  # type: ignore[arg-type]
+            waiting = waiting.filter(person__in=Person.objects.visible_to(user))  # type: ignore[arg-type]
         context["vetting_attention"] = waiting.count() + visible_alerts(user).count()  # type: ignore[arg-type]
     if "journeys" in modules:
         from sanctuary.journeys.models import CheckIn, Journey

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -63,11 +64,16 @@ def _stay(request: HttpRequest, pk: int) -> Stay:
 def board_view(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     dates, houses = actions.board()
+    stay_prefix = reverse("shelter:stay", args=[0])[: -len("0/")]
+
+    def stay_url(pk: int) -> str:
+        return f"{stay_prefix}{pk}/"
+
     stays = Stay.objects.visible_to(user)
     soon, overdue = actions.ending_soon(stays)
     context: dict[str, Any] = {
-        "dates": dates,
-        "houses": houses,
+        "board": actions.board_html(dates, houses, stay_url),
+        "has_houses": bool(houses),
         "waitlist": actions.waitlist(Person.objects.visible_to(user)).select_related("team")[:100],
         "ending_soon": soon,
         "overdue": overdue,

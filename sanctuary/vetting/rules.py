@@ -98,18 +98,22 @@ def is_watched(person_ids: list[int]) -> set[int]:
 
 def admissible(people: QuerySet[Person]) -> QuerySet[Person]:
     """The same rule as ``admission_block``, as a query for whole lists (waitlists, payment
-    runs): latest confirmed decision "accept", not rejected, no blocking flag open."""
-    from django.db.models import Exists, OuterRef
+    runs): latest confirmed decision "accept", not rejected, no blocking flag open.
+
+    "Latest accepted" is written as "an accepted decision with no later confirmed one"
+    (EXISTS / NOT EXISTS, index lookups per person) rather than an "ORDER BY … LIMIT 1"
+    value compared inside IN (…), which PostgreSQL cannot turn into a join: 10 s instead
+    of well under one for 20,000 people."""
+    from django.db.models import Exists, OuterRef, Q
 
     from sanctuary.people.models import Status
     from sanctuary.vetting.models import BLOCKING_FLAGS, DecisionState, Outcome, RiskFlag, VettingDecision
 
-    confirmed = VettingDecision.objects.filter(person=OuterRef("pk"), state=DecisionState.CONFIRMED)
-    latest_outcome = confirmed.order_by("-second_at", "-id").values("outcome")[:1]
-    blocking = RiskFlag.objects.filter(person=OuterRef("pk"), cleared_at__isnull=True, kind__in=BLOCKING_FLAGS)
-    return (
-        people.exclude(status=Status.REJECTED)
-        .annotate(latest_outcome=latest_outcome)
-        .filter(latest_outcome=Outcome.ACCEPTED)
-        .exclude(Exists(blocking))
+    later = VettingDecision.objects.filter(person=OuterRef("person"), state=DecisionState.CONFIRMED).filter(
+        Q(second_at__gt=OuterRef("second_at")) | Q(second_at=OuterRef("second_at"), pk__gt=OuterRef("pk"))
     )
+    latest_accepted = VettingDecision.objects.filter(
+        person=OuterRef("pk"), state=DecisionState.CONFIRMED, outcome=Outcome.ACCEPTED
+    ).exclude(Exists(later))
+    blocking = RiskFlag.objects.filter(person=OuterRef("pk"), cleared_at__isnull=True, kind__in=BLOCKING_FLAGS)
+    return people.exclude(status=Status.REJECTED).filter(Exists(latest_accepted)).exclude(Exists(blocking))

@@ -66,6 +66,39 @@ def vault_rows() -> list[Row]:
     ]
 
 
+def money_rows() -> list[Row]:
+    """Shelter and stipends, on SQLite and (when it answers) PostgreSQL."""
+    rows = []
+    admin = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    for database in ("sqlite", "postgresql"):
+        args = [sys.executable, "-m", "tests.bench.money_bench"]
+        if database == "postgresql":
+            args += ["--postgres", admin]
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        done = subprocess.run(args, capture_output=True, text=True, env=env)
+        if done.returncode != 0:
+            rows.append(
+                {"database": database, "figure": "not measured", "value": done.stderr.strip()[-120:], "target": ""}
+            )
+            continue
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        rows += [
+            {
+                "database": database,
+                "figure": f"draft a payment run, {result['people']:,} eligible people",
+                "value": f"{result['draft_s']:.1f} s (again: {result['redraft_s']:.1f} s)",
+                "target": "< 10 s",
+            },
+            {
+                "database": database,
+                "figure": f"occupancy board, 100 houses / {result['beds']:,} beds, 15 days (median)",
+                "value": f"{result['board_ms']:.0f} ms ({result['board_kb']} KB)",
+                "target": "< 200 ms",
+            },
+        ]
+    return rows
+
+
 def print_table(title: str, rows: list[Row]) -> None:
     if not rows:
         return
@@ -80,6 +113,7 @@ def print_table(title: str, rows: list[Row]) -> None:
 
 
 def main() -> None:
+    print_table("Shelter and stipends (server time, medians)", money_rows())
     print_table("People and vault (SQLite, medians over repeated requests)", vault_rows())
     from tests.bench import matching_bench
 

@@ -182,3 +182,21 @@ def test_two_concurrent_placements_of_one_bed(team_a, make_user) -> None:  # typ
         thread.join()
     assert sorted(outcomes) == ["bed_taken", "placed"]
     assert Stay.objects.count() == 1 and BedNight.objects.values("night").distinct().count() == 90
+
+
+def test_an_overdue_stay_keeps_its_bed(team_a, officers, manager) -> None:  # type: ignore[no-untyped-def]
+    person, newcomer = accepted(team_a, officers), accepted(team_a, officers)
+    bed = Bed.objects.filter(room__house=house(beds=1)).first()
+    today = timezone.localdate()
+    stay = actions.do_place(manager, person, bed, today - timedelta(days=100))  # 90 days: ended 10 days ago
+    assert stay.overdue
+    dates, houses = actions.board()
+    assert houses[0][1][0].nights == ["overdue"] * 15
+    assert actions.free_beds_for(newcomer, today) == []
+    with pytest.raises(actions.ShelterRuleError) as error:
+        actions.do_place(manager, newcomer, bed, today)
+    assert error.value.code == "bed_taken"
+    soon, overdue = actions.ending_soon(Stay.objects.all())
+    assert list(overdue) == [stay]
+    actions.do_move_out(manager, stay, today, MoveOut.LOST_CONTACT)
+    assert actions.free_beds_for(newcomer, today) == [bed]
