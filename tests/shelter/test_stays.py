@@ -190,13 +190,13 @@ def test_an_overdue_stay_keeps_its_bed(team_a, officers, manager) -> None:  # ty
     today = timezone.localdate()
     stay = actions.do_place(manager, person, bed, today - timedelta(days=100))  # 90 days: ended 10 days ago
     assert stay.overdue
-    dates, houses = actions.board()
+    _dates, houses = actions.board()
     assert houses[0][1][0].nights == ["overdue"] * 15
     assert actions.free_beds_for(newcomer, today) == []
     with pytest.raises(actions.ShelterRuleError) as error:
         actions.do_place(manager, newcomer, bed, today)
     assert error.value.code == "bed_taken"
-    soon, overdue = actions.ending_soon(Stay.objects.all())
+    _soon, overdue = actions.ending_soon(Stay.objects.all())
     assert list(overdue) == [stay]
     actions.do_move_out(manager, stay, today, MoveOut.LOST_CONTACT)
     assert actions.free_beds_for(newcomer, today) == [bed]
