@@ -89,6 +89,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             .select_related("journey__person")
             .order_by("due_at")[:20]
         )
+    if can_use(user, Module.SHELTER):
+        from sanctuary.shelter.actions import ending_soon
+        from sanctuary.shelter.models import Extension, ExtensionState, Stay
+
+        stays = Stay.objects.visible_to(user)
+        soon, overdue = ending_soon(stays)
+        context["stays_ending"] = soon.count()
+        context["stays_overdue"] = overdue.count()
+        context["extensions_pending"] = Extension.objects.filter(stay__in=stays, state=ExtensionState.PENDING).count()
+    if can_use(user, Module.STIPENDS):
+        from sanctuary.stipends.models import PaymentRun, RunState
+
+        context["runs_to_approve"] = (
+            PaymentRun.objects.filter(state=RunState.DRAFT).exclude(drafted_by=user).select_related("funder")
+        )
     if can_use(user, Module.STAFF):
         from django_otp.plugins.otp_totp.models import TOTPDevice
 

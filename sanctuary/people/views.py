@@ -125,6 +125,12 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "admission_block": admission_block(person),
         "intake_submissions": Submission.objects.visible_to(user).filter(person=person),
     }
+    if can_use(user, Module.SHELTER):
+        from sanctuary.shelter.models import Stay
+
+        context["stays"] = Stay.objects.visible_to(user).filter(person=person, ended_on__isnull=True)
+        context["can_place"] = context["admission_block"] is None and not context["stays"].exists()
+    context["can_see_stipends"] = can_use(user, Module.STIPENDS)
     if can_use(user, Module.JOURNEYS):
         from sanctuary.journeys.models import Journey
 

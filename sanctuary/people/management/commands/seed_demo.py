@@ -229,6 +229,49 @@ def _demo_first_contacts() -> None:
         intake.receive(fields, [], intake.new_form_token())
 
 
+def _demo_shelter_and_stipends(rng: random.Random) -> None:
+    """Three houses with rooms and beds, one funder with today's rule, and the accepted
+    people on its list (demo only; added once). Some people in shelter get a bed."""
+    from datetime import date
+
+    from sanctuary.shelter.models import Bed, BedNight, Room, RoomKind, SafeHouse, Stay
+    from sanctuary.stipends.models import Enrollment, Funder, StipendRule
+
+    if SafeHouse.objects.exists():
+        return
+    director = User.objects.get(username="director")
+    for name, region, rooms in (
+        (
+            "House Lotus",
+            Region.THAILAND,
+            [("A", RoomKind.SHARED, 6), ("B", RoomKind.FAMILY, 4), ("C", RoomKind.SINGLE, 1)],
+        ),
+        ("House Teak", Region.THAILAND, [("A", RoomKind.SHARED, 8), ("B", RoomKind.SHARED, 8)]),
+        ("House River", Region.KAYIN, [("A", RoomKind.SHARED, 6), ("W", RoomKind.SHARED, 4)]),
+    ):
+        house = SafeHouse.objects.create(name=name, region=region)
+        for room_name, kind, beds in rooms:
+            room = Room.objects.create(house=house, name=room_name, kind=kind, women_only=room_name == "W")
+            Bed.objects.bulk_create([Bed(room=room, label=str(n + 1)) for n in range(beds)])
+    today = timezone.localdate()
+    free = list(Bed.objects.filter(room__women_only=False, room__kind=RoomKind.SHARED).order_by("pk"))
+    sheltered = list(Person.objects.filter(status=Status.IN_SHELTER, sex=Sex.MALE).order_by("pk")[: len(free) - 4])
+    for bed, person in zip(free, sheltered, strict=False):
+        start = today - timedelta(days=rng.randint(5, 100))
+        stay = Stay.objects.create(
+            person=person, bed=bed, start=start, planned_end=start + timedelta(days=89), placed_by=director
+        )
+        BedNight.objects.bulk_create([BedNight(bed=bed, night=start + timedelta(days=n), stay=stay) for n in range(90)])
+    funder = Funder.objects.create(name="Community Fund")
+    StipendRule.objects.create(funder=funder, effective_from=date(2024, 1, 1), single_amount=700, family_amount=1400)
+    from sanctuary.vetting.rules import admissible
+
+    eligible = admissible(Person.objects.filter(status__in=[Status.IN_SHELTER, Status.ARRIVED, Status.ACCEPTED]))
+    Enrollment.objects.bulk_create(
+        [Enrollment(person=p, funder=funder, start=date(today.year, 1, 1), added_by=director) for p in eligible]
+    )
+
+
 class Command(BaseCommand):
     help = "Create the demo organisation (DEMO ONLY: prints passwords and TOTP secrets)."
 
@@ -250,6 +293,7 @@ class Command(BaseCommand):
             ]
         created = self._people(options["people"], teams, rng)
         _demo_first_contacts()
+        _demo_shelter_and_stipends(rng)
         if not options["quiet_logins"]:
             self.stdout.write(self.style.WARNING("DEMO ONLY — these logins are public. Never use them for real data."))
             self.stdout.write(f"{'username':<12} {'password':<28} {'TOTP secret (base32)':<34} roles")
