@@ -58,8 +58,9 @@ class JourneyQuerySet(EncryptedQuerySet):
 
         if not user.is_authenticated or not can_use(user, Module.JOURNEYS):
             return self.none()
-        mine = self.filter(person__in=Person.objects.visible_to(user))
-        return mine if sees_all_people(user) else mine.filter(coordinator=user)
+        if sees_all_people(user):  # no IN (every person) subquery: SQLite would build it per request
+            return self.all()
+        return self.filter(person__in=Person.objects.visible_to(user), coordinator=user)
 
 
 class Journey(EncryptedModel):

@@ -197,6 +197,22 @@ class PaymentLine(models.Model):
     def __str__(self) -> str:
         return f"payment {self.pk}"
 
+    def basis_display(self) -> str:
+        """The basis codes in words: "single rate; part month 15/30 days"."""
+        from django.utils.translation import gettext
+
+        words = []
+        for code in self.basis.split(";"):
+            if code == "single":
+                words.append(gettext("single rate"))
+            elif code == "family":
+                words.append(gettext("family rate"))
+            elif code.startswith("prorated:"):
+                words.append(gettext("part month: %(days)s days") % {"days": code.split(":", 1)[1]})
+            else:
+                words.append(code)
+        return "; ".join(words)
+
 
 def month_start(day: date) -> date:
     return day.replace(day=1)

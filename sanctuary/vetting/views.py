@@ -66,8 +66,12 @@ def visible_alerts(user: User, *, open_only: bool = True) -> Any:
     """Alerts a vetting officer must see: about someone they may see, on either side, or
     about a first contact. The other side may be in another team: then the page names it
     only as "someone rejected or flagged in another team" (``mark_visibility``)."""
+    from sanctuary.accounts.policy import sees_all_people
+
     people = Person.objects.visible_to(user)
     alerts = WatchAlert.objects.filter(resolved_at__isnull=True) if open_only else WatchAlert.objects.all()
+    if sees_all_people(user):
+        return alerts.select_related("watched", "person", "submission")
     return alerts.filter(Q(watched__in=people) | Q(person__in=people) | Q(submission__isnull=False)).select_related(
         "watched", "person", "submission"
     )
