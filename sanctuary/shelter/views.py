@@ -48,6 +48,9 @@ RULES = {
 }
 
 
+WAITLIST_SHOWN = 25  # the most pressing first; the board stays short enough for a phone
+
+
 def _rule_message(error: actions.ShelterRuleError) -> str:
     return str(RULES[error.code]) % {k: str(v) for k, v in error.params.items()}
 
@@ -71,10 +74,12 @@ def board_view(request: HttpRequest) -> HttpResponse:
 
     stays = Stay.objects.visible_to(user)
     soon, overdue = actions.ending_soon(stays)
+    waiting = actions.waitlist(Person.objects.visible_to(user)).select_related("team")
     context: dict[str, Any] = {
         "board": actions.board_html(dates, houses, stay_url),
         "has_houses": bool(houses),
-        "waitlist": actions.waitlist(Person.objects.visible_to(user)).select_related("team")[:100],
+        "waitlist": waiting[:WAITLIST_SHOWN],
+        "waiting_more": max(0, waiting.count() - WAITLIST_SHOWN),
         "ending_soon": soon,
         "overdue": overdue,
         "pending_extensions": Extension.objects.filter(stay__in=stays, state=ExtensionState.PENDING).select_related(
