@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
@@ -217,6 +217,11 @@ def waitlist(people: QuerySet[Person]) -> QuerySet[Person]:
     )
 
 
+# Outside the f-strings below, where xgettext would not find them.
+BED_HEADER = gettext_lazy("Bed")
+TONIGHT_HEADER = gettext_lazy("Tonight")
+
+
 def board_html(dates: list[date], houses: list[tuple[Any, list[BoardRow]]], stay_url: Callable[[int], str]) -> str:
     """The board's tables, built here rather than in the template: 1,500 beds x 15 days are
     22,500 cells, which Django's template engine renders ten times slower than a join.
@@ -227,8 +232,8 @@ def board_html(dates: list[date], houses: list[tuple[Any, list[BoardRow]]], stay
 
     days = "".join(f'<th scope="col" class="day">{d.day}</th>' for d in dates)
     head = (
-        f'<thead><tr><th scope="col">{escape(str(_("Bed")))}</th>'
-        f'<th scope="col">{escape(str(_("Tonight")))}</th>{days}</tr></thead><tbody>'
+        f'<thead><tr><th scope="col">{escape(str(BED_HEADER))}</th>'
+        f'<th scope="col">{escape(str(TONIGHT_HEADER))}</th>{days}</tr></thead><tbody>'
     )
     cells = {kind: f'<td class="cell {kind}"></td>' for kind in ("free", "taken", "overdue")}
     regions: dict[str, str] = {}
