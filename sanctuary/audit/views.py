@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from sanctuary.accounts.policy import Module, module_required
 from sanctuary.audit.models import Action, AuditEntry
+from sanctuary.lib.forms import DateInput
 
 
 class AuditFilterForm(forms.Form):
@@ -20,8 +21,8 @@ class AuditFilterForm(forms.Form):
     actor = forms.CharField(label=_("Staff username"), required=False, max_length=150)
     object_type = forms.ChoiceField(label=_("Record type"), required=False, choices=[])
     object_id = forms.CharField(label=_("Record id"), required=False, max_length=64)
-    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    until = forms.DateField(label=_("Until"), required=False, widget=DateInput())
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

@@ -27,6 +27,7 @@ from sanctuary.intake.models import (
     Submission,
     TriageState,
 )
+from sanctuary.lib.refusal import Refusal
 from sanctuary.vault import files
 
 if TYPE_CHECKING:
@@ -52,10 +53,8 @@ PAYLOAD_FIELDS = (
 )
 
 
-class IntakeError(Exception):
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+class IntakeError(Refusal):
+    pass
 
 
 def new_form_token() -> str:
@@ -246,7 +245,7 @@ def do_link(user: User, submission: Submission, person: Person, *, created: bool
     handle = (data.get("handle") or "").strip()
     if handle and not created:
         from sanctuary.lib.phones import canonical_phone
-        from sanctuary.people.actions import _refresh_match_keys
+        from sanctuary.people.actions import refresh_keys_and_watch
 
         if data.get("channel") == "phone":
             with contextlib.suppress(ValidationError):  # else kept as typed, for an officer to correct
@@ -254,7 +253,7 @@ def do_link(user: User, submission: Submission, person: Person, *, created: bool
         known = {str(c.value) for c in person.contacts.all()}
         if handle not in known:
             ContactPoint.objects.create(person=person, kind=data.get("channel") or "other", value=handle)
-            _refresh_match_keys(person)  # duplicate keys and the watch list see the new phone
+            refresh_keys_and_watch(person)  # duplicate keys and the watch list see the new phone
     PersonEvent.objects.create(person=person, kind=EventKind.INTAKE, actor=user)
     record(user, Action.UPDATE, submission, fields=["person"])
 

@@ -45,6 +45,7 @@ from sanctuary.intake.keys import IntakeUnavailable
 from sanctuary.intake.models import PublicStatus, Submission, TriageState
 from sanctuary.lib.ratelimit import SlidingWindow, client_address, client_key
 from sanctuary.people.models import Person
+from sanctuary.people.views import file_response
 from sanctuary.vault import files
 from sanctuary.vault import state as vault_state
 
@@ -262,7 +263,7 @@ URGENCY_ORDER = {"now": 0, "week": 1, "later": 2}
 def triage_queue(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     state = request.POST.get("state") or request.GET.get("state") or "open"
-    submissions = Submission.objects.visible_to(user).select_related("person")
+    submissions = Submission.objects.visible_to(user).select_related("person", "key")
     if state == "open":
         submissions = submissions.filter(
             Q(state__in=[TriageState.NEW, TriageState.REVIEWING]) | Q(follow_up_pending=True)
@@ -290,7 +291,7 @@ def triage_queue(request: HttpRequest) -> HttpResponse:
 
 
 def _visible_submission(user: User, pk: int) -> Submission:
-    return get_object_or_404(Submission.objects.visible_to(user), pk=pk)
+    return get_object_or_404(Submission.objects.visible_to(user).select_related("key"), pk=pk)
 
 
 @require_GET
@@ -308,10 +309,10 @@ def triage_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if submission.follow_up_pending:
         Submission.objects.filter(pk=submission.pk).update(follow_up_pending=False)
     record(user, Action.VIEW, submission)
-    follow_ups = [(f, f.read()) for f in submission.follow_ups.all()]
+    follow_ups = [(f, f.read()) for f in submission.follow_ups.select_related("key", "submission")]
     merged = [
-        (other, other.read(), [(f, f.read()) for f in other.follow_ups.all()])
-        for other in Submission.objects.visible_to(user).filter(merged_into=submission)
+        (other, other.read(), [(f, f.read()) for f in other.follow_ups.select_related("key", "submission")])
+        for other in Submission.objects.visible_to(user).filter(merged_into=submission).select_related("key")
     ]
     candidates = candidates_for(record_for_submission(data))
     visible = Person.objects.visible_to(user)
@@ -395,6 +396,4 @@ def attachment_view(request: HttpRequest, pk: int, attachment_id: int) -> HttpRe
     attachment = get_object_or_404(submission.attachments.filter(moved_to__isnull=True), pk=attachment_id)
     data = actions.read_attachment(attachment)
     record(user, Action.VIEW, attachment)
-    response = HttpResponse(data, content_type=attachment.content_type)
-    response["Content-Disposition"] = "inline" if attachment.content_type != files.PDF_TYPE else "attachment"
-    return response
+    return file_response(data, attachment.content_type)

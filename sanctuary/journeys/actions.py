@@ -11,6 +11,7 @@ from django.utils import timezone
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.journeys.models import ACTIVE_STATUSES, PERSON_STATUS, CheckIn, Journey, JourneyStatus, Stage
+from sanctuary.lib.refusal import Refusal
 from sanctuary.people.models import EventKind, Status
 from sanctuary.vetting.rules import admission_block, ensure_admissible
 
@@ -21,10 +22,8 @@ if TYPE_CHECKING:
     from sanctuary.people.models import Person
 
 
-class JourneyRuleError(Exception):
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+class JourneyRuleError(Refusal):
+    pass
 
 
 @transaction.atomic

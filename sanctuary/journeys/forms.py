@@ -10,11 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sanctuary.accounts.models import User
 from sanctuary.journeys.models import Journey, JourneyStatus, Stage
-from sanctuary.lib.forms import NormalisedTextMixin
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
+from sanctuary.lib.forms import DateInput, NormalisedTextMixin
 
 
 class JourneyForm(NormalisedTextMixin, forms.ModelForm):

@@ -60,3 +60,9 @@ class NormalisedTextMixin(forms.BaseForm):
 
     def zawgyi_question_for(self, name: str) -> str | None:
         return getattr(self, "zawgyi_questions", {}).get(name)
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker; the value is sent as YYYY-MM-DD whatever the language."""
+
+    input_type = "date"

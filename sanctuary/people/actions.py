@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
+from sanctuary.lib.refusal import Refusal
 from sanctuary.people.models import DECISION_STATUSES, EventKind, Person, PersonDocument, PersonEvent, Status
 from sanctuary.vault import files
 
@@ -34,7 +35,7 @@ def _formset_changes(formset: BaseInlineFormSet[Any, Any, Any]) -> list[str]:
     return sorted(changed)
 
 
-def _refresh_match_keys(person: Person) -> None:
+def refresh_keys_and_watch(person: Person) -> None:
     """Blocking keys for the duplicate finder, then the watch list: a new or changed record
     that shares a key with someone rejected or flagged alerts the vetting team."""
     from sanctuary.matching.actions import refresh_match_keys
@@ -54,7 +55,7 @@ def do_create_person(actor: User, form: PersonForm, formsets: Sequence[BaseInlin
         formset.instance = person
         formset.save()
     PersonEvent.objects.create(person=person, kind=EventKind.CREATED, status_to=person.status, actor=actor)
-    _refresh_match_keys(person)
+    refresh_keys_and_watch(person)
     fields = sorted(set(form.changed_data) | {c for fs in formsets for c in _formset_changes(fs)})
     record(actor, Action.CREATE, person, fields=fields)
     return person
@@ -67,16 +68,14 @@ def do_update_person(actor: User, form: PersonForm, formsets: Sequence[BaseInlin
         formset.save()
     fields = sorted(set(form.changed_data) | {c for fs in formsets for c in _formset_changes(fs)})
     if fields:
-        _refresh_match_keys(person)
+        refresh_keys_and_watch(person)
         PersonEvent.objects.create(person=person, kind=EventKind.UPDATED, actor=actor)
         record(actor, Action.UPDATE, person, fields=fields)
     return person
 
 
-class StatusRefused(Exception):
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+class StatusRefused(Refusal):
+    pass
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
+from sanctuary.lib.refusal import Refusal
 from sanctuary.people.models import IdentityRequest, IdentityRequestStatus, Person
 
 if TYPE_CHECKING:
@@ -21,10 +22,8 @@ if TYPE_CHECKING:
 IDENTITY_FIELDS = ("true_name", "father_name", "nrc_number", "service_number")
 
 
-class IdentityRuleError(Exception):
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+class IdentityRuleError(Refusal):
+    pass
 
 
 def grant_minutes() -> float:

@@ -374,27 +374,47 @@ FILE_REFUSALS = {
 }
 
 
+def add_uploaded_document(request: HttpRequest, person: Person, form: Any, kind: str | None = None) -> None:
+    """Check an upload form (``file``, ``title``, and ``kind`` unless given), strip, encrypt
+    and store the file, and tell the user how it went. Used by every upload of a person's file."""
+    if int(request.META.get("CONTENT_LENGTH") or 0) > files.MAX_BYTES + 64 * 1024:
+        messages.error(request, str(FILE_REFUSALS["too_large"]))
+        return
+    if not form.is_valid():
+        messages.error(request, _("Choose a file to add."))
+        return
+    upload = form.cleaned_data["file"]
+    if upload.size > files.MAX_BYTES:
+        messages.error(request, str(FILE_REFUSALS["too_large"]))
+        return
+    try:
+        do_add_document(
+            request.user,  # type: ignore[arg-type]
+            person,
+            upload.read(),
+            form.cleaned_data["title"],
+            kind or form.cleaned_data["kind"],
+        )
+    except files.FileRejected as error:
+        messages.error(request, str(FILE_REFUSALS[error.code]))
+    else:
+        messages.success(request, _("Added, encrypted."))
+
+
+def file_response(data: bytes, content_type: str) -> HttpResponse:
+    """A decrypted file for the browser. Images are re-encoded by us and shown; PDFs are
+    only cleaned, so they are downloaded, never rendered in our origin."""
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = "inline" if content_type != files.PDF_TYPE else "attachment"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @require_POST
 @module_required(Module.PEOPLE_EDIT)
 def document_add(request: HttpRequest, pk: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    person = get_object_or_404(Person.objects.visible_to(user), pk=pk)
-    form = DocumentForm(request.POST, request.FILES)
-    if int(request.META.get("CONTENT_LENGTH") or 0) > files.MAX_BYTES + 64 * 1024:
-        messages.error(request, str(FILE_REFUSALS["too_large"]))
-    elif form.is_valid():
-        upload = form.cleaned_data["file"]
-        if upload.size > files.MAX_BYTES:
-            messages.error(request, str(FILE_REFUSALS["too_large"]))
-        else:
-            try:
-                do_add_document(user, person, upload.read(), form.cleaned_data["title"], form.cleaned_data["kind"])
-            except files.FileRejected as error:
-                messages.error(request, str(FILE_REFUSALS[error.code]))
-            else:
-                messages.success(request, _("Added, encrypted."))
-    else:
-        messages.error(request, _("Choose a file to add."))
+    person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)  # type: ignore[arg-type]
+    add_uploaded_document(request, person, DocumentForm(request.POST, request.FILES))
     return redirect("people:detail", pk=person.pk)
 
 
@@ -409,8 +429,4 @@ def document_view(request: HttpRequest, pk: int, document_id: int) -> HttpRespon
     document = get_object_or_404(documents, pk=document_id)
     data = files.read_decrypted(document.stored_name, document.file_aad())
     record(user, Action.VIEW, document)
-    response = HttpResponse(data, content_type=document.content_type)
-    # Images are re-encoded by us; PDFs are not, so they are downloaded, never rendered here.
-    response["Content-Disposition"] = "inline" if document.content_type != files.PDF_TYPE else "attachment"
-    response["Cache-Control"] = "no-store"
-    return response
+    return file_response(data, document.content_type)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
+from sanctuary.lib.refusal import Refusal
 from sanctuary.people.models import HouseholdMember, Person, Sex, Status
 from sanctuary.shelter.models import Bed, BedNight, Extension, ExtensionState, MoveOut, RoomKind, SafeHouse, Stay
 
@@ -23,11 +24,8 @@ if TYPE_CHECKING:
     from sanctuary.accounts.models import User
 
 
-class ShelterRuleError(Exception):
-    def __init__(self, code: str, **params: Any) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
+class ShelterRuleError(Refusal):
+    pass
 
 
 def stay_days() -> int:
@@ -45,7 +43,35 @@ def _dangerous_ids(person_ids: list[int]) -> set[int]:
     return set(flagged.values_list("person_id", flat=True))
 
 
-def _check_house_rules(person: Person, occupant: HouseholdMember | None, bed: Bed, first: date, last: date) -> None:
+@dataclass
+class _Neighbours:
+    """What the house rules need to know around one person, fetched once for any number of
+    beds: whether they come with family, who else sleeps in each room on those nights, and
+    who of all those must not share a room."""
+
+    family: bool
+    roommates: dict[int, set[int]]  # room id -> other people with nights in the window
+    dangerous: set[int]
+
+
+def _neighbours(
+    person: Person, occupant: HouseholdMember | None, first: date, last: date, room_ids: list[int] | None = None
+) -> _Neighbours:
+    family = (
+        occupant is not None
+        or Stay.objects.filter(person=person, occupant__isnull=False, ended_on__isnull=True).exists()
+    )
+    nights = BedNight.objects.filter(night__range=(first, last)).exclude(stay__person=person)
+    if room_ids is not None:
+        nights = nights.filter(bed__room_id__in=room_ids)
+    roommates: dict[int, set[int]] = {}
+    for room_id, other in nights.values_list("bed__room_id", "stay__person_id").distinct():
+        roommates.setdefault(room_id, set()).add(other)
+    everyone = {person.pk}.union(*roommates.values())
+    return _Neighbours(family, roommates, _dangerous_ids(list(everyone)))
+
+
+def _check_house_rules(person: Person, occupant: HouseholdMember | None, bed: Bed, around: _Neighbours) -> None:
     room = bed.room
     house = room.house
     sex = occupant.sex if occupant is not None else person.sex
@@ -53,22 +79,13 @@ def _check_house_rules(person: Person, occupant: HouseholdMember | None, bed: Be
         raise ShelterRuleError("no_women")
     if room.women_only and sex != Sex.FEMALE:
         raise ShelterRuleError("women_only")
-    family = (
-        occupant is not None
-        or Stay.objects.filter(person=person, occupant__isnull=False, ended_on__isnull=True).exists()
-    )
-    if family and not house.takes_families:
+    if around.family and not house.takes_families:
         raise ShelterRuleError("no_families")
-    # Others in the same room on any of these nights.
-    roommates = set(
-        BedNight.objects.filter(bed__room=room, night__range=(first, last))
-        .exclude(stay__person=person)
-        .values_list("stay__person_id", flat=True)
-    )
+    roommates = around.roommates.get(room.pk, set())
     if roommates and room.kind != RoomKind.SINGLE:
-        if person.pk in _dangerous_ids([person.pk]):
+        if person.pk in around.dangerous:
             raise ShelterRuleError("dangerous_alone")
-        if _dangerous_ids(list(roommates)):
+        if roommates & around.dangerous:
             raise ShelterRuleError("dangerous_roommate")
 
 
@@ -97,7 +114,7 @@ def do_place(
         raise ShelterRuleError("bed_taken")
     if Stay.objects.filter(person=person, occupant=occupant, ended_on__isnull=True).exists():
         raise ShelterRuleError("already_housed")
-    _check_house_rules(person, occupant, bed, start, last)
+    _check_house_rules(person, occupant, bed, _neighbours(person, occupant, start, last, [bed.room_id]))
     stay = Stay(person=person, occupant=occupant, bed=bed, start=start, planned_end=last, placed_by=user)
     stay.save()  # refuses people who may not be admitted
     try:
@@ -324,10 +341,11 @@ def free_beds_for(person: Person, start: date, days: int | None = None) -> list[
         .select_related("room__house")
         .order_by("room__house__name", "room__name", "label")
     )
+    around = _neighbours(person, None, start, last)
     allowed = []
     for bed in beds:
         try:
-            _check_house_rules(person, None, bed, start, last)
+            _check_house_rules(person, None, bed, around)
         except ShelterRuleError:
             continue
         allowed.append(bed)

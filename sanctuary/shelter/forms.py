@@ -8,12 +8,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sanctuary.lib.forms import NormalisedTextMixin
+from sanctuary.lib.forms import DateInput, NormalisedTextMixin
 from sanctuary.shelter.models import MoveOut, RoomKind, SafeHouse
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class PlaceForm(forms.Form):

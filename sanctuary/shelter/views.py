@@ -134,17 +134,11 @@ def place(request: HttpRequest, person_pk: int) -> HttpResponse:
 def stay_detail(request: HttpRequest, pk: int) -> HttpResponse:
     stay = _stay(request, pk)
     record(request.user, Action.VIEW, stay)  # type: ignore[arg-type]
-    context = {
-        "stay": stay,
-        "extensions": stay.extensions.select_related("requested_by", "decided_by"),
-        "extension_form": ExtensionForm(),
-        "decide_form": DecideForm(),
-        "move_out_form": MoveOutForm(),
-    }
-    return render(request, "shelter/stay.html", context)
+    return _stay_page(request, stay)
 
 
-def _stay_page_with(request: HttpRequest, stay: Stay, **forms: Any) -> HttpResponse:
+def _stay_page(request: HttpRequest, stay: Stay, status: int = 200, **forms: Any) -> HttpResponse:
+    """The stay with its extensions, and the forms (those given keep what was typed)."""
     context = {
         "stay": stay,
         "extensions": stay.extensions.select_related("requested_by", "decided_by"),
@@ -152,7 +146,7 @@ def _stay_page_with(request: HttpRequest, stay: Stay, **forms: Any) -> HttpRespo
         "decide_form": DecideForm(),
         "move_out_form": forms.get("move_out_form") or MoveOutForm(),
     }
-    return render(request, "shelter/stay.html", context, status=400)
+    return render(request, "shelter/stay.html", context, status=status)
 
 
 @require_POST
@@ -170,7 +164,7 @@ def extend(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Extension requested."))
             return redirect("shelter:stay", pk=stay.pk)
     messages.error(request, _("Please correct the errors below. Nothing you typed has been lost."))
-    return _stay_page_with(request, stay, extension_form=form)
+    return _stay_page(request, stay, 400, extension_form=form)
 
 
 @require_POST
@@ -205,7 +199,7 @@ def move_out(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Move-out recorded. The bed is free."))
             return redirect("shelter:board")
     messages.error(request, _("Please correct the errors below. Nothing you typed has been lost."))
-    return _stay_page_with(request, stay, move_out_form=form)
+    return _stay_page(request, stay, 400, move_out_form=form)
 
 
 @require_http_methods(["GET", "POST"])

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
+from sanctuary.lib.refusal import Refusal
 from sanctuary.people.models import HouseholdMember, Person, Relation
 from sanctuary.stipends.models import (
     Enrollment,
@@ -40,10 +41,8 @@ if TYPE_CHECKING:
 BATCH = 1000
 
 
-class RunError(Exception):
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+class RunError(Refusal):
+    pass
 
 
 def month_end(month: date) -> date:

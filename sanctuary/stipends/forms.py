@@ -8,12 +8,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from sanctuary.lib.forms import NormalisedTextMixin
+from sanctuary.lib.forms import DateInput, NormalisedTextMixin
 from sanctuary.stipends.models import Funder, HoldKind, Method, StipendRule
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class MonthField(forms.CharField):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -19,9 +19,6 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from sanctuary.vault.fields import EncryptedModel, EncryptedTextField
-
-if TYPE_CHECKING:
-    pass
 
 
 class Funder(models.Model):

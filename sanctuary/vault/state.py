@@ -29,6 +29,7 @@ from Crypto.Protocol.SecretSharing import Shamir
 from django.conf import settings
 from django.db import models, transaction
 
+from sanctuary.lib.refusal import Refusal
 from sanctuary.vault import crypto
 from sanctuary.vault.models import DataKey, KeyPurpose, VaultConfig
 from sanctuary.vault.shares import Share, ShareError, decode_share
@@ -41,12 +42,8 @@ class VaultSealed(Exception):
     """Protected data was needed while the vault is sealed."""
 
 
-class UnsealError(Exception):
+class UnsealError(Refusal):
     """A share was refused; ``code`` names why, for a message in the user's language."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
 
 
 @dataclass

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
+from sanctuary.lib.refusal import Refusal
 from sanctuary.people.models import EventKind, Person, Status
 from sanctuary.vetting.models import (
     CheckOutcome,
@@ -26,10 +27,8 @@ if TYPE_CHECKING:
     from sanctuary.accounts.models import User
 
 
-class VettingRuleError(Exception):
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+class VettingRuleError(Refusal):
+    pass
 
 
 OUTCOME_STATUS = {Outcome.ACCEPTED: Status.ACCEPTED, Outcome.REJECTED: Status.REJECTED, Outcome.ON_HOLD: Status.VETTING}

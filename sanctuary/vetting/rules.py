@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
+from sanctuary.lib.refusal import Refusal
+
 if TYPE_CHECKING:
     from django.db.models import QuerySet
 
@@ -24,11 +26,7 @@ MESSAGES = {
 }
 
 
-class NotAdmissible(Exception):
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
-
+class NotAdmissible(Refusal):
     @property
     def message(self) -> str:
         return str(MESSAGES[self.code])

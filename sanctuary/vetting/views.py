@@ -18,8 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from sanctuary.accounts.policy import Module, module_required
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
-from sanctuary.people.actions import do_add_document
 from sanctuary.people.models import DocumentKind, Person, Status
+from sanctuary.people.views import add_uploaded_document, file_response
 from sanctuary.vault import files
 from sanctuary.vetting import actions
 from sanctuary.vetting.forms import (
@@ -254,34 +254,11 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
     return _done(request, person, _("Note added."))
 
 
-PROOF_REFUSALS = {
-    "too_large": gettext_lazy("The file is larger than 10 MB."),
-    "wrong_type": gettext_lazy("Only JPEG, PNG or WebP photos and PDF documents can be added."),
-}
-
-
 @require_POST
 @module_required(Module.VETTING)
 def add_proof(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
-    form = ProofForm(request.POST, request.FILES)
-    if int(request.META.get("CONTENT_LENGTH") or 0) > files.MAX_BYTES + 64 * 1024:
-        messages.error(request, str(PROOF_REFUSALS["too_large"]))
-    elif not form.is_valid():
-        messages.error(request, _("Choose a file to add."))
-    else:
-        try:
-            do_add_document(
-                request.user,  # type: ignore[arg-type]
-                person,
-                form.cleaned_data["file"].read(),
-                form.cleaned_data["title"],
-                DocumentKind.PROOF,
-            )
-        except files.FileRejected as error:
-            messages.error(request, str(PROOF_REFUSALS[error.code]))
-        else:
-            messages.success(request, _("Added, encrypted."))
+    add_uploaded_document(request, person, ProofForm(request.POST, request.FILES), DocumentKind.PROOF)
     return redirect("vetting:person", pk=person.pk)
 
 
@@ -292,9 +269,7 @@ def proof_view(request: HttpRequest, pk: int, document_id: int) -> HttpResponse:
     document = get_object_or_404(person.documents.filter(kind=DocumentKind.PROOF), pk=document_id)
     data = files.read_decrypted(document.stored_name, document.file_aad())
     record(request.user, Action.VIEW, document)  # type: ignore[arg-type]
-    response = HttpResponse(data, content_type=document.content_type)
-    response["Content-Disposition"] = "inline" if document.content_type != files.PDF_TYPE else "attachment"
-    return response
+    return file_response(data, document.content_type)
 
 
 @require_POST

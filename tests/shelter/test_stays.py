@@ -155,9 +155,9 @@ def test_place_from_the_waitlist_in_two_clicks(team_a, officers, manager, login)
 
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_placements_of_one_bed(team_a, make_user) -> None:  # type: ignore[no-untyped-def]
-    """Two requests at once, each in its own connection: exactly one gets the bed."""
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent transactions need PostgreSQL; SQLite serialises writers")
+    """Two requests at once, each in its own connection: exactly one gets the bed. On
+    PostgreSQL the bed's row lock and the unique nights decide; on SQLite the second writer
+    waits for the database lock (busy_timeout), then meets the unique nights."""
     officers = (make_user("vetting_officer"), make_user("vetting_officer"))
     manager = make_user("shelter_manager")
     people = [accepted(team_a, officers), accepted(team_a, officers)]
@@ -200,3 +200,17 @@ def test_an_overdue_stay_keeps_its_bed(team_a, officers, manager) -> None:  # ty
     assert list(overdue) == [stay]
     actions.do_move_out(manager, stay, today, MoveOut.LOST_CONTACT)
     assert actions.free_beds_for(newcomer, today) == [bed]
+
+
+def test_free_beds_cost_the_same_queries_for_one_house_or_ten(
+    team_a, officers, manager, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    person = accepted(team_a, officers)
+    house("One", rooms=2, beds=3)
+    with django_assert_max_num_queries(6) as small:
+        one = actions.free_beds_for(person, timezone.localdate())
+    for n in range(9):
+        house(f"More {n}", rooms=2, beds=3)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        ten = actions.free_beds_for(person, timezone.localdate())
+    assert (len(one), len(ten)) == (6, 60)
