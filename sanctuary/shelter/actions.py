@@ -304,17 +304,16 @@ def board(days: int = 15, today: date | None = None) -> tuple[list[date], list[t
         Stay.objects.filter(start__lte=last)
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=first))
         .filter(Q(planned_end__gte=first) | Q(ended_on__isnull=True))
-        .values_list("pk", "bed_id", "person_id", "start", "planned_end", "ended_on")
+        .values_list("pk", "bed_id", "person__case_code", "start", "planned_end", "ended_on")
     )
     spans: dict[int, list[tuple[date, date, date, bool]]] = {}
-    tonight: dict[int, tuple[int, int]] = {}
-    for pk, bed_id, person_id, start, planned_end, ended_on in stays:
+    tonight: dict[int, tuple[int, str]] = {}
+    for pk, bed_id, case_code, start, planned_end, ended_on in stays:
         overdue = ended_on is None and planned_end < today
         last_night = ended_on - timedelta(days=1) if ended_on else (last if overdue else planned_end)
         spans.setdefault(bed_id, []).append((start, last_night, planned_end, overdue))
         if start <= today <= last_night:
-            tonight[bed_id] = (pk, person_id)
-    codes = dict(Person.objects.filter(pk__in=[p for _s, p in tonight.values()]).values_list("pk", "case_code"))
+            tonight[bed_id] = (pk, case_code)
     rows_by_house: dict[int, list[BoardRow]] = {}
     for bed_id, label, room_name, house_id in beds:
         cells = ["free"] * days
@@ -323,7 +322,7 @@ def board(days: int = 15, today: date | None = None) -> tuple[list[date], list[t
                 if start <= day <= last_night:
                     cells[n] = "overdue" if overdue and day > planned_end else "taken"
         occupied = tonight.get(bed_id)
-        occupant = codes.get(occupied[1], "") if occupied else ""
+        occupant = occupied[1] if occupied else ""
         row = BoardRow(bed_id, room_name, label, cells, occupant, occupied[0] if occupied else None)
         rows_by_house.setdefault(house_id, []).append(row)
     return dates, [(houses_by_id[h], rows) for h, rows in rows_by_house.items()]

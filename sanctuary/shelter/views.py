@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sanctuary.accounts.policy import Module, module_required
+from sanctuary.accounts.policy import Module, module_required, sees_all_people
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.people.models import Person
@@ -67,6 +67,14 @@ def _stay(request: HttpRequest, pk: int) -> Stay:
 def board_view(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     dates, houses = actions.board()
+    if not sees_all_people(user):
+        # Every bed is shown (a bed is a bed), but only the people this user may see.
+        codes = {row.occupant for _house, rows in houses for row in rows if row.occupant}
+        mine = set(Person.objects.visible_to(user).filter(case_code__in=codes).values_list("case_code", flat=True))
+        for _house, rows in houses:
+            for row in rows:
+                if row.occupant and row.occupant not in mine:
+                    row.occupant, row.stay_id = "", None
     stay_prefix = reverse("shelter:stay", args=[0])[: -len("0/")]
 
     def stay_url(pk: int) -> str:

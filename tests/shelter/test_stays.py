@@ -214,3 +214,14 @@ def test_free_beds_cost_the_same_queries_for_one_house_or_ten(
     with django_assert_max_num_queries(len(small.captured_queries)):
         ten = actions.free_beds_for(person, timezone.localdate())
     assert (len(one), len(ten)) == (6, 60)
+
+
+def test_the_board_shows_every_bed_but_only_people_the_user_may_see(
+    team_a, team_b, officers, manager, make_user, login
+) -> None:  # type: ignore[no-untyped-def]
+    person = accepted(team_a, officers)
+    actions.do_place(manager, person, Bed.objects.filter(room__house=house()).first(), timezone.localdate())
+    own = login(manager).get("/shelter/").content.decode()
+    other = login(make_user("shelter_manager", teams=[team_b])).get("/shelter/").content.decode()
+    assert person.case_code in own
+    assert person.case_code not in other and 'class="cell taken"' in other
