@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import uuid
 from dataclasses import dataclass
@@ -11,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core import signing
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import get_random_string, salted_hmac
@@ -244,12 +242,11 @@ def do_link(user: User, submission: Submission, person: Person, *, created: bool
         files.delete(attachment.stored_name)  # the only copy now is the vault-encrypted one
     handle = (data.get("handle") or "").strip()
     if handle and not created:
-        from sanctuary.lib.phones import canonical_phone
+        from sanctuary.lib.phones import read_phone
         from sanctuary.people.actions import refresh_keys_and_watch
 
         if data.get("channel") == "phone":
-            with contextlib.suppress(ValidationError):  # else kept as typed, for an officer to correct
-                handle = canonical_phone(handle)
+            handle = read_phone(handle) or handle  # else kept as typed, for an officer to correct
         known = {str(c.value) for c in person.contacts.all()}
         if handle not in known:
             ContactPoint.objects.create(person=person, kind=data.get("channel") or "other", value=handle)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sanctuary.lib.dates import read_date
+from sanctuary.lib.phones import read_phone
 from sanctuary.lib.text import Encoding, normalise
 
 ZAWGYI_CHOICE_SUFFIX = "__zawgyi"
@@ -66,3 +71,43 @@ class DateInput(forms.DateInput):
     """The browser's date picker; the value is sent as YYYY-MM-DD whatever the language."""
 
     input_type = "date"
+
+
+# --- The one reading of phones and dates, with errors in the user's language -----------------
+
+DATE_PROBLEMS = {
+    "unreadable": _("Enter a year (1990), a year and month (1990-03) or a full date (1990-03-15)."),
+    "year_range": _("The year must be between 1900 and this year."),
+    "month_range": _("The month must be between 1 and 12."),
+    "day_range": _("This day does not exist in that month."),
+    "future": _("The date cannot be in the future."),
+}
+
+
+def clean_partial_date(value: str, *, today: dt.date | None = None) -> str:
+    """A date typed into a form, stored as ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (or "")."""
+    reading = read_date(value, serials=False)
+    if reading.problem:
+        raise forms.ValidationError(DATE_PROBLEMS[reading.problem], code=reading.problem)
+    date = reading.date
+    if not date:
+        return ""
+    today = today or timezone.localdate()
+    if date.year > today.year:
+        raise forms.ValidationError(DATE_PROBLEMS["year_range"], code="year_range")
+    if (date.year, date.month or 1, date.day or 1) > (today.year, today.month, today.day):
+        raise forms.ValidationError(DATE_PROBLEMS["future"], code="future")
+    return date.iso()
+
+
+def clean_phone(value: str) -> str:
+    """A phone number typed into a form, stored in E.164 (``sanctuary.lib.phones``)."""
+    if not value.strip():
+        raise forms.ValidationError(_("Enter a phone number."), code="empty")
+    phone = read_phone(value)
+    if not phone:
+        raise forms.ValidationError(
+            _("This is not a phone number we recognise. Use the full number, e.g. 09 7xx xxx xxx or +66 8x xxx xxxx."),
+            code="invalid_phone",
+        )
+    return phone

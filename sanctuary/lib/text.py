@@ -28,7 +28,7 @@ ZAWGYI_SURE = 0.95
 ZAWGYI_UNSURE = 0.05
 
 _MYANMAR = re.compile("[\u1000-\u109f\uaa60-\uaa7f\ua9e0-\ua9ff]")
-_BURMESE_DIGITS = str.maketrans("၀၁၂၃၄၅၆၇၈၉", "0123456789")
+_LOCAL_DIGITS = str.maketrans("၀၁၂၃၄၅၆၇၈၉๐๑๒๓๔๕๖๗๘๙", "01234567890123456789")
 _CONTROL = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]")
 
 
@@ -104,5 +104,5 @@ def normalise_auto(text: str) -> str:
 
 
 def ascii_digits(text: str) -> str:
-    """Burmese digits (၀–၉) to ASCII digits; everything else unchanged."""
-    return text.translate(_BURMESE_DIGITS)
+    """Burmese (၀–၉) and Thai (๐–๙) digits to ASCII digits; everything else unchanged."""
+    return text.translate(_LOCAL_DIGITS)

@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from sanctuary.audit.log import record as audit
 from sanctuary.audit.models import Action
-from sanctuary.matching.blocking import blocking_keys
+from sanctuary.linkage.blocking import blocking_keys
+from sanctuary.linkage.records import Record, prepare
 from sanctuary.matching.models import Decision, MatchReview, PersonMatchKey, ScanJob
-from sanctuary.matching.records import Record, prepare
 from sanctuary.people.models import ContactKind, EventKind, Person, PersonEvent
 from sanctuary.vault.fields import index_for, is_placeholder
 
@@ -135,7 +135,7 @@ def _scan_thread(job_id: int, close: bool = True) -> None:
 
 
 def run_scan(job_id: int) -> ScanJob:
-    from sanctuary.matching.finder import Options, run
+    from sanctuary.linkage.finder import Options, run
 
     job = ScanJob.objects.get(pk=job_id)
     people = Person.objects.filter(merged_into__isnull=True).prefetch_related("contacts").order_by("pk")

@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from sanctuary.audit.log import record as audit
 from sanctuary.audit.models import Action
+from sanctuary.linkage.pprl import encode_records, key_fingerprint, parse_key
 from sanctuary.matching.actions import record_for
 from sanctuary.matching.models import PartnerMatch, PartnerRun
-from sanctuary.matching.pprl import encode_records, key_fingerprint, parse_key
 from sanctuary.people.models import Person
 
 if TYPE_CHECKING:

@@ -19,10 +19,10 @@ from django.views.decorators.http import require_GET, require_POST
 from sanctuary.accounts.policy import Module, module_required
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
+from sanctuary.linkage.pprl import PPRLError
 from sanctuary.matching.actions import do_decide, start_scan
 from sanctuary.matching.models import Decision, MatchReview, PartnerMatch, PartnerRun, ScanJob
 from sanctuary.matching.partners import do_export_encodings, do_import_pairs
-from sanctuary.matching.pprl import PPRLError
 from sanctuary.people.models import Person
 from sanctuary.vault import state as vault_state
 

@@ -9,9 +9,7 @@ from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from sanctuary.accounts.models import Team
-from sanctuary.lib.forms import NormalisedTextMixin
-from sanctuary.lib.partial_date import parse_partial_date
-from sanctuary.lib.phones import canonical_phone
+from sanctuary.lib.forms import NormalisedTextMixin, clean_partial_date, clean_phone
 from sanctuary.people.models import ContactKind, ContactPoint, DocumentKind, HouseholdMember, Person, Status
 
 
@@ -52,10 +50,10 @@ class PersonForm(NormalisedTextMixin, forms.ModelForm):
             self.fields[name].widget.attrs["autocomplete"] = "off"
 
     def clean_birth_date(self) -> str:
-        return parse_partial_date(self.cleaned_data.get("birth_date", ""))
+        return clean_partial_date(self.cleaned_data.get("birth_date", ""))
 
     def clean_defection_date(self) -> str:
-        return parse_partial_date(self.cleaned_data.get("defection_date", ""))
+        return clean_partial_date(self.cleaned_data.get("defection_date", ""))
 
 
 class ContactForm(NormalisedTextMixin, forms.ModelForm):
@@ -67,7 +65,7 @@ class ContactForm(NormalisedTextMixin, forms.ModelForm):
         data = super().clean() or {}
         if data.get("kind") == ContactKind.PHONE and data.get("value"):
             try:
-                data["value"] = canonical_phone(data["value"])
+                data["value"] = clean_phone(data["value"])
             except forms.ValidationError as error:
                 self.add_error("value", error)
         return data
@@ -80,7 +78,7 @@ class HouseholdForm(NormalisedTextMixin, forms.ModelForm):
         widgets = {"birth_date": forms.TextInput(attrs={"inputmode": "numeric"})}
 
     def clean_birth_date(self) -> str:
-        return parse_partial_date(self.cleaned_data.get("birth_date", ""))
+        return clean_partial_date(self.cleaned_data.get("birth_date", ""))
 
 
 ContactFormSet = inlineformset_factory(Person, ContactPoint, form=ContactForm, extra=2, can_delete=True, max_num=20)

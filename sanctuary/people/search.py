@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from sanctuary.lib.phones import read_phone
 from sanctuary.lib.text import ascii_digits, normalise_auto
-from sanctuary.matching.normalise import e164
-from sanctuary.matching.phonetic import burmese_syllables
+from sanctuary.linkage.phonetic import burmese_syllables
 
 _MY_RUN = re.compile("[\u1000-\u109f]+")
 _LATIN_WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -51,9 +51,9 @@ def query_tokens(query: str) -> set[str]:
 
 
 def canonical_phone_or_empty(value: str) -> str:
-    """E.164, or "" when it is not a phone number: the matcher's reading, so search and
-    duplicate finding agree on what the same number is."""
-    return e164(value)
+    """E.164, or "" when it is not a phone number: the one reading (``sanctuary.lib.phones``),
+    so forms, search, the blind index and duplicate finding agree on what the same number is."""
+    return read_phone(value)
 
 
 def canonical_identifier(value: str) -> str:

@@ -23,9 +23,9 @@ from sanctuary.audit.models import Action
 from sanctuary.intake.actions import do_link as intake_link
 from sanctuary.intake.actions import prefill as intake_prefill
 from sanctuary.intake.models import Submission
+from sanctuary.linkage.records import Record
 from sanctuary.matching.actions import candidates_for, queue_pair
 from sanctuary.matching.models import MatchReview
-from sanctuary.matching.records import Record
 from sanctuary.people.actions import (
     StatusRefused,
     do_add_document,

@@ -11,7 +11,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +20,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from sanctuary.lib.dates import read_date
 from sanctuary.lib.text import ascii_digits, normalise
 from sanctuary.stipends.actions import Mark
 from sanctuary.stipends.models import LineStatus, PaymentLine, PaymentRun
@@ -110,19 +111,16 @@ def _amount(text: str) -> Decimal | None:
 
 
 def parse_day(text: str) -> date | None:
-    """A date as people and spreadsheets write it: 2026-11-05, 5/11/2026 (day first, as in
-    Myanmar and Thailand), 5.11.2026, or an Excel serial number (45966)."""
-    text = ascii_digits(text).strip()
-    if not text:
+    """A payment date as people and spreadsheets write it, read by the one date reader
+    (``sanctuary.lib.dates``: 2026-11-05, 5/11/2026 day first, 5.11.2026, an Excel serial);
+    None when empty, ValueError when it is not a whole, existing day."""
+    reading = read_date(text)
+    if not reading.date and not reading.problem:
         return None
-    if re.fullmatch(r"\d{5}(\.0+)?", text):
-        return date(1899, 12, 30) + timedelta(days=int(float(text)))
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d", "%d/%m/%y", "%Y-%m-%d %H:%M:%S"):
-        try:
-            return datetime.strptime(text, pattern).date()  # noqa: DTZ007 - a calendar date, no time zone
-        except ValueError:
-            continue
-    raise ValueError(text)
+    day = reading.date.as_date()
+    if reading.problem or day is None:
+        raise ValueError(text)
+    return day
 
 
 def read_reconciliation(run: PaymentRun, data: bytes, visible_line_ids: set[int]) -> CsvReport:

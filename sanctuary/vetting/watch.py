@@ -17,7 +17,7 @@ from sanctuary.vetting.rules import is_watched
 
 if TYPE_CHECKING:
     from sanctuary.intake.models import Submission
-    from sanctuary.matching.records import Record
+    from sanctuary.linkage.records import Record
     from sanctuary.people.models import Person
 
 
@@ -71,7 +71,7 @@ def check_submission(submission: Submission, data: dict[str, str]) -> int:
 
 
 def record_for_submission(data: dict[str, str]) -> Record:
-    from sanctuary.matching.records import Record
+    from sanctuary.linkage.records import Record
 
     phone = data.get("handle", "") if data.get("channel") in {"phone", "signal", "whatsapp", "viber", "line"} else ""
     return Record(

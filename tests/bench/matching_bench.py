@@ -2,7 +2,7 @@
 
 ``python -m tests.bench.matching_bench`` prints, per data set: records, pairwise precision,
 recall and F1 against the truth file, wall-clock seconds and peak memory. Each data set runs
-in a fresh child process (``python -m sanctuary.matching.cli``, end to end: reading, matching,
+in a fresh child process (``python -m sanctuary.linkage.cli``, end to end: reading, matching,
 writing) so that the time includes start-up and the memory is that process's own peak RSS,
 read from ``os.wait4``. Reference figures are Splink's on the same files.
 """
@@ -59,7 +59,7 @@ def _run_child(csv_path: Path, out_path: Path) -> tuple[float, float]:
     """Run the CLI in a child process; return (wall seconds, peak RSS in MB)."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "sanctuary.matching.cli", "--csv", str(csv_path), "--out", str(out_path)],
+        [sys.executable, "-m", "sanctuary.linkage.cli", "--csv", str(csv_path), "--out", str(out_path)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

@@ -1,4 +1,4 @@
-"""Benchmark of privacy-preserving record linkage (:mod:`sanctuary.matching.pprl`) on the dev set.
+"""Benchmark of privacy-preserving record linkage (:mod:`sanctuary.linkage.pprl`) on the dev set.
 
 ``python -m tests.bench.pprl_bench`` splits ``people-dev.csv`` into two organisations' lists
 (each record to one side at random, fixed seed), encodes both with one key, matches them, and
@@ -22,10 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from sanctuary.matching import pprl
-from sanctuary.matching.csvio import read_records
-from sanctuary.matching.finder import run as find
-from sanctuary.matching.records import Record
+from sanctuary.linkage import pprl
+from sanctuary.linkage.csvio import read_records
+from sanctuary.linkage.finder import run as find
+from sanctuary.linkage.records import Record
 from tests.bench.matching_bench import _pairs_of_truth, _table
 
 DATA = Path(os.environ.get("SANCTUARY_MATCHING_DATA", "/work/shared/data"))

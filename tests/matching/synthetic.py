@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 
-from sanctuary.matching.records import Record
+from sanctuary.linkage.records import Record
 
 # (Latin spellings, Burmese) for common name syllables; the first spelling is the usual one.
 SYLLABLES: tuple[tuple[tuple[str, ...], str], ...] = (

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from django.core.management.base import CommandError
 
-from sanctuary.matching.cli import main
-from sanctuary.matching.csvio import read_records
+from sanctuary.linkage.cli import main
+from sanctuary.linkage.csvio import read_records
+from sanctuary.linkage.records import RECORD_FIELDS
 from sanctuary.matching.management.commands.find_duplicates import Command
-from sanctuary.matching.records import RECORD_FIELDS
 from tests.matching.synthetic import register
 
 HEADER = ",".join(RECORD_FIELDS)
@@ -154,7 +154,7 @@ def test_python_dash_m_entry_point_runs_without_django(tmp_path: Path) -> None:
     out = tmp_path / "pairs.csv"
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     done = subprocess.run(
-        [sys.executable, "-m", "sanctuary.matching.cli", "--csv", str(source), "--out", str(out)],
+        [sys.executable, "-m", "sanctuary.linkage.cli", "--csv", str(source), "--out", str(out)],
         capture_output=True,
         text=True,
         env=env,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sanctuary.matching.blocking import blocking_keys, candidate_pairs
-from sanctuary.matching.finder import Options, Pair, find_duplicates, run
-from sanctuary.matching.records import Record, prepare
+from sanctuary.linkage.blocking import blocking_keys, candidate_pairs
+from sanctuary.linkage.finder import Options, Pair, find_duplicates, run
+from sanctuary.linkage.records import Record, prepare
 from tests.matching.synthetic import register, truth_pairs
 
 ALIAS = (

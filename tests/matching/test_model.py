@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sanctuary.matching.cluster import resolve_clusters
-from sanctuary.matching.compare import MISSING, Field
-from sanctuary.matching.model import estimate_u, fit, probability
+from sanctuary.linkage.cluster import resolve_clusters
+from sanctuary.linkage.compare import MISSING, Field
+from sanctuary.linkage.model import estimate_u, fit, probability
 
 FIELDS = (Field("a", ("different", "same")), Field("b", ("different", "similar", "same")), Field("c", ("no", "yes")))
 M_TRUE = [np.array([0.05, 0.95]), np.array([0.1, 0.2, 0.7]), np.array([0.3, 0.7])]

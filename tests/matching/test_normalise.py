@@ -6,21 +6,21 @@ import icu
 import pytest
 from rapidfuzz.distance import Levenshtein
 
-from sanctuary.matching.normalise import (
+from sanctuary.lib.dates import PartialDate
+from sanctuary.lib.dates import read_partial_date as parse_birth_date
+from sanctuary.lib.phones import read_phone as e164
+from sanctuary.linkage.normalise import (
     MAX_FIELD_CHARS,
-    PartialDate,
     canonical_force,
     canonical_nrc,
     canonical_service_number,
     canonical_town,
     canonical_unit,
     clean_text,
-    e164,
     name_parts,
     nrc_number,
-    parse_birth_date,
 )
-from sanctuary.matching.phonetic import burmese_syllables, coarse_key, phonetic_key
+from sanctuary.linkage.phonetic import burmese_syllables, coarse_key, phonetic_key
 
 
 def test_icu_burmese_ipa_transform_is_available() -> None:

@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from sanctuary.audit.models import Action, AuditEntry
+from sanctuary.linkage.pprl import encode_csv, match_files, parse_key
 from sanctuary.matching.models import PartnerMatch, PartnerRun
-from sanctuary.matching.pprl import encode_csv, match_files, parse_key
 from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db

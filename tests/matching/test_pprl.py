@@ -13,8 +13,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from sanctuary.matching import pprl
-from sanctuary.matching.records import RECORD_FIELDS, Record, prepare
+from sanctuary.linkage import pprl
+from sanctuary.linkage.records import RECORD_FIELDS, Record, prepare
 from tests.matching.synthetic import register, truth_pairs
 
 KEY = bytes(range(32))

@@ -1,6 +1,6 @@
 """``python manage.py find_duplicates --csv IN.csv --out PAIRS.csv [--threshold T] [--explain]``.
 
-The same as ``python -m sanctuary.matching.cli``; see :mod:`sanctuary.matching.cli`.
+The same as ``python -m sanctuary.linkage.cli``; see :mod:`sanctuary.linkage.cli`.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sanctuary.matching.cli import add_arguments, execute
-from sanctuary.matching.csvio import InputError
+from sanctuary.linkage.cli import add_arguments, execute
+from sanctuary.linkage.csvio import InputError
 
 
 class Command(BaseCommand):

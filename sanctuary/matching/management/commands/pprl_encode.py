@@ -1,7 +1,7 @@
 """``python manage.py pprl_encode --csv IN.csv --key-file K --out ENC.json [--keep-ids] [--map-out MAP.csv]``.
 
 Encodes a registration CSV as keyed Bloom filters for privacy-preserving record linkage; see
-:mod:`sanctuary.matching.pprl` and ``docs/pprl.md``.
+:mod:`sanctuary.linkage.pprl` and ``docs/pprl.md``.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sanctuary.matching.csvio import InputError
-from sanctuary.matching.pprl import encode_csv, key_fingerprint, load_key
+from sanctuary.linkage.csvio import InputError
+from sanctuary.linkage.pprl import encode_csv, key_fingerprint, load_key
 
 
 class Command(BaseCommand):

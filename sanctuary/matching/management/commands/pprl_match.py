@@ -11,8 +11,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sanctuary.matching.csvio import InputError
-from sanctuary.matching.pprl import DEFAULT_THRESHOLD, match_files
+from sanctuary.linkage.csvio import InputError
+from sanctuary.linkage.pprl import DEFAULT_THRESHOLD, match_files
 
 
 def similarity(text: str) -> float:

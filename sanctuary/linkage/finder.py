@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from sanctuary.matching.blocking import MAX_BLOCK_SIZE, blocking_keys, candidate_pairs
-from sanctuary.matching.cluster import resolve_clusters
-from sanctuary.matching.compare import FIELDS, MISSING, Columns, compare
-from sanctuary.matching.model import ExactLevel, Model, estimate_u, fit, probability
-from sanctuary.matching.records import Prepared, Record, prepare_all
+from sanctuary.linkage.blocking import MAX_BLOCK_SIZE, blocking_keys, candidate_pairs
+from sanctuary.linkage.cluster import resolve_clusters
+from sanctuary.linkage.compare import FIELDS, MISSING, Columns, compare
+from sanctuary.linkage.model import ExactLevel, Model, estimate_u, fit, probability
+from sanctuary.linkage.records import Prepared, Record, prepare_all
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]

@@ -2,7 +2,7 @@
 
 Everything here is data, not logic, so that a reviewer who reads Burmese can check it line by
 line. Sources are cited next to each table. Latin forms are stored lowercase with doubled
-letters collapsed ("minn" -> "min"), which is how :mod:`sanctuary.matching.normalise` compares them.
+letters collapsed ("minn" -> "min"), which is how :mod:`sanctuary.linkage.normalise` compares them.
 """
 
 from __future__ import annotations
@@ -398,32 +398,6 @@ TOWNS: dict[str, tuple[str, ...]] = {
     "minbu": ("မင်းဘူး",),
     "bagan": ("ပုဂံ", "pagan", "nyaung-u", "nyaung u"),
     "mae sot": ("မဲဆောက်", "maesot"),
-}
-
-# ---------------------------------------------------------------------------------------------
-# Dates
-# ---------------------------------------------------------------------------------------------
-# English month names and abbreviations, for "12 Mar 1990" style input.
-MONTHS: dict[str, int] = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ),
-        start=1,
-    )
-    for name in names
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Burmese script goes through ICU's ``my-my_FONIPA`` transform (Unicode CLDR), one syllable at a
 time with a cache; Latin spellings are parsed into onset + rhyme with the romanisation tables.
-Both land in the small key alphabet documented in :mod:`sanctuary.matching.tables`, so that
+Both land in the small key alphabet documented in :mod:`sanctuary.linkage.tables`, so that
 ကျော် / Kyaw / Kyau / Chaw all become ``Cv`` and ထက် / Htet / Thett become ``TeT``.
 
 The key deliberately ignores word boundaries: spaces in typed names are unreliable ("Wun Nazaw"
@@ -19,7 +19,7 @@ from functools import lru_cache
 
 import icu
 
-from sanctuary.matching import tables
+from sanctuary.linkage import tables
 
 MYANMAR_CHAR = re.compile("[\u1000-\u109f\uaa60-\uaa7f\ua9e0-\ua9ff]")
 

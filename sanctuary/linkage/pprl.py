@@ -7,7 +7,7 @@ ids. See ``docs/pprl.md`` for the protocol and the threat model.
 
 Encoding, per record (a cryptographic long-term key, CLK: Schnell, Bachteler & Reiher 2011,
 "A novel error-tolerant anonymous linking code"): the fields are normalised exactly as the
-plaintext matcher does (:mod:`sanctuary.matching.normalise`, via :func:`records.prepare`), split
+plaintext matcher does (:mod:`sanctuary.linkage.normalise`, via :func:`records.prepare`), split
 into padded bigrams (Schnell, Bachteler & Reiher 2009, "Privacy-preserving record linkage
 using Bloom filters"), and every bigram sets ``k`` bits chosen by double hashing of an
 HMAC-SHA256 digest under a key derived for that field alone. Fields have their own ``k``
@@ -32,7 +32,7 @@ privacy-preserving record linkage", IEEE TKDE):
   unrelated bits. Off by default because a missing or mistyped year then loses the name.
 
 Blocking tokens are HMACs (under their own derived key) of the plaintext matcher's blocking
-keys (:func:`sanctuary.matching.blocking.blocking_keys`: NRC number, phone, service number,
+keys (:func:`sanctuary.linkage.blocking.blocking_keys`: NRC number, phone, service number,
 name key + birth year, name + father, ...), so the linkage unit only compares pairs that share
 one, and learns only that two records share *some* token.
 """
@@ -57,9 +57,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from sanctuary.matching.blocking import INDEX, PROBE, blocking_keys
-from sanctuary.matching.csvio import InputError, read_records
-from sanctuary.matching.records import Prepared, Record, prepare
+from sanctuary.linkage.blocking import INDEX, PROBE, blocking_keys
+from sanctuary.linkage.csvio import InputError, read_records
+from sanctuary.linkage.records import Prepared, Record, prepare
 
 VERSION = 1
 MIN_KEY_BYTES = 32

@@ -15,7 +15,7 @@ import numpy.typing as npt
 from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import cpdist
 
-from sanctuary.matching.records import Prepared
+from sanctuary.linkage.records import Prepared
 
 MISSING = -1
 Int8Array = npt.NDArray[np.int8]

@@ -5,18 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
-from sanctuary.matching.normalise import (
+from sanctuary.lib.dates import PartialDate, read_partial_date
+from sanctuary.lib.phones import read_phone
+from sanctuary.linkage.normalise import (
     NameParts,
-    PartialDate,
     canonical_force,
     canonical_nrc,
     canonical_service_number,
     canonical_town,
     canonical_unit,
-    e164,
     name_parts,
     nrc_number,
-    parse_birth_date,
 )
 
 
@@ -63,11 +62,11 @@ def prepare(record: Record) -> Prepared:
         record_id=record.record_id,
         name=name_parts(record.name),
         father=name_parts(record.father_name),
-        birth=parse_birth_date(record.birth_date),
+        birth=read_partial_date(record.birth_date),
         nrc=nrc,
         nrc_number=nrc_number(nrc),
         service_number=canonical_service_number(record.service_number),
-        phone=e164(record.phone),
+        phone=read_phone(record.phone),
         force=canonical_force(record.force),
         unit=canonical_unit(record.unit),
         town=canonical_town(record.hometown),

@@ -1,25 +1,24 @@
 """Normalisers for record linkage: every field to one comparable form, whatever the script.
 
-All functions are total: bad or empty input gives an empty value (``""`` or a
-:class:`PartialDate` with no year), never an exception, because one bad cell must not stop an
-import of thousands of rows. Text is truncated to :data:`MAX_FIELD_CHARS` before any work so
-that a 100,000-character "name" costs nothing.
+All functions are total: bad or empty input gives an empty value (``""``), never an
+exception, because one bad cell must not stop an import of thousands of rows. Phones and dates
+are read by the product's one reading of each (``sanctuary.lib.phones``, ``sanctuary.lib.dates``).
+Text is truncated to :data:`MAX_FIELD_CHARS` before any work so that a 100,000-character
+"name" costs nothing.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-import phonenumbers
 from rapidfuzz.distance import DamerauLevenshtein
 
 from sanctuary.lib.text import Encoding, ascii_digits, convert_zawgyi, normalise
-from sanctuary.matching import tables
-from sanctuary.matching.phonetic import (
+from sanctuary.linkage import tables
+from sanctuary.linkage.phonetic import (
     burmese_syllables,
     has_myanmar,
     latin_word_form,
@@ -37,11 +36,6 @@ _LATIN_SEPARATORS = re.compile(r"[.,;:_\-()\[\]{}\"'`|+*#!?&]+")
 _REPEATED_LETTER = re.compile(r"([a-z])\1+")
 _NOT_LATIN_LETTER = re.compile(r"[^a-z]")
 _NOT_UPPER_ALNUM = re.compile(r"[^A-Z0-9]")
-_NOT_PHONE = re.compile(r"[^\d+]")
-_TIME_OF_DAY = re.compile(r"[t ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?.*$")
-_NUMBER = re.compile(r"\d+")
-_WORD = re.compile(r"[a-z]+")
-_NOT_DIGIT = re.compile(r"\D")
 
 # ---------------------------------------------------------------------------------------------
 # Text
@@ -330,150 +324,6 @@ def canonical_service_number(value: str) -> str:
     """Service number as uppercase letters and digits only (``BC-589160`` -> ``BC589160``); else ""."""
     text = _NOT_UPPER_ALNUM.sub("", ascii_digits(value[:MAX_FIELD_CHARS]).upper())
     return text if sum(ch.isdigit() for ch in text) >= 3 else ""
-
-
-PHONE_REGIONS = ("MM", "TH")
-
-
-def _parse_phone(text: str, region: str) -> phonenumbers.PhoneNumber | None:
-    try:
-        return phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
-        return None
-
-
-_MOBILE = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
-
-
-def e164(value: str) -> str:
-    """E.164 form of a Myanmar, Thai or international phone number, or "" if it is not one.
-
-    Unlike :func:`sanctuary.lib.phones.canonical_phone` this never raises and also accepts
-    numbers that are merely *possible*: libphonenumber's metadata lags new Myanmar ranges, and
-    for matching an unallocated-looking number typed twice is still the same number. Numbers
-    written without country code are tried as Myanmar then Thai; when both readings are valid
-    the one that is a mobile number wins (people here register with their mobile), and
-    "959…" / "66…" typed without the "+" are read as international.
-    """
-    text = _NOT_PHONE.sub("", ascii_digits(value[:MAX_FIELD_CHARS]))
-    if len(text.lstrip("+")) < 7:
-        return ""
-    if not text.startswith("+") and (
-        (text.startswith("959") and len(text) >= 11) or (text.startswith("66") and len(text) == 11)
-    ):
-        text = "+" + text
-    return _e164_digits(text)
-
-
-@lru_cache(maxsize=131072)
-def _e164_digits(text: str) -> str:
-    """:func:`e164` on digits with an optional leading "+" (cached: one number, many spellings)."""
-    if text.startswith("+"):  # the country code is written: one parse settles it
-        number = _parse_phone(text, PHONE_REGIONS[0])
-        candidates = [number] if number is not None else []
-    else:
-        candidates = []
-        for region in PHONE_REGIONS:
-            number = _parse_phone(text, region)
-            if number is None:
-                continue
-            if phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in _MOBILE:
-                return _format_e164(number)  # a valid mobile number: nothing can rank higher
-            candidates.append(number)
-    valid = [n for n in candidates if phonenumbers.is_valid_number(n)]
-    ranked = valid + [n for n in candidates if phonenumbers.is_possible_number(n)]
-    return _format_e164(ranked[0]) if ranked else ""
-
-
-def _format_e164(number: phonenumbers.PhoneNumber) -> str:
-    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
-
-
-# ---------------------------------------------------------------------------------------------
-# Dates
-# ---------------------------------------------------------------------------------------------
-
-MIN_YEAR = 1900
-MAX_YEAR = 2100
-EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's day 0 (accounting for its 1900 leap-year bug)
-
-
-@dataclass(frozen=True)
-class PartialDate:
-    """A birth date of which only the year, or year and month, may be known (0 = unknown)."""
-
-    year: int = 0
-    month: int = 0
-    day: int = 0
-
-    def __bool__(self) -> bool:
-        return self.year > 0
-
-
-def _date(year: int, month: int, day: int) -> PartialDate:
-    """A checked partial date; an impossible one keeps only what is certain (the year)."""
-    if not MIN_YEAR <= year <= MAX_YEAR:
-        return PartialDate()
-    if month and day and month > 12 >= day:
-        month, day = day, month  # month-first typing (03/25/1990)
-    if not 1 <= month <= 12:
-        return PartialDate(year)
-    if not day:
-        return PartialDate(year, month)
-    try:
-        dt.date(year, month, day)
-    except ValueError:
-        return PartialDate(year, month)
-    return PartialDate(year, month, day)
-
-
-def _month(word: str) -> int:
-    return tables.MONTHS.get(word.lower()[:9], tables.MONTHS.get(word.lower()[:3], 0))
-
-
-@lru_cache(maxsize=131072)
-def parse_birth_date(value: str) -> PartialDate:
-    """Read a birth date as people and spreadsheets write it; unknown parts are 0.
-
-    Accepts ``1990-03-15``, ``1990``, ``1990-03``, ``15/03/1990`` (day first, as written in
-    Myanmar; an impossible day-first date is read month first), ``15 Mar 1990``,
-    ``Mar 15, 1990``, ``19900315``, ISO timestamps, Burmese digits, and Excel serial day
-    numbers (``32947``).
-    """
-    text = ascii_digits(clean_text(value)).strip().lower()
-    text = _TIME_OF_DAY.sub("", text).strip()
-    if not text:
-        return PartialDate()
-    numbers = [int(n) for n in _NUMBER.findall(text)]
-    words = _WORD.findall(text)
-    month_from_word = next((m for m in map(_month, words) if m), 0)
-    if month_from_word and numbers:
-        year = next((n for n in numbers if n >= 1000), 0)
-        day = next((n for n in numbers if n < 32), 0)
-        return _date(year, month_from_word, day)
-    if len(numbers) == 1:
-        (number,) = numbers
-        digits = _NOT_DIGIT.sub("", text)
-        if len(digits) == 8 and MIN_YEAR <= number // 10000 <= MAX_YEAR:
-            return _date(number // 10000, number // 100 % 100, number % 100)
-        if len(digits) == 4:
-            return _date(number, 0, 0)
-        if 10000 <= number <= 80000:  # an Excel serial day number that lost its date format
-            serial = EXCEL_EPOCH + dt.timedelta(days=number)
-            return _date(serial.year, serial.month, serial.day)
-        return PartialDate()
-    if len(numbers) == 2:
-        first, second = numbers
-        return _date(first, second, 0) if first >= 1000 else _date(second, first, 0)
-    if len(numbers) >= 3:
-        first, second, third = numbers[:3]
-        if first >= 1000:
-            return _date(first, second, third)
-        if third >= 1000:
-            return _date(third, second, first)
-        if third < 100 and first <= 31:  # two-digit year: 15/03/90
-            return _date(1900 + third if third > 30 else 2000 + third, second, first)
-    return PartialDate()
 
 
 # ---------------------------------------------------------------------------------------------

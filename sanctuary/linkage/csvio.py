@@ -16,8 +16,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sanctuary.matching.finder import Pair
-from sanctuary.matching.records import RECORD_FIELDS, Record
+from sanctuary.linkage.finder import Pair
+from sanctuary.linkage.records import RECORD_FIELDS, Record
 
 MAX_CELL_CHARS = 1000  # cells are cut here on reading; normalisers cut again at 200
 _CSV_FIELD_LIMIT = 16 * 1024 * 1024  # let the csv module read (then cut) cells up to 16 MB

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from sanctuary.matching.compare import FIELDS, MISSING, Field
+from sanctuary.linkage.compare import FIELDS, MISSING, Field
 
 FloatArray = npt.NDArray[np.float64]
 Int8Array = npt.NDArray[np.int8]

@@ -1,4 +1,4 @@
-"""Command line: ``python -m sanctuary.matching.cli --csv IN.csv --out PAIRS.csv [--threshold T]``.
+"""Command line: ``python -m sanctuary.linkage.cli --csv IN.csv --out PAIRS.csv [--threshold T]``.
 
 Runs without Django settings; ``manage.py find_duplicates`` calls :func:`execute` too.
 Exit status 0 on success, 2 on unusable input or arguments.
@@ -12,8 +12,8 @@ import time
 from dataclasses import dataclass
 from typing import TextIO
 
-from sanctuary.matching.csvio import InputError, read_records, write_pairs
-from sanctuary.matching.finder import DEFAULT_THRESHOLD, Options, run
+from sanctuary.linkage.csvio import InputError, read_records, write_pairs
+from sanctuary.linkage.finder import DEFAULT_THRESHOLD, Options, run
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def probability(text: str) -> float:
 def execute(csv_path: str, out_path: str, threshold: float = DEFAULT_THRESHOLD, *, explain: bool = False) -> Outcome:
     """Read ``csv_path``, find duplicate pairs, write them to ``out_path``.
 
-    Raises :class:`~sanctuary.matching.csvio.InputError` for unusable input; the output file
+    Raises :class:`~sanctuary.linkage.csvio.InputError` for unusable input; the output file
     is only written after matching succeeded, so a failed run never leaves a partial answer.
     """
     if not 0.0 < threshold < 1.0:
@@ -56,7 +56,7 @@ def execute(csv_path: str, out_path: str, threshold: float = DEFAULT_THRESHOLD, 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m sanctuary.matching.cli",
+        prog="python -m sanctuary.linkage.cli",
         description="Find registrations of the same person; writes record_id_a,record_id_b,score.",
     )
     add_arguments(parser)

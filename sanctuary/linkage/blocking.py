@@ -41,9 +41,9 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from sanctuary.matching.normalise import PartialDate
-from sanctuary.matching.phonetic import coarse_key
-from sanctuary.matching.records import Prepared
+from sanctuary.lib.dates import PartialDate
+from sanctuary.linkage.phonetic import coarse_key
+from sanctuary.linkage.records import Prepared
 
 # A key shared by more records than this says little (a placeholder phone, the commonest name in
 # the biggest town); its pairs are left to the other rules. A block of 1,000 costs 500,000 pairs.
