@@ -29,7 +29,7 @@ def post_worker_init(worker: object) -> None:
     nightly.start()
     if os.environ.get("SANCTUARY_DEMO_AUTO_UNSEAL") != "1":
         return
-    from sanctuary.people.management.commands.seed_demo import demo_shares_path
+    from sanctuary.demo.shares import demo_shares_path
     from sanctuary.vault import state
 
     path = demo_shares_path()

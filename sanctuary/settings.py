@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "sanctuary.journeys",
     "sanctuary.shelter",
     "sanctuary.stipends",
+    "sanctuary.demo",
 ]
 
 MIDDLEWARE = [

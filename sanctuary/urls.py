@@ -2,7 +2,6 @@ from django.conf import settings
 from django.urls import include, path
 
 from sanctuary import views
-from sanctuary.intake.urls import public_urlpatterns as intake_public
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -10,9 +9,9 @@ urlpatterns = [
     path("lang/", views.set_language, name="set_language"),
     path("accounts/", include("sanctuary.accounts.urls")),
     path("people/", include("sanctuary.people.urls")),
-    path("audit/", include("sanctuary.audit.urls")),
+    path("audit/", include("sanctuary.accounts.audit_urls")),
     path("duplicates/", include("sanctuary.matching.urls")),
-    path("intake/", include((intake_public, "intake_public")), {"base": "/intake/"}),
+    path("intake/", include(("sanctuary.intake.public_urls", "intake_public")), {"base": "/intake/"}),
     path("triage/", include("sanctuary.intake.urls")),
     path("vetting/", include("sanctuary.vetting.urls")),
     path("journeys/", include("sanctuary.journeys.urls")),
@@ -23,4 +22,6 @@ urlpatterns = [
 
 if settings.INTAKE_SECRET_PATH:
     secret = settings.INTAKE_SECRET_PATH
-    urlpatterns.insert(0, path(f"{secret}/", include((intake_public, "intake_secret")), {"base": f"/{secret}/"}))
+    urlpatterns.insert(
+        0, path(f"{secret}/", include(("sanctuary.intake.public_urls", "intake_secret")), {"base": f"/{secret}/"})
+    )

@@ -1,24 +1,25 @@
-"""Project-wide pages: health check, dashboard, language switch."""
+"""Project-wide pages: health check, dashboard, language switch. The dashboard is the cards the
+registered modules declare (``sanctuary.lib.stages``): nothing here imports a stage."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
-from django.utils import timezone, translation
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from sanctuary.accounts.policy import Module, can_use
-from sanctuary.audit.models import AuditEntry
+from sanctuary.accounts.policy import can_use
+from sanctuary.lib import stages
 from sanctuary.lib.i18n import set_language_cookie
-from sanctuary.people.models import Person, PersonEvent, Status
+from sanctuary.vault import state
 
 if TYPE_CHECKING:
     from sanctuary.accounts.models import User
@@ -36,8 +37,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception:  # noqa: BLE001 - any database failure is reported, not raised
         db = "error"
     status = "ok" if db == "ok" else "error"
-    from sanctuary.vault import state
-
     return JsonResponse(
         {"status": status, "db": db, "sealed": state.is_sealed()}, status=200 if status == "ok" else 503
     )
@@ -63,58 +62,14 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """What needs my attention, by what my roles allow."""
+    """What needs my attention: the cards every module declares, those my roles allow."""
     user: User = request.user  # type: ignore[assignment]
-    context: dict[str, Any] = {}
-    if can_use(user, Module.PEOPLE):
-        people = Person.objects.visible_to(user)
-        counts = dict(people.order_by().values_list("status").annotate(n=Count("id")))
-        context["status_counts"] = [(value, label, counts.get(value, 0)) for value, label in Status.choices]
-        context["people_total"] = sum(counts.values())
-        week_ago = timezone.now() - timedelta(days=7)
-        context["waiting_first_contact"] = (
-            people.filter(status=Status.FIRST_CONTACT, status_changed_at__lt=week_ago)
-            .select_related("team")
-            .order_by("status_changed_at")[:20]
-        )
-        context["recent_events"] = (
-            PersonEvent.objects.filter(person__in=people).select_related("person", "actor").order_by("-at", "-id")[:15]
-        )
-    if can_use(user, Module.JOURNEYS):
-        from sanctuary.journeys.models import CheckIn, Journey
-
-        context["missed_list"] = (
-            CheckIn.objects.missed()
-            .filter(journey__in=Journey.objects.visible_to(user))
-            .select_related("journey__person")
-            .order_by("due_at")[:20]
-        )
-    if can_use(user, Module.SHELTER):
-        from sanctuary.shelter.actions import ending_soon
-        from sanctuary.shelter.models import Extension, ExtensionState, Stay
-
-        stays = Stay.objects.visible_to(user)
-        soon, overdue = ending_soon(stays)
-        context["stays_ending"] = soon.count()
-        context["stays_overdue"] = overdue.count()
-        context["extensions_pending"] = Extension.objects.filter(stay__in=stays, state=ExtensionState.PENDING).count()
-    if can_use(user, Module.STIPENDS):
-        from sanctuary.stipends.models import PaymentRun, RunState
-
-        context["runs_to_approve"] = (
-            PaymentRun.objects.filter(state=RunState.DRAFT).exclude(drafted_by=user).select_related("funder")
-        )
-    if can_use(user, Module.STAFF):
-        from django_otp.plugins.otp_totp.models import TOTPDevice
-
-        from sanctuary.accounts.models import User as UserModel
-
-        enrolled = TOTPDevice.objects.filter(confirmed=True).values("user_id")
-        context["not_enrolled"] = UserModel.objects.filter(is_active=True).exclude(pk__in=enrolled).order_by("username")
-    if can_use(user, Module.AUDIT):
-        since = timezone.now() - timedelta(days=1)
-        context["audit_failures"] = AuditEntry.objects.filter(
-            at__gte=since, action__in=["login_failed", "otp_failed", "locked_out"]
-        ).count()
-        context["audit_total"] = AuditEntry.objects.count()
-    return render(request, "dashboard.html", context)
+    cards = []
+    for card in stages.dashboard_cards():
+        if card.module and not can_use(user, card.module):
+            continue
+        context = card.context(request)
+        if context is not None:
+            # Our own templates, rendered with autoescape: safe to place in the page.
+            cards.append(mark_safe(render_to_string(card.template, context, request)))
+    return render(request, "dashboard.html", {"cards": cards})

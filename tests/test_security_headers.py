@@ -10,7 +10,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from tests.accounts.test_access_matrix import MATRIX, _kwargs
+from tests.accounts.test_access_matrix import URLS, _world
 from tests.conftest import verified_client
 
 EXTERNAL = re.compile(r"""(?:src|href|action|srcset|poster|data)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
@@ -41,12 +41,12 @@ def _assert_no_inline_script_or_external_asset(html: str, url: str) -> None:
 @pytest.mark.django_db
 def test_every_page_as_director_and_anonymous(users_by_role, person_a, team_a) -> None:  # type: ignore[no-untyped-def]
     director = verified_client(users_by_role["director"])
-    ctx = {"user": users_by_role["case_worker"], "team": team_a, "person": person_a}
+    world = _world(team_a, person_a, users_by_role)  # real objects: every page renders in full
     for client in (director, Client()):
-        for name, (method, _allowed, kind) in MATRIX.items():
-            if method != "GET":
+        for entry in URLS:
+            if entry.method != "GET":
                 continue
-            url = reverse(name, kwargs=_kwargs(kind, ctx))
+            url = reverse(entry.name, kwargs=entry.kwargs(world.objects))
             response = client.get(url)
             _assert_headers(response)
             if response.get("Content-Type", "").startswith("text/html"):

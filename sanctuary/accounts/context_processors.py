@@ -1,4 +1,5 @@
-"""Navigation entries shown to the logged-in user, by what their roles allow."""
+"""Navigation for the logged-in user: the entries every module declares
+(``sanctuary.lib.stages``), those the user's roles allow, with their counts."""
 
 from __future__ import annotations
 
@@ -6,47 +7,21 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from sanctuary.accounts.policy import can_approve_identity, modules_for
+from sanctuary.accounts.policy import modules_for
+from sanctuary.lib import stages
+from sanctuary.vault import state
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    from sanctuary.vault import state
-
     sealed = state.is_sealed()
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not user.is_verified():  # type: ignore[union-attr]
-        return {"nav_modules": frozenset(), "vault_sealed": sealed}
-    approver = can_approve_identity(user)
-    context: dict[str, Any] = {
-        "nav_modules": modules_for(user),
-        "vault_sealed": sealed,
-        "can_approve_identity": approver,
-    }
-    modules = context["nav_modules"]
-    if "intake" in modules:
-        from sanctuary.intake.models import Submission, TriageState
-
-        context["intake_new_count"] = Submission.objects.filter(state=TriageState.NEW).count()
-    if "vetting" in modules:
-        from sanctuary.accounts.policy import sees_all_people
-        from sanctuary.people.models import Person
-        from sanctuary.vetting.models import DecisionState, VettingDecision
-        from sanctuary.vetting.views import visible_alerts
-
-        waiting = VettingDecision.objects.filter(state=DecisionState.PENDING).exclude(proposed_by=user)
-        if not sees_all_people(user):  # type: ignore[arg-type]
-            waiting = waiting.filter(person__in=Person.objects.visible_to(user))  # type: ignore[arg-type]
-        context["vetting_attention"] = waiting.count() + visible_alerts(user).count()  # type: ignore[arg-type]
-    if "journeys" in modules:
-        from sanctuary.journeys.models import CheckIn, Journey
-
-        context["missed_check_ins"] = (
-            CheckIn.objects.missed().filter(journey__in=Journey.objects.visible_to(user)).count()
-        )  # type: ignore[arg-type]
-    if approver:
-        from sanctuary.people.models import IdentityRequest, IdentityRequestStatus
-
-        context["identity_pending_count"] = (
-            IdentityRequest.objects.filter(status=IdentityRequestStatus.PENDING).exclude(requester=user).count()
-        )
-    return context
+        return {"nav_modules": frozenset(), "nav": [], "vault_sealed": sealed}
+    modules = modules_for(user)
+    nav = []
+    for entry in stages.nav_entries():
+        allowed = entry.visible(user) if entry.visible is not None else entry.module in modules
+        if not allowed or (entry.hidden_with and entry.hidden_with in modules):
+            continue
+        nav.append({"url": entry.url, "label": entry.label, "badge": entry.badge(user) if entry.badge else 0})
+    return {"nav_modules": modules, "nav": nav, "vault_sealed": sealed}

@@ -2,19 +2,26 @@
 
 Every view that shows protected data asks this module, and every protected object is
 fetched through a user-scoped queryset (``Person.objects.visible_to(user)``). Nothing else
-decides access. Adding a module means adding it to ``Module`` and to ``ROLE_MODULES``.
+decides access.
+
+An access module is a named permission. The core's are :class:`Module`; each stage declares
+its own in its ``module.py`` (``sanctuary.lib.stages.Access``). Who may use which is decided
+here alone, in one table a reviewer can read at once: :data:`CORE_GRANTS` for the core and one
+entry per stage in :data:`STAGE_GRANTS`. Directors may use every declared module. Adding a
+stage means adding its line to ``STAGE_GRANTS`` (``docs/adding-a-module.md``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import models
 
 from sanctuary.accounts.models import Role
+from sanctuary.lib import stages
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -24,6 +31,8 @@ if TYPE_CHECKING:
 
 
 class Module(models.TextChoices):
+    """The core's access modules (stages declare theirs in their ``module.py``)."""
+
     PEOPLE = "people", "people"  # see the person list and pages of one's teams
     PEOPLE_EDIT = "people_edit", "people_edit"  # create and edit people, change status
     AUDIT = "audit", "audit"  # browse the audit log (no personal data in it)
@@ -32,42 +41,75 @@ class Module(models.TextChoices):
     APPROVE_IDENTITY = "approve_identity", "approve_identity"  # approve requests to see true names
     DUPLICATES = "duplicates", "duplicates"  # review possible duplicates, merge records
     PARTNERS = "partners", "partners"  # privacy-preserving linkage with partner organisations
-    INTAKE = "intake", "intake"  # the triage queue of first contacts
-    INTAKE_LOG = "intake_log", "intake_log"  # log a first contact that came by chat or phone
-    VETTING = "vetting", "vetting"  # checklists, referees, flags, four-eyes decisions, watch alerts
-    VETTING_CONFIG = "vetting_config", "vetting_config"  # the organisation's vetting checklist
-    JOURNEYS = "journeys", "journeys"  # plan and follow journeys (each seen by its coordinator)
-    SHELTER = "shelter", "shelter"  # houses, beds, stays, extensions, the occupancy board
-    STIPENDS = "stipends", "stipends"  # funders, rules, payment runs, reconciliation, ledgers
+    JOBS = "jobs", "jobs"  # see every background job (others see the jobs they started)
 
 
 _PEOPLE_READERS = {Module.PEOPLE}
 _PEOPLE_WRITERS = {Module.PEOPLE, Module.PEOPLE_EDIT}
 
-ROLE_MODULES: dict[str, frozenset[str]] = {
-    Role.DIRECTOR: frozenset(Module.values),
-    Role.INTAKE_OFFICER: frozenset({*_PEOPLE_WRITERS, Module.DUPLICATES, Module.INTAKE, Module.INTAKE_LOG}),
-    Role.VETTING_OFFICER: frozenset({*_PEOPLE_READERS, Module.DUPLICATES, Module.VETTING, Module.INTAKE_LOG}),
-    Role.CASE_WORKER: frozenset({*_PEOPLE_WRITERS, Module.JOURNEYS, Module.INTAKE_LOG}),
-    Role.SHELTER_MANAGER: frozenset({*_PEOPLE_READERS, Module.SHELTER}),
-    Role.FINANCE_OFFICER: frozenset({*_PEOPLE_READERS, Module.STIPENDS}),
-    Role.TRAINER: frozenset(_PEOPLE_READERS),
-    Role.COUNSELLOR: frozenset(_PEOPLE_READERS),
-    Role.EVIDENCE_OFFICER: frozenset(_PEOPLE_READERS),
+# Role -> core modules. Directors are given every module (below).
+CORE_GRANTS: dict[str, set[str]] = {
+    Role.INTAKE_OFFICER: {*_PEOPLE_WRITERS, Module.DUPLICATES},
+    Role.VETTING_OFFICER: {*_PEOPLE_READERS, Module.DUPLICATES},
+    Role.CASE_WORKER: set(_PEOPLE_WRITERS),
+    Role.SHELTER_MANAGER: set(_PEOPLE_READERS),
+    Role.FINANCE_OFFICER: set(_PEOPLE_READERS),
+    Role.TRAINER: set(_PEOPLE_READERS),
+    Role.COUNSELLOR: set(_PEOPLE_READERS),
+    Role.EVIDENCE_OFFICER: set(_PEOPLE_READERS),
     # Auditors check the log; they never see personal data.
-    Role.AUDITOR: frozenset({Module.AUDIT}),
+    Role.AUDITOR: {Module.AUDIT},
+}
+
+# Stage (app label) -> role -> the stage's modules that role may use. One entry per stage.
+STAGE_GRANTS: dict[str, dict[str, set[str]]] = {
+    "intake": {
+        Role.INTAKE_OFFICER: {"intake", "intake_log"},
+        Role.VETTING_OFFICER: {"intake_log"},
+        Role.CASE_WORKER: {"intake_log"},
+    },
+    "vetting": {Role.VETTING_OFFICER: {"vetting"}},  # vetting_config: directors only
+    "journeys": {Role.CASE_WORKER: {"journeys"}},
+    "shelter": {Role.SHELTER_MANAGER: {"shelter"}},
+    "stipends": {Role.FINANCE_OFFICER: {"stipends"}},
 }
 
 # Roles that see every person in the organisation, whatever their teams.
 SEES_ALL_PEOPLE = frozenset({Role.DIRECTOR})
 
+_role_modules: dict[str, frozenset[str]] = {}
+
+
+def declared_modules() -> frozenset[str]:
+    """Every access module: the core's and those the registered stages declare."""
+    return frozenset(Module.values) | {access.name for access in stages.access_modules()}
+
+
+def role_modules() -> dict[str, frozenset[str]]:
+    """Role -> the modules it may use, built once from the tables above and the registry."""
+    if not _role_modules:
+        declared = declared_modules()
+        grants: dict[str, set[str]] = {role: set(mods) for role, mods in CORE_GRANTS.items()}
+        for app, per_role in STAGE_GRANTS.items():
+            if stages.get(app) is None:
+                continue  # the app is not installed: nothing of it to grant
+            for role, names in per_role.items():
+                unknown = names - declared
+                if unknown:  # a typo here would silently lock everyone out
+                    raise ImproperlyConfigured(f"STAGE_GRANTS[{app!r}] names undeclared modules: {sorted(unknown)}")
+                grants.setdefault(role, set()).update(names)
+        grants[Role.DIRECTOR] = set(declared)
+        _role_modules.update({role: frozenset(names) for role, names in grants.items()})
+    return _role_modules
+
 
 def modules_for(user: User | AnonymousUser) -> frozenset[str]:
     if not user.is_authenticated or not user.is_active:
         return frozenset()
+    table = role_modules()
     allowed: set[str] = set()
     for role in user.roles:  # type: ignore[union-attr]
-        allowed |= ROLE_MODULES.get(role, frozenset())
+        allowed |= table.get(role, frozenset())
     return frozenset(allowed)
 
 
@@ -98,6 +140,17 @@ def module_required(module: str) -> Callable[[F], F]:
         return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+class ModuleQuerySet(models.QuerySet[Any]):
+    """Organisation-wide rows that belong to no one person (houses, funders, payment runs, the
+    vetting checklist): ``visible_to(user)`` is every row for users who may use ``module``,
+    none for anyone else. Rows about people use ``people.models.PersonScopedQuerySet``."""
+
+    module: ClassVar[str] = ""
+
+    def visible_to(self, user: User | AnonymousUser) -> Any:
+        return self.all() if can_use(user, self.module) else self.none()
 
 
 def can_approve_identity(user: User | AnonymousUser) -> bool:

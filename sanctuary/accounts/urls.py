@@ -18,4 +18,5 @@ urlpatterns = [
     path("staff/<int:pk>/<slug:action>/", views.staff_action, name="staff_action"),
     path("teams/new/", views.team_edit, name="team_create"),
     path("teams/<int:pk>/", views.team_edit, name="team_edit"),
+    path("seal/", views.seal_now, name="seal"),
 ]

@@ -29,6 +29,8 @@ from sanctuary.accounts.policy import Module, module_required
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.lib.i18n import set_language_cookie
+from sanctuary.vault import state as vault_state
+from sanctuary.vault.views import end_all_sessions
 
 if TYPE_CHECKING:
     from django.http import HttpResponseRedirect
@@ -226,3 +228,14 @@ def team_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         messages.success(request, _("Saved."))
         return redirect("accounts:staff_list")
     return render(request, "accounts/team_form.html", {"form": form, "team": team}, status=400 if form.errors else 200)
+
+
+@require_POST
+@module_required(Module.SEAL)
+def seal_now(request: HttpRequest) -> HttpResponse:
+    """Forget the keys at once and log everybody out, the director included."""
+    vault_state.seal()
+    record(request.user, Action.SEALED, object_type="vault")  # type: ignore[arg-type]
+    end_all_sessions()
+    logout(request)  # a fresh, empty session for this response (the old one is gone)
+    return redirect("vault:unseal")

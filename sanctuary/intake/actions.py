@@ -1,4 +1,4 @@
-"""Receiving first contacts, and triaging them into people."""
+"""Receiving first contacts, and triaging them into people. Every write is a ``do_*`` action."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import get_random_string, salted_hmac
+from django.utils.translation import gettext_lazy as _
 
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
@@ -25,12 +27,21 @@ from sanctuary.intake.models import (
     Submission,
     TriageState,
 )
+from sanctuary.lib.phones import read_phone
 from sanctuary.lib.refusal import Refusal
+from sanctuary.matching.records import matching_record
+from sanctuary.people import watch
+from sanctuary.people.actions import do_add_document, do_create_person, refresh_keys_and_watch
+from sanctuary.people.models import ContactPoint, DocumentKind, Force, Person, PersonEvent
 from sanctuary.vault import files
 
 if TYPE_CHECKING:
     from sanctuary.accounts.models import User
-    from sanctuary.people.models import Person
+    from sanctuary.linkage.records import Record
+    from sanctuary.people.forms import PersonForm
+
+# The timeline kind of a linked first contact (declared in module.py).
+TIMELINE_INTAKE = "intake"
 
 FORM_TOKEN_MAX_AGE = 24 * 60 * 60  # a form left open for a day is still accepted
 _TOKEN_SALT = "sanctuary.intake.form-token"  # noqa: S105 - a signing namespace, not a secret
@@ -52,7 +63,16 @@ PAYLOAD_FIELDS = (
 
 
 class IntakeError(Refusal):
-    pass
+    messages = {
+        "expired": _(
+            "This form was open for too long. Check your answers below and send it again. Files must be chosen again."
+        ),
+        "bad_token": _("This form could not be read. Check your answers below and send it again."),
+        "unknown_phrase": _("We could not find this receipt phrase. Check each word and try again."),
+        "expired_phrase": _("This receipt phrase has expired. If you still need help, please send the form again."),
+        "merge_self": _("A submission cannot be merged into itself."),
+        "linked": _("This first contact is linked to a person already."),
+    }
 
 
 def new_form_token() -> str:
@@ -80,9 +100,12 @@ class Receipt:
     again: bool  # the same form was sent before: nothing new was stored
 
 
-def receive(fields: dict[str, str], uploads: list[bytes], token: str, source: str = Source.FORM) -> Receipt:
+def do_receive(
+    fields: dict[str, str], uploads: list[bytes], token: str, source: str = Source.FORM, *, spam: bool = False
+) -> Receipt:
     """Seal and store a submission from the public form. Files must be cleaned already
-    (``clean_uploads``). The same token twice returns the first submission."""
+    (``clean_uploads``). The same token twice returns the first submission. ``spam``: the
+    honeypot was filled in; kept as spam, without files, in case it was a person."""
     raw = check_form_token(token)
     token_hash = _token_hash(raw)
     numbers = phrases.numbers_from_token(raw)
@@ -90,7 +113,9 @@ def receive(fields: dict[str, str], uploads: list[bytes], token: str, source: st
     if existing is not None:
         return Receipt(existing, numbers, again=True)
     try:
-        submission = _store(fields, uploads, source=source, token_hash=token_hash, numbers=numbers)
+        submission = _store(
+            fields, [] if spam else uploads, source=source, token_hash=token_hash, numbers=numbers, spam=spam
+        )
     except IntegrityError:  # the same form, sent twice at the same moment
         existing = Submission.objects.filter(form_token_hash=token_hash).first()
         if existing is None:
@@ -112,6 +137,7 @@ def _store(
     token_hash: str | None,
     numbers: list[int] | None,
     logged_by: User | None = None,
+    spam: bool = False,
 ) -> Submission:
     key = keys.current_key()
     cleaned = [u if isinstance(u, tuple) else files.clean_upload(u) for u in uploads]
@@ -120,6 +146,8 @@ def _store(
     try:
         with transaction.atomic():
             submission = Submission(uid=uuid.uuid4(), source=source, key=key, logged_by=logged_by)
+            if spam:
+                submission.state = TriageState.SPAM
             submission.payload = keys.seal(key, json.dumps(payload).encode("utf-8"), submission.aad("payload"))
             submission.form_token_hash = token_hash
             if numbers is not None:
@@ -142,7 +170,7 @@ def _store(
     return submission
 
 
-def log_contact(user: User, fields: dict[str, str]) -> Submission:
+def do_log_contact(user: User, fields: dict[str, str]) -> Submission:
     """A first contact that came over a chat app or a call, typed in by staff: it goes
     through the same triage as the public form, with no receipt phrase."""
     return _store(fields, [], source=Source.STAFF, token_hash=None, numbers=None, logged_by=user)
@@ -168,7 +196,7 @@ def primary(submission: Submission) -> Submission:
     return submission
 
 
-def add_follow_up(submission: Submission, message: str) -> FollowUp:
+def do_add_follow_up(submission: Submission, message: str) -> FollowUp:
     key = keys.current_key()
     follow_up = FollowUp(submission=submission, uid=uuid.uuid4(), key=key)
     follow_up.payload = keys.seal(key, message.encode("utf-8"), follow_up.aad())
@@ -185,6 +213,18 @@ def read_attachment(attachment: Attachment) -> bytes:
 
 
 # --- Triage ---------------------------------------------------------------------------------
+
+
+def do_check_watch_list(submission: Submission, data: dict[str, Any]) -> int:
+    """Compare a first contact (its decrypted ``data``) with the watch list, once."""
+    created = watch.check_contact(submission, contact_record(data))
+    Submission.objects.filter(pk=submission.pk).update(watch_checked=True)
+    return created
+
+
+def do_mark_follow_up_read(submission: Submission) -> None:
+    """An officer has opened the submission since the sender last wrote."""
+    Submission.objects.filter(pk=submission.pk).update(follow_up_pending=False)
 
 
 @transaction.atomic
@@ -221,10 +261,9 @@ def do_merge_submissions(user: User, primary_submission: Submission, duplicate: 
 @transaction.atomic
 def do_link(user: User, submission: Submission, person: Person, *, created: bool = False) -> None:
     """Attach the submission (and its files, re-encrypted under the vault) to a person."""
-    from sanctuary.people.actions import do_add_document
-    from sanctuary.people.models import ContactPoint, DocumentKind, EventKind, PersonEvent
-
     submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    if submission.person_id is not None and submission.person_id != person.pk:
+        raise IntakeError("linked")
     data = submission.read()
     submission.person = person
     submission.state = TriageState.LINKED
@@ -239,26 +278,52 @@ def do_link(user: User, submission: Submission, person: Person, *, created: bool
         document = do_add_document(user, person, read_attachment(attachment), "", DocumentKind.DOCUMENT)
         attachment.moved_to = document
         attachment.save(update_fields=["moved_to"])
-        files.delete(attachment.stored_name)  # the only copy now is the vault-encrypted one
+        # The only copy is then the vault-encrypted one; kept until the move is committed.
+        transaction.on_commit(partial(files.delete, attachment.stored_name))
     handle = (data.get("handle") or "").strip()
     if handle and not created:
-        from sanctuary.lib.phones import read_phone
-        from sanctuary.people.actions import refresh_keys_and_watch
-
         if data.get("channel") == "phone":
             handle = read_phone(handle) or handle  # else kept as typed, for an officer to correct
         known = {str(c.value) for c in person.contacts.all()}
         if handle not in known:
             ContactPoint.objects.create(person=person, kind=data.get("channel") or "other", value=handle)
             refresh_keys_and_watch(person)  # duplicate keys and the watch list see the new phone
-    PersonEvent.objects.create(person=person, kind=EventKind.INTAKE, actor=user)
+    PersonEvent.objects.create(person=person, kind=TIMELINE_INTAKE, actor=user)
     record(user, Action.UPDATE, submission, fields=["person"])
+
+
+@transaction.atomic
+def do_create_person_from_submission(
+    user: User, submission: Submission, form: PersonForm, formsets: list[Any]
+) -> Person:
+    """A new person from a first contact: created and linked together, or neither."""
+    locked = Submission.objects.select_for_update().get(pk=submission.pk)
+    if locked.person_id is not None:
+        raise IntakeError("linked")
+    person = do_create_person(user, form, formsets)
+    do_link(user, locked, person, created=True)
+    return person
+
+
+# Channels whose handle is a phone number.
+PHONE_CHANNELS = frozenset({"phone", "signal", "whatsapp", "viber", "line"})
+
+
+def contact_record(data: dict[str, Any]) -> Record:
+    """What a first contact says, as the matcher sees a person (for the watch list and the
+    people already on file who may be the same)."""
+    phones = [data.get("handle", "")] if data.get("channel") in PHONE_CHANNELS else []
+    fields = {
+        "alias": data.get("name", ""),
+        "service_number": data.get("service_number", ""),
+        "force": data.get("force", ""),
+        "unit": data.get("unit", ""),
+    }
+    return matching_record("intake", fields, phones)
 
 
 def prefill(data: dict[str, Any]) -> dict[str, Any]:
     """Initial values of the person form from a submission."""
-    from sanctuary.people.models import Force
-
     initial: dict[str, Any] = {
         "alias": data.get("name", ""),
         "rank": data.get("rank", ""),

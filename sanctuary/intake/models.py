@@ -17,6 +17,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sanctuary.people.models import Person
 from sanctuary.vault import crypto
 from sanctuary.vault.fields import EncryptedModel, EncryptedTextField
 
@@ -61,13 +62,15 @@ class PublicStatus(models.TextChoices):
     WILL_CONTACT = "will_contact", _("We will contact you")
 
 
+INTAKE = "intake"  # the access module of intake officers (declared in module.py)
+
+
 class SubmissionQuerySet(models.QuerySet["Submission"]):
     def visible_to(self, user: User) -> SubmissionQuerySet:
         """Intake officers see unlinked submissions and those of people they may see."""
-        from sanctuary.accounts.policy import Module, can_use, sees_all_people
-        from sanctuary.people.models import Person
+        from sanctuary.accounts.policy import can_use, sees_all_people
 
-        if not user.is_authenticated or not can_use(user, Module.INTAKE):
+        if not user.is_authenticated or not can_use(user, INTAKE):
             return self.none()
         if sees_all_people(user):
             return self.all()
@@ -125,6 +128,13 @@ class Submission(models.Model):
         return data
 
 
+class SubmissionPartQuerySet(models.QuerySet[Any]):
+    """Follow-ups and files: visible with their submission."""
+
+    def visible_to(self, user: User) -> Any:
+        return self.filter(submission__in=Submission.objects.visible_to(user))
+
+
 class FollowUp(models.Model):
     """A further message from the sender, sent with their receipt phrase."""
 
@@ -133,6 +143,8 @@ class FollowUp(models.Model):
     key = models.ForeignKey(IntakeKey, on_delete=models.PROTECT, related_name="+")
     payload = models.TextField()
     received_at = models.DateTimeField(default=timezone.now)
+
+    objects = SubmissionPartQuerySet.as_manager()
 
     class Meta:
         ordering = ["received_at", "id"]
@@ -163,6 +175,8 @@ class Attachment(models.Model):
     moved_to = models.ForeignKey(
         "people.PersonDocument", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    objects = SubmissionPartQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]

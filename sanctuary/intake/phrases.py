@@ -18,7 +18,9 @@ from functools import cache
 from pathlib import Path
 
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
 
+from sanctuary.lib.refusal import Refusal
 from sanctuary.lib.text import normalise
 
 WORDS_FILE = Path(__file__).with_name("wordlist.tsv")
@@ -28,10 +30,14 @@ _SEPARATORS = re.compile(r"[\s,.;:·\-–—_/|၊။]+")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff"))
 
 
-class PhraseError(ValueError):
+class PhraseError(Refusal, ValueError):
+    messages = {
+        "unknown_word": _("Word %(n)s is not one of ours. Check its spelling."),
+        "word_count": _("A receipt phrase has six words."),
+    }
+
     def __init__(self, code: str, position: int = 0) -> None:
-        super().__init__(code)
-        self.code = code
+        super().__init__(code, **({"n": position} if position else {}))
         self.position = position  # 1-based word that was not recognised
 
 

@@ -9,15 +9,7 @@ urlpatterns = [
     path("", views.triage_queue, name="queue"),
     path("log/", views.log_contact, name="log"),
     path("<int:pk>/", views.triage_detail, name="detail"),
+    path("<int:pk>/person/", views.create_person, name="create_person"),
     path("<int:pk>/files/<int:attachment_id>/", views.attachment_view, name="attachment"),
     re_path(r"^(?P<pk>\d+)/(?P<action>spam|reopen|public_status|merge|link)/$", views.triage_action, name="action"),
-]
-
-# The public form, under /intake/ and the optional secret path; Burmese unless the address
-# names another language.
-public_urlpatterns = [
-    path("", views.intake_form, name="form"),
-    re_path(r"^(?P<lang>my|en|th)/$", views.intake_form, name="form_lang"),
-    path("status/", views.intake_status, name="status"),
-    re_path(r"^(?P<lang>my|en|th)/status/$", views.intake_status, name="status_lang"),
 ]

@@ -21,6 +21,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -42,12 +43,16 @@ from sanctuary.intake.forms import (
     display,
 )
 from sanctuary.intake.keys import IntakeUnavailable
-from sanctuary.intake.models import PublicStatus, Submission, TriageState
+from sanctuary.intake.models import Attachment, PublicStatus, Submission, TriageState
+from sanctuary.intake.module import INTAKE, INTAKE_LOG
 from sanctuary.lib.ratelimit import SlidingWindow, client_address, client_key
+from sanctuary.matching.actions import candidates_for
+from sanctuary.people import watch
 from sanctuary.people.models import Person
-from sanctuary.people.views import file_response
+from sanctuary.people.views import person_form_page
 from sanctuary.vault import files
 from sanctuary.vault import state as vault_state
+from sanctuary.vault.http import file_response
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -63,28 +68,17 @@ _per_client = SlidingWindow(*settings.INTAKE_PER_CLIENT)
 _everyone = SlidingWindow(*settings.INTAKE_GLOBAL)
 _phrase_tries = SlidingWindow(20, 10 * 60)
 
+# What the form itself finds wrong before any rule is asked; refusals by the rules (an expired
+# form, a file we cannot take) carry their own messages.
 FORM_ERRORS = {
-    "expired": gettext_lazy(
-        "This form was open for too long. Check your answers below and send it again. Files must be chosen again."
-    ),
-    "bad_token": gettext_lazy("This form could not be read. Check your answers below and send it again."),
-    "too_large": gettext_lazy("A file is larger than 10 MB. Choose a smaller photo or document."),
-    "wrong_type": gettext_lazy("Only photos (JPEG, PNG, WebP) and PDF documents can be sent."),
+    "too_large": files.FileRejected.messages["too_large"],
     "too_many": gettext_lazy("You can send at most %(n)s files."),
     "request_too_large": gettext_lazy("The files are too large together. Send fewer or smaller files."),
     "rate_limited": gettext_lazy("Many messages were sent from here just now. Wait a few minutes, then send again."),
     "unavailable": gettext_lazy("This form cannot take messages right now. Please try again later."),
     "cross_site": gettext_lazy("This form must be sent from its own page."),
 }
-PHRASE_ERRORS = {
-    "unknown_word": gettext_lazy("Word %(n)s is not one of ours. Check its spelling."),
-    "word_count": gettext_lazy("A receipt phrase has six words."),
-    "unknown_phrase": gettext_lazy("We could not find this receipt phrase. Check each word and try again."),
-    "expired_phrase": gettext_lazy(
-        "This receipt phrase has expired. If you still need help, please send the form again."
-    ),
-    "rate_limited": gettext_lazy("Too many tries from here just now. Wait ten minutes and try again."),
-}
+PHRASE_TRIES_EXCEEDED = gettext_lazy("Too many tries from here just now. Wait ten minutes and try again.")
 
 
 class IntakeUploadHandler(MemoryFileUploadHandler):
@@ -136,21 +130,18 @@ def intake_form(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
         return render(request, "intake/public_form.html", context)
     form = IntakeForm(request.POST)
     error, status = _receive_error(request, form)
+    message: Any = None
     if error is None:
         uploads = [upload.read() for upload in request.FILES.getlist("files")]
         try:
             if form.cleaned_data["website"]:
                 # Probably a bot: thanked like anyone, kept as spam (no files) in case it was not.
-                receipt = actions.receive(form.payload(), [], form.cleaned_data["token"])
-                if not receipt.again:
-                    Submission.objects.filter(pk=receipt.submission.pk).update(state=TriageState.SPAM)
+                receipt = actions.do_receive(form.payload(), [], form.cleaned_data["token"], spam=True)
                 return _receipt(request, context, receipt.phrase_numbers, again=receipt.again)
             cleaned = actions.clean_uploads(uploads)
-            receipt = actions.receive(form.payload(), cleaned, form.cleaned_data["token"])  # type: ignore[arg-type]
-        except files.FileRejected as rejected:
-            error, status = rejected.code, 400
-        except actions.IntakeError as refused:
-            error, status = refused.code, 400
+            receipt = actions.do_receive(form.payload(), cleaned, form.cleaned_data["token"])  # type: ignore[arg-type]
+        except (files.FileRejected, actions.IntakeError) as refused:
+            error, status, message = refused.code, 400, refused.message
         except IntakeUnavailable:
             error, status = "unavailable", 503
         else:
@@ -162,9 +153,11 @@ def intake_form(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
         form = IntakeForm(data)
         form.is_valid()
     context["form"] = form
-    if error and error != "invalid":
-        message = FORM_ERRORS[error]
-        context["error"] = str(message) % {"n": settings.INTAKE_MAX_FILES} if error == "too_many" else message
+    if message is not None:
+        context["error"] = message
+    elif error and error != "invalid":
+        text = FORM_ERRORS[error]
+        context["error"] = str(text) % {"n": settings.INTAKE_MAX_FILES} if error == "too_many" else text
     context["files_lost"] = bool(request.FILES) or int(request.META.get("CONTENT_LENGTH") or 0) > MAX_REQUEST_BYTES
     return render(request, "intake/public_form.html", context, status=status)
 
@@ -209,19 +202,17 @@ def intake_status(request: HttpRequest, context: dict[str, Any]) -> HttpResponse
         return render(request, "intake/public_status.html", context, status=403)
     if form.is_valid():
         if _phrase_tries.hit(_client(request)):
-            form.add_error("phrase", str(PHRASE_ERRORS["rate_limited"]))
+            form.add_error("phrase", str(PHRASE_TRIES_EXCEEDED))
             status = 429
         else:
             try:
                 submission = actions.find_by_phrase(form.cleaned_data["phrase"])
-            except phrases.PhraseError as error:
-                form.add_error("phrase", str(PHRASE_ERRORS[error.code]) % {"n": error.position})
-            except actions.IntakeError as error:
-                form.add_error("phrase", str(PHRASE_ERRORS[error.code]))
+            except (phrases.PhraseError, actions.IntakeError) as error:
+                form.add_error("phrase", error.message)
             else:
                 if sending:
                     try:
-                        actions.add_follow_up(submission, form.cleaned_data["message"])
+                        actions.do_add_follow_up(submission, form.cleaned_data["message"])
                     except IntakeUnavailable:
                         context["error"] = FORM_ERRORS["unavailable"]
                         return render(request, "intake/public_status.html", context, status=503)
@@ -238,13 +229,13 @@ def intake_status(request: HttpRequest, context: dict[str, Any]) -> HttpResponse
 
 
 @require_http_methods(["GET", "POST"])
-@module_required(Module.INTAKE_LOG)
+@module_required(INTAKE_LOG)
 def log_contact(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     form = LogContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.log_contact(user, form.payload())
+            actions.do_log_contact(user, form.payload())
         except IntakeUnavailable:
             messages.error(request, str(FORM_ERRORS["unavailable"]))
         else:
@@ -259,7 +250,7 @@ URGENCY_ORDER = {"now": 0, "week": 1, "later": 2}
 
 
 @require_http_methods(["GET", "POST"])
-@module_required(Module.INTAKE)
+@module_required(INTAKE)
 def triage_queue(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     state = request.POST.get("state") or request.GET.get("state") or "open"
@@ -273,12 +264,10 @@ def triage_queue(request: HttpRequest) -> HttpResponse:
     page = Paginator(submissions.order_by("-received_at", "-id"), 50).get_page(request.GET.get("page") or 1)
     rows: list[tuple[Submission, dict[str, Any] | None]] = []
     if not vault_state.is_sealed():
-        from sanctuary.vetting.watch import check_submission
-
         for submission in page:
             data = submission.read()
             if not submission.watch_checked:
-                check_submission(submission, data)
+                actions.do_check_watch_list(submission, data)
             rows.append((submission, data))
         rows.sort(
             key=lambda row: (URGENCY_ORDER.get((row[1] or {}).get("urgency", ""), 3), -row[0].received_at.timestamp())
@@ -295,30 +284,26 @@ def _visible_submission(user: User, pk: int) -> Submission:
 
 
 @require_GET
-@module_required(Module.INTAKE)
+@module_required(INTAKE)
 def triage_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    from sanctuary.matching.actions import candidates_for
-    from sanctuary.vetting.models import WatchAlert
-    from sanctuary.vetting.watch import check_submission, record_for_submission
-
     user: User = request.user  # type: ignore[assignment]
     submission = _visible_submission(user, pk)
     data = submission.read()
     if not submission.watch_checked:
-        check_submission(submission, data)
+        actions.do_check_watch_list(submission, data)
     if submission.follow_up_pending:
-        Submission.objects.filter(pk=submission.pk).update(follow_up_pending=False)
+        actions.do_mark_follow_up_read(submission)
     record(user, Action.VIEW, submission)
     follow_ups = [(f, f.read()) for f in submission.follow_ups.select_related("key", "submission")]
     merged = [
         (other, other.read(), [(f, f.read()) for f in other.follow_ups.select_related("key", "submission")])
         for other in Submission.objects.visible_to(user).filter(merged_into=submission).select_related("key")
     ]
-    candidates = candidates_for(record_for_submission(data))
+    candidates = candidates_for(actions.contact_record(data))
     visible = Person.objects.visible_to(user)
     matches = list(visible.filter(pk__in=[pk for pk, _rules in candidates]))
     rules = dict(candidates)
-    alerts = WatchAlert.objects.filter(submission=submission, resolved_at__isnull=True).count()
+    alerts = watch.open_alerts_for_contact(submission)
     context = {
         "submission": submission,
         "data": display(data),
@@ -336,7 +321,7 @@ def triage_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@module_required(Module.INTAKE)
+@module_required(INTAKE)
 def triage_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     submission = _visible_submission(user, pk)
@@ -363,8 +348,8 @@ def triage_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         else:
             try:
                 actions.do_merge_submissions(user, target, submission)
-            except actions.IntakeError:
-                messages.error(request, _("A submission cannot be merged into itself."))
+            except actions.IntakeError as error:
+                messages.error(request, error.message)
             else:
                 messages.success(request, _("Merged: it is shown under the earlier submission."))
                 return redirect("intake:detail", pk=target.pk)
@@ -379,21 +364,55 @@ def triage_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         if person is None:
             messages.error(request, _("No person with that case code that you may see."))
         else:
-            actions.do_link(user, submission, person)
-            messages.success(request, _("Linked to %(code)s.") % {"code": person.case_code})
-            return redirect("people:detail", pk=person.pk)
+            try:
+                actions.do_link(user, submission, person)
+            except actions.IntakeError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, _("Linked to %(code)s.") % {"code": person.case_code})
+                return redirect("people:detail", pk=person.pk)
     else:
         raise PermissionDenied
     return redirect("intake:detail", pk=submission.pk)
 
 
 @require_GET
-@module_required(Module.INTAKE)
+@module_required(INTAKE)
 def attachment_view(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     submission = _visible_submission(user, pk)
     # Once moved to the person's documents, a file is opened there (under the true-name rule).
-    attachment = get_object_or_404(submission.attachments.filter(moved_to__isnull=True), pk=attachment_id)
+    attachment = get_object_or_404(
+        Attachment.objects.visible_to(user).filter(submission=submission, moved_to__isnull=True), pk=attachment_id
+    )
     data = actions.read_attachment(attachment)
     record(user, Action.VIEW, attachment)
     return file_response(data, attachment.content_type)
+
+
+@require_http_methods(["GET", "POST"])
+@module_required(INTAKE)
+@module_required(Module.PEOPLE_EDIT)
+def create_person(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new person from a first contact: the person form, filled with what they sent."""
+    user: User = request.user  # type: ignore[assignment]
+    submission = get_object_or_404(Submission.objects.visible_to(user).filter(person__isnull=True), pk=pk)
+    if vault_state.is_sealed():
+        messages.error(request, _("The vault is sealed: records cannot be edited until key holders unseal it."))
+        return redirect("intake:queue")
+    sent = submission.read()
+    contacts = [{"kind": sent.get("channel") or "other", "value": sent["handle"]}] if sent.get("handle") else []
+    intro = _(
+        "From first contact #%(n)s: check and complete what they sent. Their files go to the person's documents."
+    ) % {"n": submission.pk}
+    return person_form_page(
+        request,
+        None,
+        initial=actions.prefill(sent),
+        contact_initial=contacts,
+        save_new=lambda actor, form, formsets: actions.do_create_person_from_submission(
+            actor, submission, form, formsets
+        ),
+        intro=intro,
+        back_url=reverse("intake:detail", args=[submission.pk]),
+    )

@@ -7,13 +7,15 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.journeys.models import ACTIVE_STATUSES, PERSON_STATUS, CheckIn, Journey, JourneyStatus, Stage
 from sanctuary.lib.refusal import Refusal
-from sanctuary.people.models import EventKind, Status
-from sanctuary.vetting.rules import admission_block, ensure_admissible
+from sanctuary.people.actions import do_change_status
+from sanctuary.people.admission import admission_block, ensure_admissible
+from sanctuary.people.models import Status
 
 if TYPE_CHECKING:
     from django.forms import BaseInlineFormSet, ModelForm
@@ -22,8 +24,12 @@ if TYPE_CHECKING:
     from sanctuary.people.models import Person
 
 
+# The timeline kind of a journey's steps (declared in module.py).
+TIMELINE_JOURNEY = "journey"
+
+
 class JourneyRuleError(Refusal):
-    pass
+    messages = {"ended": _("This journey has ended; plan a new one instead.")}
 
 
 @transaction.atomic
@@ -51,8 +57,6 @@ def do_save_journey(
 
 @transaction.atomic
 def do_set_status(user: User, journey: Journey, status: str) -> Journey:
-    from sanctuary.people.actions import do_change_status
-
     journey = Journey.objects.select_for_update().get(pk=journey.pk)
     if journey.status == status:
         return journey
@@ -73,7 +77,7 @@ def do_set_status(user: User, journey: Journey, status: str) -> Journey:
         )
         person_status = Status.ACCEPTED if back else None
     if person_status is not None:
-        do_change_status(user, journey.person, person_status, kind=EventKind.JOURNEY, by_decision=True)
+        do_change_status(user, journey.person, person_status, kind=TIMELINE_JOURNEY, by_decision=True)
     if status == JourneyStatus.ARRIVED:
         last = journey.stages.order_by("-position").first()
         if last is not None and last.reached_at is None:
@@ -84,8 +88,6 @@ def do_set_status(user: User, journey: Journey, status: str) -> Journey:
 
 @transaction.atomic
 def do_stage_reached(user: User, stage: Stage) -> Stage:
-    from sanctuary.people.actions import do_change_status
-
     if stage.reached_at is None:
         ensure_admissible(stage.journey.person)
         stage.reached_at = timezone.now()
@@ -95,7 +97,7 @@ def do_stage_reached(user: User, stage: Stage) -> Stage:
         if journey.status == JourneyStatus.PLANNED:  # the first stage reached: they are on the way
             do_set_status(user, journey, JourneyStatus.UNDER_WAY)
         elif journey.person.status != Status.IN_TRANSIT and journey.status == JourneyStatus.UNDER_WAY:
-            do_change_status(user, journey.person, Status.IN_TRANSIT, kind=EventKind.JOURNEY, by_decision=True)
+            do_change_status(user, journey.person, Status.IN_TRANSIT, kind=TIMELINE_JOURNEY, by_decision=True)
     return stage
 
 

@@ -9,7 +9,7 @@ so missed check-ins can be found while sealed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -17,7 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sanctuary.people.models import Status
+from sanctuary.people import admission
+from sanctuary.people.models import Person, Status
 from sanctuary.vault.fields import EncryptedModel, EncryptedQuerySet, EncryptedTextField
 
 if TYPE_CHECKING:
@@ -51,12 +52,15 @@ class Currency(models.TextChoices):
     USD = "USD", "USD"
 
 
+JOURNEYS = "journeys"  # the access module of case workers (declared in module.py)
+
+
 class JourneyQuerySet(EncryptedQuerySet):
     def visible_to(self, user: User) -> JourneyQuerySet:
-        from sanctuary.accounts.policy import Module, can_use, sees_all_people
-        from sanctuary.people.models import Person
+        """A journey is seen by its coordinator (of a person they may see) and by directors."""
+        from sanctuary.accounts.policy import can_use, sees_all_people
 
-        if not user.is_authenticated or not can_use(user, Module.JOURNEYS):
+        if not user.is_authenticated or not can_use(user, JOURNEYS):
             return self.none()
         if sees_all_people(user):  # no IN (every person) subquery: SQLite would build it per request
             return self.all()
@@ -65,6 +69,7 @@ class JourneyQuerySet(EncryptedQuerySet):
 
 class Journey(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("meeting_point", "contact_person", "notes")
+    VAULT_PARENT = "person"
 
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="journeys")
     coordinator = models.ForeignKey(
@@ -110,9 +115,7 @@ class Journey(EncryptedModel):
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is None:
             # Only people two vetting officers accepted, and not flagged, are moved.
-            from sanctuary.vetting.rules import ensure_admissible
-
-            ensure_admissible(self.person)
+            admission.ensure_admissible(self.person)
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property
@@ -120,24 +123,14 @@ class Journey(EncryptedModel):
         return self.status in ACTIVE_STATUSES
 
 
-class Stage(EncryptedModel):
-    IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("place",)
+class JourneyPartQuerySet(EncryptedQuerySet):
+    """Stages and check-ins: visible with their journey."""
 
-    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="stages")
-    position = models.PositiveSmallIntegerField(default=0)
-    place = EncryptedTextField(_("place"), max_length=200)
-    planned_on = models.DateField(_("planned date"), null=True, blank=True)
-    reached_at = models.DateTimeField(_("reached"), null=True, blank=True)
+    def visible_to(self, user: User) -> Any:
+        return self.filter(journey__in=Journey.objects.visible_to(user))
 
-    class Meta:
-        ordering = ["position", "id"]
-
-    def __str__(self) -> str:
-        return f"stage {self.position} of {self.journey_id}"
-
-
-class CheckInQuerySet(EncryptedQuerySet):
-    def missed(self, at: object = None) -> CheckInQuerySet:
+    def missed(self, at: object = None) -> Any:
+        """Check-ins expected by now and not received, on journeys still going."""
         now = at or timezone.now()
         return self.filter(
             due_at__lt=now,
@@ -146,10 +139,30 @@ class CheckInQuerySet(EncryptedQuerySet):
         )
 
 
+class Stage(EncryptedModel):
+    IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("place",)
+    VAULT_PARENT = "journey"
+
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="stages")
+    position = models.PositiveSmallIntegerField(default=0)
+    place = EncryptedTextField(_("place"), max_length=200)
+    planned_on = models.DateField(_("planned date"), null=True, blank=True)
+    reached_at = models.DateTimeField(_("reached"), null=True, blank=True)
+
+    objects = JourneyPartQuerySet.as_manager()  # type: ignore[misc]
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"stage {self.position} of {self.journey_id}"
+
+
 class CheckIn(EncryptedModel):
     """A moment the person is expected to call in: missing it raises an alert."""
 
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("note",)
+    VAULT_PARENT = "journey"
 
     journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="check_ins")
     due_at = models.DateTimeField(_("expected by"))
@@ -159,7 +172,7 @@ class CheckIn(EncryptedModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    objects = CheckInQuerySet.as_manager()  # type: ignore[misc]
+    objects = JourneyPartQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["due_at", "id"]

@@ -12,15 +12,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sanctuary.accounts.policy import Module, module_required
+from sanctuary.accounts.policy import module_required
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.journeys import actions
 from sanctuary.journeys.forms import CheckInForm, JourneyForm, ReceivedForm, StageFormSet, StatusForm, coordinators_for
-from sanctuary.journeys.models import ACTIVE_STATUSES, CheckIn, Journey, Stage
+from sanctuary.journeys.models import ACTIVE_STATUSES, JOURNEYS, CheckIn, Journey, Stage
+from sanctuary.people.admission import NotAdmissible, admission_block
 from sanctuary.people.models import Person, Status
 from sanctuary.vault import state as vault_state
-from sanctuary.vetting.rules import NotAdmissible, admission_block
 
 if TYPE_CHECKING:
     from sanctuary.accounts.models import User
@@ -31,7 +31,7 @@ def _journey(request: HttpRequest, pk: int) -> Journey:
 
 
 @require_GET
-@module_required(Module.JOURNEYS)
+@module_required(JOURNEYS)
 def journey_list(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     journeys = Journey.objects.visible_to(user).select_related("person", "coordinator")
@@ -73,7 +73,7 @@ def _form_page(request: HttpRequest, person: Person, journey: Journey | None) ->
 
 
 @require_http_methods(["GET", "POST"])
-@module_required(Module.JOURNEYS)
+@module_required(JOURNEYS)
 def journey_create(request: HttpRequest, person_pk: int) -> HttpResponse:
     person = get_object_or_404(Person.objects.visible_to(request.user), pk=person_pk)  # type: ignore[arg-type]
     block = admission_block(person)
@@ -87,14 +87,14 @@ def journey_create(request: HttpRequest, person_pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@module_required(Module.JOURNEYS)
+@module_required(JOURNEYS)
 def journey_edit(request: HttpRequest, pk: int) -> HttpResponse:
     journey = _journey(request, pk)
     return _form_page(request, journey.person, journey)
 
 
 @require_GET
-@module_required(Module.JOURNEYS)
+@module_required(JOURNEYS)
 def journey_detail(request: HttpRequest, pk: int) -> HttpResponse:
     journey = _journey(request, pk)
     record(request.user, Action.VIEW, journey)  # type: ignore[arg-type]
@@ -110,32 +110,36 @@ def journey_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@module_required(Module.JOURNEYS)
+@module_required(JOURNEYS)
 def journey_status(request: HttpRequest, pk: int) -> HttpResponse:
     journey = _journey(request, pk)
     form = StatusForm(request.POST)
     if form.is_valid():
         try:
             actions.do_set_status(request.user, journey, form.cleaned_data["status"])  # type: ignore[arg-type]
-        except actions.JourneyRuleError:
-            messages.error(request, _("This journey has ended; plan a new one instead."))
+        except (actions.JourneyRuleError, NotAdmissible) as refusal:
+            messages.error(request, refusal.message)
         else:
             messages.success(request, _("Journey status updated."))
     return redirect("journeys:detail", pk=journey.pk)
 
 
 @require_POST
-@module_required(Module.JOURNEYS)
+@module_required(JOURNEYS)
 def stage_reached(request: HttpRequest, pk: int, stage_id: int) -> HttpResponse:
     journey = _journey(request, pk)
-    stage = get_object_or_404(Stage.objects.filter(journey=journey), pk=stage_id)
-    actions.do_stage_reached(request.user, stage)  # type: ignore[arg-type]
-    messages.success(request, _("Stage reached."))
+    stage = get_object_or_404(Stage.objects.visible_to(request.user).filter(journey=journey), pk=stage_id)  # type: ignore[arg-type]
+    try:
+        actions.do_stage_reached(request.user, stage)  # type: ignore[arg-type]
+    except NotAdmissible as refusal:  # flagged or rejected since the journey was planned
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("Stage reached."))
     return redirect("journeys:detail", pk=journey.pk)
 
 
 @require_POST
-@module_required(Module.JOURNEYS)
+@module_required(JOURNEYS)
 def check_in_add(request: HttpRequest, pk: int) -> HttpResponse:
     journey = _journey(request, pk)
     form = CheckInForm(request.POST)
@@ -148,10 +152,10 @@ def check_in_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@module_required(Module.JOURNEYS)
+@module_required(JOURNEYS)
 def check_in_received(request: HttpRequest, pk: int, check_in_id: int) -> HttpResponse:
     journey = _journey(request, pk)
-    check_in = get_object_or_404(CheckIn.objects.filter(journey=journey), pk=check_in_id)
+    check_in = get_object_or_404(CheckIn.objects.visible_to(request.user).filter(journey=journey), pk=check_in_id)  # type: ignore[arg-type]
     form = ReceivedForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     actions.do_check_in_received(request.user, check_in, note)  # type: ignore[arg-type]

@@ -6,11 +6,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import close_old_connections, models, transaction
+from django.db import close_old_connections, transaction
 from django.utils import timezone
 
 from sanctuary.audit.log import record as audit
@@ -18,36 +18,16 @@ from sanctuary.audit.models import Action
 from sanctuary.linkage.blocking import blocking_keys
 from sanctuary.linkage.records import Record, prepare
 from sanctuary.matching.models import Decision, MatchReview, PersonMatchKey, ScanJob
-from sanctuary.people.models import ContactKind, EventKind, Person, PersonEvent
-from sanctuary.vault.fields import index_for, is_placeholder
+from sanctuary.matching.records import record_for
+from sanctuary.people import watch
+from sanctuary.people.merge import do_merge
+from sanctuary.people.models import Person
+from sanctuary.vault.fields import index_for
 
 if TYPE_CHECKING:
     from sanctuary.accounts.models import User
 
 log = logging.getLogger(__name__)
-
-
-def _text(value: object) -> str:
-    return "" if value is None or is_placeholder(value) else str(value)
-
-
-def record_for(person: Person, phones: Sequence[str] | None = None) -> Record:
-    """The matcher's view of a person: true name when known (people register under it),
-    else the alias; the first phone."""
-    if phones is None:
-        phones = [_text(c.value) for c in person.contacts.all() if c.kind == ContactKind.PHONE]
-    return Record(
-        record_id=str(person.pk or 0),
-        name=_text(person.true_name) or _text(person.alias),
-        father_name=_text(person.father_name),
-        birth_date=_text(person.birth_date),
-        nrc=_text(person.nrc_number),
-        service_number=_text(person.service_number),
-        force=str(person.force or ""),
-        unit=_text(person.unit),
-        hometown=_text(person.hometown),
-        phone=phones[0] if phones else "",
-    )
 
 
 def _rule(key: str) -> str:
@@ -90,25 +70,15 @@ def candidates_for(record: Record, exclude: int | None = None) -> list[tuple[int
 
 
 def queue_pair(a: int, b: int, score: float, agreements: dict[str, str]) -> bool:
-    """Add a pair to the review queue unless it is there already (decided or not)."""
+    """Add a pair to the review queue unless it is there already (decided or not). A likely
+    duplicate of someone rejected or flagged alerts the vetting team too (the watch list)."""
     low, high = sorted((a, b))
     _obj, created = MatchReview.objects.get_or_create(
         person_a_id=low, person_b_id=high, defaults={"score": score, "agreements": agreements}
     )
     if created:
-        _alert_if_watched(low, high, agreements)
+        watch.pair_found(low, high, list(agreements))
     return created
-
-
-def _alert_if_watched(a: int, b: int, agreements: dict[str, str]) -> None:
-    """A likely duplicate of someone rejected or flagged alerts the vetting team too."""
-    from sanctuary.vetting.rules import is_watched
-    from sanctuary.vetting.watch import alert
-
-    watched = is_watched([a, b])
-    for one, other in ((a, b), (b, a)):
-        if one in watched:
-            alert(one, list(agreements), person_id=other)
 
 
 def start_scan(user: User | None) -> ScanJob:
@@ -189,37 +159,7 @@ def do_decide(user: User, review: MatchReview, decision: str) -> MatchReview:
     review.save(update_fields=["decision", "decided_by", "decided_at"])
     audit(user, Action.UPDATE, review, fields=["decision"])
     if decision == Decision.SAME:
+        # The older record is kept. A refused merge (MergeRefused) undoes the decision too.
         primary, secondary = sorted((review.person_a, review.person_b), key=lambda p: (p.created_at, p.pk))
         do_merge(user, primary, secondary)
     return review
-
-
-# Rows that describe the person rather than belong to their history: rebuilt, not moved.
-_REBUILT = {"search_tokens", "match_keys"}
-
-
-@transaction.atomic
-def do_merge(user: User, primary: Person, secondary: Person) -> None:
-    """Fold ``secondary`` into ``primary``: every row pointing at it (timeline, contacts,
-    household, documents, requests, and later stays and payments) moves to ``primary``;
-    ``secondary`` stays, marked merged, so nothing is deleted and the audit trail holds."""
-    for relation in Person._meta.related_objects:
-        if (
-            relation.one_to_many
-            and relation.get_accessor_name() not in _REBUILT
-            and relation.field.name != "merged_into"
-        ):
-            relation.related_model._default_manager.filter(**{relation.field.name: secondary}).update(
-                **{relation.field.name: primary}
-            )
-    MatchReview.objects.filter(decision=Decision.PENDING).filter(
-        models.Q(person_a=secondary) | models.Q(person_b=secondary)
-    ).delete()
-    Person.objects.filter(pk=secondary.pk).update(merged_into=primary)
-    PersonMatchKey.objects.filter(person=secondary).delete()
-    PersonEvent.objects.create(
-        person=primary, kind=EventKind.NOTE, note=f"Merged with {secondary.case_code}", actor=user
-    )
-    refresh_match_keys([Person.objects.get(pk=primary.pk)])
-    audit(user, Action.MERGE, primary, fields=["merged_records"])
-    audit(user, Action.MERGE, secondary, fields=["merged_into"])

@@ -15,8 +15,8 @@ from django.utils import timezone
 from sanctuary.audit.log import record as audit
 from sanctuary.audit.models import Action
 from sanctuary.linkage.pprl import encode_records, key_fingerprint, parse_key
-from sanctuary.matching.actions import record_for
 from sanctuary.matching.models import PartnerMatch, PartnerRun
+from sanctuary.matching.records import record_for
 from sanctuary.people.models import Person
 
 if TYPE_CHECKING:

@@ -23,8 +23,10 @@ from sanctuary.linkage.pprl import PPRLError
 from sanctuary.matching.actions import do_decide, start_scan
 from sanctuary.matching.models import Decision, MatchReview, PartnerMatch, PartnerRun, ScanJob
 from sanctuary.matching.partners import do_export_encodings, do_import_pairs
+from sanctuary.people.merge import MergeRefused
 from sanctuary.people.models import Person
 from sanctuary.vault import state as vault_state
+from sanctuary.vault.state import VaultSealed
 
 if TYPE_CHECKING:
     from sanctuary.accounts.models import User
@@ -82,7 +84,11 @@ def decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     if vault_state.is_sealed() and decision == Decision.SAME:
         messages.error(request, _("The vault is sealed: records cannot be merged until it is unsealed."))
         return redirect("matching:queue")
-    do_decide(user, review, decision)
+    try:
+        do_decide(user, review, decision)
+    except (MergeRefused, VaultSealed) as refusal:
+        messages.error(request, refusal.message if isinstance(refusal, MergeRefused) else _("The vault is sealed."))
+        return redirect("matching:queue")
     messages.success(
         request, _("Merged: both histories are now on one record.") if decision == Decision.SAME else _("Saved.")
     )

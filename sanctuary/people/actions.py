@@ -8,10 +8,13 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.forms import BaseInlineFormSet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.lib.refusal import Refusal
+from sanctuary.matching.actions import refresh_match_keys
+from sanctuary.people import watch
 from sanctuary.people.models import DECISION_STATUSES, EventKind, Person, PersonDocument, PersonEvent, Status
 from sanctuary.vault import files
 
@@ -38,11 +41,8 @@ def _formset_changes(formset: BaseInlineFormSet[Any, Any, Any]) -> list[str]:
 def refresh_keys_and_watch(person: Person) -> None:
     """Blocking keys for the duplicate finder, then the watch list: a new or changed record
     that shares a key with someone rejected or flagged alerts the vetting team."""
-    from sanctuary.matching.actions import refresh_match_keys
-    from sanctuary.vetting.watch import check_person
-
     refresh_match_keys([Person.objects.prefetch_related("contacts").get(pk=person.pk)])
-    check_person(person)
+    watch.check_person(person)
 
 
 @transaction.atomic
@@ -75,7 +75,7 @@ def do_update_person(actor: User, form: PersonForm, formsets: Sequence[BaseInlin
 
 
 class StatusRefused(Refusal):
-    pass
+    messages = {"needs_decision": _("Accepted and rejected are set by a vetting decision of two officers.")}
 
 
 @transaction.atomic
@@ -122,7 +122,7 @@ def do_add_document(actor: User, person: Person, data: bytes, title: str, kind: 
     """Strip metadata, encrypt to disk, record the row; the file is removed if the row fails."""
     clean, content_type = files.clean_upload(data)
     document = PersonDocument(person=person, kind=kind, title=title, content_type=content_type, size=len(clean))
-    document.stored_name = files.write_encrypted(clean, document.file_aad())
+    document.stored_name = document.write_file(clean)
     try:
         document.uploaded_by = actor
         document.save()

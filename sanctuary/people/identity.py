@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
@@ -23,7 +24,11 @@ IDENTITY_FIELDS = ("true_name", "father_name", "nrc_number", "service_number")
 
 
 class IdentityRuleError(Refusal):
-    pass
+    messages = {
+        "not_approver": _("Only a director or a delegate approves true-name requests."),
+        "own_request": _("You cannot approve your own request."),
+        "decided": _("Already decided."),
+    }
 
 
 def grant_minutes() -> float:

@@ -19,8 +19,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sanctuary.lib import stages
 from sanctuary.lib.text import ascii_digits
-from sanctuary.people.search import canonical_identifier, canonical_phone_or_empty, name_tokens
+from sanctuary.people import admission
+from sanctuary.people.search import canonical_identifier, canonical_phone_or_empty, name_tokens, query_tokens
+from sanctuary.vault import crypto, files
 from sanctuary.vault.fields import (
     BlindIndexField,
     Ciphertext,
@@ -97,7 +100,7 @@ class Status(models.TextChoices):
 
 
 # Statuses that mean the organisation took the person in (a bed in a safe house): only
-# admissible people reach them (``sanctuary.vetting.rules``).
+# admissible people reach them (``sanctuary.people.admission``).
 ADMITTED_STATUSES = frozenset({Status.IN_SHELTER})
 # Set only by a confirmed four-eyes vetting decision, never by hand.
 DECISION_STATUSES = frozenset({Status.ACCEPTED, Status.REJECTED})
@@ -254,9 +257,7 @@ class Person(EncryptedModel):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.status in ADMITTED_STATUSES and self._status_changes():
             # Rejected and flagged people are never admitted, whatever screen asked for it.
-            from sanctuary.vetting.rules import ensure_admissible
-
-            ensure_admissible(self)
+            admission.ensure_admissible(self)
         super().save(*args, **kwargs)
         alias = self.__dict__.get("alias")
         loaded = self.__dict__.get("_vault_loaded", {}).get("alias")
@@ -283,6 +284,29 @@ class Person(EncryptedModel):
         raise IntegrityError("could not allocate a case code")
 
 
+class PersonScopedQuerySet(EncryptedQuerySet):
+    """Rows that belong to a person (a contact, a stay, a payment, a vetting note …).
+
+    ``visible_to(user)``: none unless the user may use the module (``module``; the person
+    list's by default), then only rows of people the user may see (``Person.objects.
+    visible_to``), reached through ``person_path``. Directors see every row, including those
+    left on a merged record. Subclasses set ``module`` and, when the person is further away
+    than a ``person`` field, ``person_path``.
+    """
+
+    module: ClassVar[str] = "people"
+    person_path: ClassVar[str] = "person"
+
+    def visible_to(self, user: User) -> Any:
+        from sanctuary.accounts.policy import can_use, sees_all_people
+
+        if not user.is_authenticated or not can_use(user, self.module):
+            return self.none()
+        if sees_all_people(user):  # no IN (every person) subquery: SQLite would build it per request
+            return self.all()
+        return self.filter(**{f"{self.person_path}__in": Person.objects.visible_to(user)})
+
+
 class ContactKind(models.TextChoices):
     PHONE = "phone", _("Phone")
     FACEBOOK = "facebook", _("Facebook")
@@ -299,11 +323,14 @@ class ContactPoint(EncryptedModel):
     """A phone number or social-media handle. Phones are stored in E.164 form."""
 
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("value",)
+    VAULT_PARENT = "person"
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="contacts")
     kind = models.CharField(_("kind"), max_length=16, choices=ContactKind.choices, default=ContactKind.PHONE)
     value = EncryptedTextField(_("number or handle"), max_length=200)
     value_index = BlindIndexField(source="value", purpose="phone", normaliser=canonical_phone_or_empty)
+
+    objects = PersonScopedQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["id"]
@@ -326,6 +353,7 @@ class HouseholdMember(EncryptedModel):
     """Spouse, children and other relatives who travel or live with the person."""
 
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("name", "birth_date", "notes")
+    VAULT_PARENT = "person"
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="household")
     relation = models.CharField(_("relation"), max_length=16, choices=Relation.choices)
@@ -333,6 +361,8 @@ class HouseholdMember(EncryptedModel):
     sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices, default=Sex.UNKNOWN)
     birth_date = EncryptedTextField(_("birth date"), max_length=10, blank=True)
     notes = EncryptedTextField(_("notes"), max_length=300, blank=True)
+
+    objects = PersonScopedQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["id"]
@@ -344,27 +374,35 @@ class HouseholdMember(EncryptedModel):
 
 
 class EventKind(models.TextChoices):
+    """The core's kinds of timeline step; stages add theirs (``Stage.timeline``)."""
+
     CREATED = "created", _("Record created")
     UPDATED = "updated", _("Record updated")
     STATUS = "status", _("Status changed")
     NOTE = "note", _("Note")
-    INTAKE = "intake", _("First contact linked")
-    VETTING = "vetting", _("Vetting decision")
-    JOURNEY = "journey", _("Journey")
+    MERGED = "merged", _("Records merged")
+
+
+def event_kinds() -> list[tuple[str, Any]]:
+    """``PersonEvent.kind`` choices: the core's and every registered stage's."""
+    return [*EventKind.choices, *((kind.code, kind.label) for kind in stages.timeline_kinds())]
 
 
 class PersonEvent(EncryptedModel):
     """One step on the person's timeline."""
 
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("note",)
+    VAULT_PARENT = "person"
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(default=timezone.now)
-    kind = models.CharField(max_length=16, choices=EventKind.choices)
+    kind = models.CharField(max_length=16, choices=event_kinds)
     status_from = models.CharField(max_length=16, choices=Status.choices, blank=True)
     status_to = models.CharField(max_length=16, choices=Status.choices, blank=True)
     note = EncryptedTextField(blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    objects = PersonScopedQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -395,8 +433,6 @@ def token_indexes(alias: str) -> set[str]:
 
 
 def query_tokens_indexes(query: str) -> set[str]:
-    from sanctuary.people.search import query_tokens
-
     return {index_for("name", token, str) for token in query_tokens(query)}
 
 
@@ -415,7 +451,16 @@ class IdentityRequestStatus(models.TextChoices):
     REFUSED = "refused", _("Refused")
 
 
-class IdentityRequestQuerySet(EncryptedQuerySet):
+class IdentityRequestQuerySet(PersonScopedQuerySet):
+    def visible_to(self, user: User) -> Any:
+        """Requests an approver may decide: of people they may see. (Requesters see their own
+        grants on the person page, through ``active_grant``.)"""
+        from sanctuary.accounts.policy import can_approve_identity
+
+        if not can_approve_identity(user):
+            return self.none()
+        return self.filter(person__in=Person.objects.visible_to(user))
+
     def active_grant(self, user: User, person: Person) -> IdentityRequest | None:
         return (
             self.filter(
@@ -432,6 +477,8 @@ class IdentityRequest(EncryptedModel):
     An approval lets only the requester see the person's true identity (true name, father's
     name, NRC number, household) until ``expires_at``.
     """
+
+    VAULT_PARENT = "person"
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="identity_requests")
     requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -450,6 +497,18 @@ class IdentityRequest(EncryptedModel):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # The two-person rule in the database, like the other four-eyes rules: nobody
+            # decides their own request.
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("requester")),
+                name="identity_request_four_eyes",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending") | Q(decided_by__isnull=False) | Q(decided_at__isnull=False),
+                name="identity_request_decided_by_someone",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"identity request {self.pk}"
@@ -465,6 +524,7 @@ class PersonDocument(EncryptedModel):
     """A photo or document, encrypted on disk (``sanctuary.vault.files``)."""
 
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("title",)
+    VAULT_PARENT = "person"
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(_("kind"), max_length=16, choices=DocumentKind.choices, default=DocumentKind.PHOTO)
@@ -475,13 +535,23 @@ class PersonDocument(EncryptedModel):
     uploaded_at = models.DateTimeField(auto_now_add=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
 
+    objects = PersonScopedQuerySet.as_manager()  # type: ignore[misc]
+
     class Meta:
         ordering = ["-uploaded_at"]
 
     def __str__(self) -> str:
         return f"document {self.pk}"
 
-    def file_aad(self) -> bytes:
-        from sanctuary.vault.crypto import aad_for
+    def file_aad(self, stored: str | None = None) -> bytes:
+        """The file's associated data: bound to its person, like the row's values (a file
+        written before that, ``s1``, is read with the old form until rotated)."""
+        parent = self.vault_parent_uid() if stored is None or crypto.is_bound(stored) else ""
+        return crypto.aad_for(self._meta.db_table, "file", str(self.uid), parent)
 
-        return aad_for(self._meta.db_table, "file", str(self.uid))
+    def write_file(self, data: bytes, version: int | None = None) -> str:
+        """Encrypt ``data`` for this row (and its person) to a new file; returns its name."""
+        return files.write_encrypted(data, self.file_aad(), version, prefix=crypto.BOUND_PREFIX)
+
+    def read_file(self) -> bytes:
+        return files.read_decrypted(self.stored_name, self.file_aad)

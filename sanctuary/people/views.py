@@ -1,31 +1,34 @@
-"""Person list, page, create and edit. Every fetch goes through ``Person.objects.visible_to``."""
+"""Person list, page, create and edit. Every fetch goes through ``Person.objects.visible_to``.
+
+The person page is assembled from the core's parts and the panels every registered module
+declares (``sanctuary.lib.stages``): the core never imports a stage.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sanctuary.accounts.models import Team
 from sanctuary.accounts.policy import Module, can_approve_identity, can_use, module_required, sees_all_people
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
-from sanctuary.intake.actions import do_link as intake_link
-from sanctuary.intake.actions import prefill as intake_prefill
-from sanctuary.intake.models import Submission
-from sanctuary.linkage.records import Record
+from sanctuary.lib import stages
 from sanctuary.matching.actions import candidates_for, queue_pair
 from sanctuary.matching.models import MatchReview
+from sanctuary.matching.records import matching_record
 from sanctuary.people.actions import (
     StatusRefused,
     do_add_document,
@@ -33,6 +36,7 @@ from sanctuary.people.actions import (
     do_create_person,
     do_update_person,
 )
+from sanctuary.people.admission import NotAdmissible, admission_block
 from sanctuary.people.forms import (
     ContactFormSet,
     DocumentForm,
@@ -49,10 +53,9 @@ from sanctuary.people.identity import (
     do_request_identity,
     grant_minutes,
 )
-from sanctuary.people.models import DocumentKind, IdentityRequest, IdentityRequestStatus, Person, Status
-from sanctuary.vault import files
+from sanctuary.people.models import DocumentKind, IdentityRequest, IdentityRequestStatus, Person, PersonDocument
 from sanctuary.vault import state as vault_state
-from sanctuary.vetting.rules import NotAdmissible, admission_block
+from sanctuary.vault.http import accept_upload, file_response
 
 if TYPE_CHECKING:
     from sanctuary.accounts.models import User
@@ -121,47 +124,58 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "events": events,
         "can_edit": can_use(user, Module.PEOPLE_EDIT),
         "status_form": StatusForm(initial={"status": person.status}, current=person.status),
-        "can_vet": can_use(user, Module.VETTING),
         "admission_block": admission_block(person),
-        "intake_submissions": Submission.objects.visible_to(user).filter(person=person),
+        "action_panels": panels(request, person, "actions"),
+        "card_panels": panels(request, person, "cards"),
     }
-    if can_use(user, Module.SHELTER):
-        from sanctuary.shelter.models import Stay
-
-        context["stays"] = Stay.objects.visible_to(user).filter(person=person, ended_on__isnull=True)
-        context["can_place"] = context["admission_block"] is None and not context["stays"].exists()
-    context["can_see_stipends"] = can_use(user, Module.STIPENDS)
-    if can_use(user, Module.JOURNEYS):
-        from sanctuary.journeys.models import Journey
-
-        journeys = list(Journey.objects.visible_to(user).filter(person=person))
-        context["journeys"] = journeys
-        context["can_plan_journey"] = person.status == Status.ACCEPTED and context["admission_block"] is None
     return render(request, "people/person_detail.html", context)
 
 
-def _person_form_page(
-    request: HttpRequest, person: Person | None, submission: Submission | None = None
+def panels(request: HttpRequest, person: Person, place: str) -> list[SafeString]:
+    """The person-page parts every module declares (buttons or cards), rendered for this user:
+    only modules the user may use, only parts that have something to show."""
+    user: User = request.user  # type: ignore[assignment]
+    rendered = []
+    for panel in stages.person_panels(place):
+        if panel.module and not can_use(user, panel.module):
+            continue
+        context = panel.context(request, person)
+        if context is not None:
+            # Our own templates, rendered with autoescape: safe to place in the page.
+            rendered.append(mark_safe(render_to_string(panel.template, context, request)))
+    return rendered
+
+
+SaveNew = Callable[["User", PersonForm, list[Any]], Person]
+
+
+def person_form_page(
+    request: HttpRequest,
+    person: Person | None,
+    *,
+    initial: dict[str, Any] | None = None,
+    contact_initial: list[dict[str, str]] | None = None,
+    save_new: SaveNew | None = None,
+    intro: str = "",
+    back_url: str = "",
 ) -> HttpResponse:
+    """The person form, with likely matches shown before saving. A module that creates a
+    person from something of its own (intake, from a first contact) passes ``initial``
+    values and its own ``save_new`` action, which creates the person and links it in one
+    transaction."""
     user: User = request.user  # type: ignore[assignment]
     teams = _teams_for(user)
     data = request.POST if request.method == "POST" else None
-    initial: dict[str, Any] = {}
+    initial = dict(initial or {})
     if person is None and len(user.team_ids) >= 1:
-        initial["team"] = sorted(user.team_ids)[0]
+        initial.setdefault("team", sorted(user.team_ids)[0])
     sealed = vault_state.is_sealed()
-    if sealed and (person is not None or submission is not None):
+    if sealed and person is not None:
         messages.error(request, _("The vault is sealed: records cannot be edited until key holders unseal it."))
-        return redirect("people:detail", pk=person.pk) if person else redirect("intake:queue")
-    contact_initial: list[dict[str, str]] = []
-    if submission is not None:  # creating a person from a first contact: start from what they sent
-        sent = submission.read()
-        initial.update(intake_prefill(sent))
-        if sent.get("handle"):
-            contact_initial = [{"kind": sent.get("channel") or "other", "value": sent["handle"]}]
+        return redirect("people:detail", pk=person.pk)
     form = PersonForm(data, instance=person, teams=teams, initial=initial)
     instance = person or Person()
-    contacts = ContactFormSet(data, instance=instance, prefix="contacts", initial=contact_initial)
+    contacts = ContactFormSet(data, instance=instance, prefix="contacts", initial=contact_initial or [])
     formsets: list[Any] = [contacts]
     # Editing shows the true identity only to a user holding an approved request; creating
     # is write-only (the person typing it knows it).
@@ -200,7 +214,8 @@ def _person_form_page(
                     "contacts": contacts,
                     "household": household,
                     "person": person,
-                    "submission": submission,
+                    "intro": intro,
+                    "back_url": back_url,
                     "matches": Person.objects.visible_to(user).filter(pk__in=[pk for pk, _r in matches]),
                     "match_rules": dict(matches),
                     "hidden_matches": len(matches)
@@ -209,10 +224,7 @@ def _person_form_page(
                 return render(request, "people/person_form.html", context, status=409)
         if valid:
             if person is None:
-                with transaction.atomic():  # created and linked together, or neither
-                    person = do_create_person(user, form, formsets)
-                    if submission is not None:
-                        intake_link(user, submission, person, created=True)
+                person = (save_new or do_create_person)(user, form, formsets)
                 messages.success(request, _("Person %(code)s created.") % {"code": person.case_code})
             else:
                 do_update_person(user, form, formsets)
@@ -232,55 +244,44 @@ def _person_form_page(
             return redirect("people:detail", pk=person.pk)
         if not sealed:
             messages.error(request, _("Please correct the errors below. Nothing you typed has been lost."))
-    context = {"form": form, "contacts": contacts, "household": household, "person": person, "submission": submission}
+    context = {
+        "form": form,
+        "contacts": contacts,
+        "household": household,
+        "person": person,
+        "intro": intro,
+        "back_url": back_url,
+    }
     status = 200 if request.method != "POST" else (503 if sealed else 400)
     return render(request, "people/person_form.html", context, status=status)
 
 
 def _likely_matches(form: PersonForm, contacts: Any, person: Person | None) -> list[tuple[int, list[str]]]:
-    """People sharing a blocking key (phone, NRC, name with birth year …) with what was typed."""
-    data = form.cleaned_data
+    """People sharing a blocking key (phone, NRC, name with birth year …) with what was typed.
+    Fields this user may not see (the true identity) are taken from the stored record."""
     phones = [
         f.cleaned_data.get("value", "")
         for f in contacts.forms
         if f.cleaned_data.get("kind") == "phone" and not f.cleaned_data.get("DELETE")
     ]
-    record = Record(
-        record_id="new",
-        name=data.get("true_name")
-        or (str(person.true_name) if person and "true_name" not in data else "")
-        or data.get("alias", ""),
-        father_name=data.get("father_name", ""),
-        birth_date=data.get("birth_date", ""),
-        nrc=data.get("nrc_number", ""),
-        service_number=data.get("service_number", ""),
-        force=data.get("force", ""),
-        unit=data.get("unit", ""),
-        hometown=data.get("hometown", ""),
-        phone=phones[0] if phones else "",
-    )
-    return candidates_for(record, exclude=person.pk if person else None)
+    fields: dict[str, object] = {}
+    if person is not None:
+        fields.update({name: getattr(person, name) for name in IDENTITY_FIELDS if name not in form.cleaned_data})
+    fields.update(form.cleaned_data)
+    return candidates_for(matching_record("new", fields, phones), exclude=person.pk if person else None)
 
 
 @require_http_methods(["GET", "POST"])
 @module_required(Module.PEOPLE_EDIT)
 def person_create(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    submission = None
-    if request.GET.get("from_submission"):
-        if not can_use(user, Module.INTAKE) or not request.GET["from_submission"].isdigit():
-            raise PermissionDenied
-        submission = get_object_or_404(
-            Submission.objects.visible_to(user).filter(person__isnull=True), pk=request.GET["from_submission"]
-        )
-    return _person_form_page(request, None, submission)
+    return person_form_page(request, None)
 
 
 @require_http_methods(["GET", "POST"])
 @module_required(Module.PEOPLE_EDIT)
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)  # type: ignore[arg-type]
-    return _person_form_page(request, person)
+    return person_form_page(request, person)
 
 
 @require_POST
@@ -294,11 +295,8 @@ def person_status(request: HttpRequest, pk: int) -> HttpResponse:
     if ok:
         try:
             do_change_status(user, person, form.cleaned_data["status"], form.cleaned_data["note"])
-        except NotAdmissible as refusal:
+        except (NotAdmissible, StatusRefused) as refusal:
             form.add_error("status", refusal.message)
-            ok = False
-        except StatusRefused:
-            form.add_error("status", _("Accepted and rejected are set by a vetting decision of two officers."))
             ok = False
     if ok:
         person.refresh_from_db()
@@ -340,7 +338,8 @@ def identity_queue(request: HttpRequest) -> HttpResponse:
     if not can_approve_identity(user):
         raise PermissionDenied
     pending = (
-        IdentityRequest.objects.filter(status=IdentityRequestStatus.PENDING, person__in=Person.objects.visible_to(user))
+        IdentityRequest.objects.visible_to(user)
+        .filter(status=IdentityRequestStatus.PENDING)
         .exclude(requester=user)
         .select_related("person", "requester")
         .order_by("created_at")
@@ -353,68 +352,27 @@ def identity_decide(request: HttpRequest, request_id: int, decision: str) -> Htt
     user: User = request.user  # type: ignore[assignment]
     if not can_approve_identity(user) or decision not in {"approve", "refuse"}:
         raise PermissionDenied
-    identity = get_object_or_404(
-        IdentityRequest.objects.filter(person__in=Person.objects.visible_to(user)), pk=request_id
-    )
+    identity = get_object_or_404(IdentityRequest.objects.visible_to(user), pk=request_id)
     try:
         do_decide_identity(user, identity, approve=decision == "approve")
     except IdentityRuleError as error:
-        messages.error(
-            request,
-            _("You cannot approve your own request.") if error.code == "own_request" else _("Already decided."),
-        )
+        messages.error(request, error.message)
     else:
         messages.success(request, _("Approved.") if decision == "approve" else _("Refused."))
     return redirect("people:identity_queue")
 
 
-FILE_REFUSALS = {
-    "too_large": gettext_lazy("The file is larger than 10 MB."),
-    "wrong_type": gettext_lazy("Only JPEG, PNG or WebP photos and PDF documents can be added."),
-}
-
-
-def add_uploaded_document(request: HttpRequest, person: Person, form: Any, kind: str | None = None) -> None:
-    """Check an upload form (``file``, ``title``, and ``kind`` unless given), strip, encrypt
-    and store the file, and tell the user how it went. Used by every upload of a person's file."""
-    if int(request.META.get("CONTENT_LENGTH") or 0) > files.MAX_BYTES + 64 * 1024:
-        messages.error(request, str(FILE_REFUSALS["too_large"]))
-        return
-    if not form.is_valid():
-        messages.error(request, _("Choose a file to add."))
-        return
-    upload = form.cleaned_data["file"]
-    if upload.size > files.MAX_BYTES:
-        messages.error(request, str(FILE_REFUSALS["too_large"]))
-        return
-    try:
-        do_add_document(
-            request.user,  # type: ignore[arg-type]
-            person,
-            upload.read(),
-            form.cleaned_data["title"],
-            kind or form.cleaned_data["kind"],
-        )
-    except files.FileRejected as error:
-        messages.error(request, str(FILE_REFUSALS[error.code]))
-    else:
-        messages.success(request, _("Added, encrypted."))
-
-
-def file_response(data: bytes, content_type: str) -> HttpResponse:
-    """A decrypted file for the browser. Images are re-encoded by us and shown; PDFs are
-    only cleaned, so they are downloaded, never rendered in our origin."""
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = "inline" if content_type != files.PDF_TYPE else "attachment"
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 @require_POST
 @module_required(Module.PEOPLE_EDIT)
 def document_add(request: HttpRequest, pk: int) -> HttpResponse:
-    person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)  # type: ignore[arg-type]
-    add_uploaded_document(request, person, DocumentForm(request.POST, request.FILES))
+    user: User = request.user  # type: ignore[assignment]
+    person = get_object_or_404(Person.objects.visible_to(user), pk=pk)
+    form = DocumentForm(request.POST, request.FILES)
+    accept_upload(
+        request,
+        form,
+        lambda data: do_add_document(user, person, data, form.cleaned_data["title"], form.cleaned_data["kind"]),
+    )
     return redirect("people:detail", pk=person.pk)
 
 
@@ -423,10 +381,10 @@ def document_add(request: HttpRequest, pk: int) -> HttpResponse:
 def document_view(request: HttpRequest, pk: int, document_id: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     person = get_object_or_404(Person.objects.visible_to(user), pk=pk)
-    documents = person.documents.all()
+    documents = PersonDocument.objects.visible_to(user).filter(person=person)
     if IdentityRequest.objects.active_grant(user, person) is None:
         documents = documents.filter(kind=DocumentKind.PHOTO)  # identity papers need approval
     document = get_object_or_404(documents, pk=document_id)
-    data = files.read_decrypted(document.stored_name, document.file_aad())
+    data = document.read_file()
     record(user, Action.VIEW, document)
     return file_response(data, document.content_type)

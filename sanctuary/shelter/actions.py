@@ -10,22 +10,53 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.lib.refusal import Refusal
+from sanctuary.people.actions import do_change_status
+from sanctuary.people.admission import admissible, must_room_alone
 from sanctuary.people.models import HouseholdMember, Person, Sex, Status
-from sanctuary.shelter.models import Bed, BedNight, Extension, ExtensionState, MoveOut, RoomKind, SafeHouse, Stay
+from sanctuary.shelter.models import (
+    Bed,
+    BedNight,
+    Extension,
+    ExtensionState,
+    MoveOut,
+    Room,
+    RoomKind,
+    SafeHouse,
+    Stay,
+    StayQuerySet,
+)
 
 if TYPE_CHECKING:
+    from django.forms import ModelForm
+
     from sanctuary.accounts.models import User
 
 
 class ShelterRuleError(Refusal):
-    pass
+    messages = {
+        "bed_taken": _("This bed is taken on some of those nights. Choose another bed."),
+        "bed_inactive": _("This bed is not in use."),
+        "already_housed": _("This person already has a bed."),
+        "no_women": _("This house does not take women."),
+        "women_only": _("This room is for women only."),
+        "no_families": _("This house does not take families."),
+        "dangerous_alone": _("This person must not share a room: choose an empty room or a single room."),
+        "dangerous_roommate": _("Someone in this room must not share it. Choose another room."),
+        "extension_shorter": _("An extension must end after the current planned end (%(end)s)."),
+        "bed_booked_later": _("The bed is booked for someone else from %(night)s: move them to another bed first."),
+        "end_before_start": _("The end cannot be before the start of the stay."),
+        "ended": _("This stay has ended."),
+        "decided": _("This was already decided."),
+        "room_name_taken": _("This house already has a room with that name."),
+    }
 
 
 def stay_days() -> int:
@@ -34,13 +65,6 @@ def stay_days() -> int:
 
 def _nights(first: date, last: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
-
-
-def _dangerous_ids(person_ids: list[int]) -> set[int]:
-    from sanctuary.vetting.models import FlagKind, RiskFlag
-
-    flagged = RiskFlag.objects.filter(person_id__in=person_ids, kind=FlagKind.DANGEROUS, cleared_at__isnull=True)
-    return set(flagged.values_list("person_id", flat=True))
 
 
 @dataclass
@@ -57,10 +81,7 @@ class _Neighbours:
 def _neighbours(
     person: Person, occupant: HouseholdMember | None, first: date, last: date, room_ids: list[int] | None = None
 ) -> _Neighbours:
-    family = (
-        occupant is not None
-        or Stay.objects.filter(person=person, occupant__isnull=False, ended_on__isnull=True).exists()
-    )
+    family = occupant is not None or Stay.objects.open().filter(person=person, occupant__isnull=False).exists()
     nights = BedNight.objects.filter(night__range=(first, last)).exclude(stay__person=person)
     if room_ids is not None:
         nights = nights.filter(bed__room_id__in=room_ids)
@@ -68,7 +89,7 @@ def _neighbours(
     for room_id, other in nights.values_list("bed__room_id", "stay__person_id").distinct():
         roommates.setdefault(room_id, set()).add(other)
     everyone = {person.pk}.union(*roommates.values())
-    return _Neighbours(family, roommates, _dangerous_ids(list(everyone)))
+    return _Neighbours(family, roommates, must_room_alone(everyone))
 
 
 def _check_house_rules(person: Person, occupant: HouseholdMember | None, bed: Bed, around: _Neighbours) -> None:
@@ -99,8 +120,6 @@ def do_place(
     days: int | None = None,
 ) -> Stay:
     """Give a bed from ``start`` for the policy length (or ``days``)."""
-    from sanctuary.people.actions import do_change_status
-
     # The bed row is locked (PostgreSQL) and SQLite takes its write lock at BEGIN: two
     # placements of one bed run one after the other; the unique nights decide.
     bed = Bed.objects.select_for_update().select_related("room__house").get(pk=bed.pk)
@@ -109,10 +128,9 @@ def do_place(
     last = start + timedelta(days=(days or stay_days()) - 1)
     if last < start:
         raise ShelterRuleError("end_before_start")
-    overstaying = Stay.objects.filter(bed=bed, ended_on__isnull=True, planned_end__lt=timezone.localdate())
-    if overstaying.exists():  # someone past their planned end has not moved out yet: the bed is theirs
+    if Stay.objects.overdue().filter(bed=bed).exists():  # someone past their planned end is still there
         raise ShelterRuleError("bed_taken")
-    if Stay.objects.filter(person=person, occupant=occupant, ended_on__isnull=True).exists():
+    if Stay.objects.of_person(person, occupant).open().exists():
         raise ShelterRuleError("already_housed")
     _check_house_rules(person, occupant, bed, _neighbours(person, occupant, start, last, [bed.room_id]))
     stay = Stay(person=person, occupant=occupant, bed=bed, start=start, planned_end=last, placed_by=user)
@@ -185,8 +203,6 @@ MOVE_OUT_STATUS = {
 @transaction.atomic
 def do_move_out(user: User, stay: Stay, ended_on: date, move_out: str) -> Stay:
     """Record the move-out; the bed is free from ``ended_on`` (that night on)."""
-    from sanctuary.people.actions import do_change_status
-
     stay = Stay.objects.select_for_update().get(pk=stay.pk)
     if stay.ended_on is not None:
         raise ShelterRuleError("ended")
@@ -200,7 +216,7 @@ def do_move_out(user: User, stay: Stay, ended_on: date, move_out: str) -> Stay:
     record(user, Action.UPDATE, stay, fields=["ended_on", "move_out"])
     if stay.occupant_id is None:
         # The household leaves with them.
-        for other in Stay.objects.filter(person=stay.person, occupant__isnull=False, ended_on__isnull=True):
+        for other in Stay.objects.open().filter(person=stay.person, occupant__isnull=False):
             do_move_out(user, other, max(ended_on, other.start), move_out)
         status = MOVE_OUT_STATUS.get(MoveOut(move_out))
         if status is not None:
@@ -216,9 +232,7 @@ def waitlist(people: QuerySet[Person]) -> QuerySet[Person]:
     (they are here now), then those between houses, then the accepted; longest waiting first."""
     from django.db.models import Case, IntegerField, Value, When
 
-    from sanctuary.vetting.rules import admissible
-
-    housed = Stay.objects.filter(person=OuterRef("pk"), occupant__isnull=True, ended_on__isnull=True)
+    housed = Stay.objects.open().filter(person=OuterRef("pk"), occupant__isnull=True)
     return (
         admissible(people.filter(status__in=[Status.ARRIVED, Status.IN_SHELTER, Status.ACCEPTED]))
         .exclude(Exists(housed))
@@ -300,11 +314,8 @@ def board(days: int = 15, today: date | None = None) -> tuple[list[date], list[t
         .order_by("room__house__name", "room__name", "label")
         .values_list("pk", "label", "room__name", "room__house_id")
     )
-    stays = (
-        Stay.objects.filter(start__lte=last)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=first))
-        .filter(Q(planned_end__gte=first) | Q(ended_on__isnull=True))
-        .values_list("pk", "bed_id", "person__case_code", "start", "planned_end", "ended_on")
+    stays = Stay.objects.during(first, last).values_list(
+        "pk", "bed_id", "person__case_code", "start", "planned_end", "ended_on"
     )
     spans: dict[int, list[tuple[date, date, date, bool]]] = {}
     tonight: dict[int, tuple[int, str]] = {}
@@ -332,7 +343,7 @@ def free_beds_for(person: Person, start: date, days: int | None = None) -> list[
     """Beds free for the whole stay from ``start`` that the house rules allow."""
     last = start + timedelta(days=(days or stay_days()) - 1)
     busy = BedNight.objects.filter(night__range=(start, last)).values("bed_id")
-    overstaying = Stay.objects.filter(ended_on__isnull=True, planned_end__lt=timezone.localdate()).values("bed_id")
+    overstaying = Stay.objects.overdue().values("bed_id")
     beds = (
         Bed.objects.filter(active=True, room__house__active=True)
         .exclude(pk__in=busy)
@@ -351,11 +362,33 @@ def free_beds_for(person: Person, start: date, days: int | None = None) -> list[
     return allowed
 
 
-def ending_soon(stays: QuerySet[Stay], within: int = 14) -> tuple[QuerySet[Stay], QuerySet[Stay]]:
-    today = timezone.localdate()
-    open_stays = stays.filter(ended_on__isnull=True).select_related("person", "bed__room__house")
-    overdue = open_stays.filter(planned_end__lt=today).order_by("planned_end")
-    soon = open_stays.filter(planned_end__gte=today, planned_end__lte=today + timedelta(days=within)).order_by(
-        "planned_end"
-    )
-    return soon, overdue
+def ending_soon(stays: StayQuerySet, within: int = 14) -> tuple[StayQuerySet, StayQuerySet]:
+    """Stays ending in the next ``within`` days, and overdue ones, for the board and dashboard."""
+    stays = stays.select_related("person", "bed__room__house")
+    return stays.ending_within(within).order_by("planned_end"), stays.overdue().order_by("planned_end")
+
+
+# --- Houses, rooms and beds -----------------------------------------------------------------
+
+
+@transaction.atomic
+def do_save_house(user: User, form: ModelForm[SafeHouse]) -> SafeHouse:
+    creating = form.instance.pk is None
+    house = form.save()
+    record(user, Action.CREATE if creating else Action.UPDATE, house, fields=sorted(form.changed_data))
+    return house
+
+
+@transaction.atomic
+def do_add_room(user: User, house: SafeHouse, name: str, kind: str, women_only: bool, beds: int) -> Room:
+    """A room with ``beds`` beds, numbered from 1."""
+    if Room.objects.filter(house=house, name=name).exists():
+        raise ShelterRuleError("room_name_taken")
+    try:
+        with transaction.atomic():
+            room = Room.objects.create(house=house, name=name, kind=kind, women_only=women_only)
+    except IntegrityError:  # added by someone else a moment ago
+        raise ShelterRuleError("room_name_taken") from None
+    Bed.objects.bulk_create([Bed(room=room, label=str(n + 1)) for n in range(beds)])
+    record(user, Action.CREATE, room, fields=["name", "beds"])
+    return room

@@ -7,7 +7,7 @@ as the stay, so a double click, two managers at once or a bug in a form end in a
 IntegrityError, never in two people on one mattress.
 
 Only people two vetting officers accepted and who carry no blocking risk flag are housed
-(``sanctuary.vetting.rules``): ``Stay.save`` asks on every new stay.
+(the admission rule, ``sanctuary.people.admission``): ``Stay.save`` asks on every new stay.
 """
 
 from __future__ import annotations
@@ -21,11 +21,25 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sanctuary.people.models import Region
-from sanctuary.vault.fields import EncryptedModel, EncryptedTextField
+from sanctuary.accounts.policy import ModuleQuerySet
+from sanctuary.people import admission
+from sanctuary.people.models import PersonScopedQuerySet, Region
+from sanctuary.vault.fields import EncryptedModel, EncryptedQuerySet, EncryptedTextField
 
 if TYPE_CHECKING:
-    from sanctuary.accounts.models import User
+    pass
+
+SHELTER = "shelter"  # the access module of shelter managers (declared in module.py)
+
+
+class HouseQuerySet(ModuleQuerySet, EncryptedQuerySet):  # type: ignore[misc,override]
+    """Houses, rooms and beds: the organisation's, seen by everyone in the shelter module."""
+
+    module = SHELTER
+
+
+class PlaceQuerySet(ModuleQuerySet):
+    module = SHELTER
 
 
 class SafeHouse(EncryptedModel):
@@ -42,6 +56,8 @@ class SafeHouse(EncryptedModel):
     takes_families = models.BooleanField(_("takes families"), default=True)
     takes_women = models.BooleanField(_("takes women"), default=True)
     active = models.BooleanField(_("in use"), default=True)
+
+    objects = HouseQuerySet.as_manager()  # type: ignore[misc,assignment]
 
     class Meta:
         ordering = ["name"]
@@ -62,6 +78,8 @@ class Room(models.Model):
     kind = models.CharField(_("kind"), max_length=8, choices=RoomKind.choices, default=RoomKind.SHARED)
     women_only = models.BooleanField(_("women only"), default=False)
 
+    objects = PlaceQuerySet.as_manager()
+
     class Meta:
         ordering = ["house", "name"]
         constraints = [models.UniqueConstraint(fields=["house", "name"], name="room_unique_name")]
@@ -74,6 +92,8 @@ class Bed(models.Model):
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="beds")
     label = models.CharField(_("bed"), max_length=20)
     active = models.BooleanField(_("in use"), default=True)
+
+    objects = PlaceQuerySet.as_manager()
 
     class Meta:
         ordering = ["room", "label"]
@@ -91,20 +111,45 @@ class MoveOut(models.TextChoices):
     LOST_CONTACT = "lost_contact", _("Lost contact")
 
 
-class StayQuerySet(models.QuerySet["Stay"]):
-    def visible_to(self, user: User) -> StayQuerySet:
-        from sanctuary.accounts.policy import Module, can_use, sees_all_people
-        from sanctuary.people.models import Person
+class StayQuerySet(PersonScopedQuerySet):
+    """Stays seen by shelter managers of the people's teams; and the questions every screen
+    asks about stays, asked in one place."""
 
-        if not user.is_authenticated or not can_use(user, Module.SHELTER):
-            return self.none()
-        if sees_all_people(user):  # merging moves stays to the record kept: no filter needed
-            return self.all()
-        return self.filter(person__in=Person.objects.visible_to(user))
+    module = SHELTER
+
+    def open(self) -> StayQuerySet:
+        """Not moved out yet (an overdue stay is still open: it keeps its bed)."""
+        return self.filter(ended_on__isnull=True)
+
+    def overdue(self, today: date | None = None) -> StayQuerySet:
+        """Open, and past the planned end."""
+        return self.open().filter(planned_end__lt=today or timezone.localdate())
+
+    def ending_within(self, days: int, today: date | None = None) -> StayQuerySet:
+        """Open, and planned to end today or in the next ``days`` days."""
+        today = today or timezone.localdate()
+        return self.open().filter(planned_end__gte=today, planned_end__lte=today + timedelta(days=days))
+
+    def during(self, first: date, last: date) -> StayQuerySet:
+        """Holding a bed on at least one night from ``first`` to ``last``: from its start to
+        the night before moving out, or to its planned end, or, overdue, until it moves out."""
+        return (
+            self.filter(start__lte=last)
+            .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=first))
+            .filter(Q(planned_end__gte=first) | Q(ended_on__isnull=True))
+        )
+
+    def holding(self, night: date) -> StayQuerySet:
+        """Holding a bed on ``night``."""
+        return self.during(night, night)
+
+    def of_person(self, person: Any, occupant: Any = None) -> StayQuerySet:
+        """The person's own stays (``occupant=None``), or a household member's."""
+        return self.filter(person=person, occupant=occupant)
 
     def current(self, on: date | None = None) -> StayQuerySet:
         on = on or timezone.localdate()
-        return self.filter(start__lte=on, ended_on__isnull=True)
+        return self.open().filter(start__lte=on)
 
 
 class Stay(models.Model):
@@ -147,9 +192,7 @@ class Stay(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is None:
-            from sanctuary.vetting.rules import ensure_admissible
-
-            ensure_admissible(self.person)
+            admission.ensure_admissible(self.person)
         super().save(*args, **kwargs)
 
     @property
@@ -183,8 +226,14 @@ class ExtensionState(models.TextChoices):
     REFUSED = "refused", _("Refused")
 
 
+class ExtensionQuerySet(PersonScopedQuerySet):
+    module = SHELTER
+    person_path = "stay__person"
+
+
 class Extension(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("reason", "decision_note")
+    VAULT_PARENT = "stay.person"
 
     stay = models.ForeignKey(Stay, on_delete=models.CASCADE, related_name="extensions")
     requested_end = models.DateField(_("stay until"))
@@ -197,6 +246,8 @@ class Extension(EncryptedModel):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = EncryptedTextField(_("note"), blank=True)
+
+    objects = ExtensionQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["-requested_at", "-id"]

@@ -7,52 +7,27 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sanctuary.accounts.policy import Module, module_required, sees_all_people
+from sanctuary.accounts.policy import module_required, sees_all_people
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
+from sanctuary.people.admission import NotAdmissible
 from sanctuary.people.models import Person
 from sanctuary.shelter import actions
 from sanctuary.shelter.forms import DecideForm, ExtensionForm, HouseForm, MoveOutForm, PlaceForm, RoomForm
-from sanctuary.shelter.models import Bed, Extension, ExtensionState, Room, SafeHouse, Stay
-from sanctuary.vetting.rules import NotAdmissible
+from sanctuary.shelter.models import SHELTER, Bed, Extension, ExtensionState, SafeHouse, Stay
 
 if TYPE_CHECKING:
     from sanctuary.accounts.models import User
 
-RULES = {
-    "bed_taken": gettext_lazy("This bed is taken on some of those nights. Choose another bed."),
-    "bed_inactive": gettext_lazy("This bed is not in use."),
-    "already_housed": gettext_lazy("This person already has a bed."),
-    "no_women": gettext_lazy("This house does not take women."),
-    "women_only": gettext_lazy("This room is for women only."),
-    "no_families": gettext_lazy("This house does not take families."),
-    "dangerous_alone": gettext_lazy("This person must not share a room: choose an empty room or a single room."),
-    "dangerous_roommate": gettext_lazy("Someone in this room must not share it. Choose another room."),
-    "extension_shorter": gettext_lazy("An extension must end after the current planned end (%(end)s)."),
-    "bed_booked_later": gettext_lazy(
-        "The bed is booked for someone else from %(night)s: move them to another bed first."
-    ),
-    "end_before_start": gettext_lazy("The end cannot be before the start of the stay."),
-    "ended": gettext_lazy("This stay has ended."),
-    "decided": gettext_lazy("This was already decided."),
-}
-
-
 WAITLIST_SHOWN = 25  # the most pressing first; the board stays short enough for a phone
-
-
-def _rule_message(error: actions.ShelterRuleError) -> str:
-    return str(RULES[error.code]) % {k: str(v) for k, v in error.params.items()}
 
 
 def _stay(request: HttpRequest, pk: int) -> Stay:
@@ -63,7 +38,7 @@ def _stay(request: HttpRequest, pk: int) -> Stay:
 
 
 @require_GET
-@module_required(Module.SHELTER)
+@module_required(SHELTER)
 def board_view(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     dates, houses = actions.board()
@@ -90,9 +65,9 @@ def board_view(request: HttpRequest) -> HttpResponse:
         "waiting_more": max(0, waiting.count() - WAITLIST_SHOWN),
         "ending_soon": soon,
         "overdue": overdue,
-        "pending_extensions": Extension.objects.filter(stay__in=stays, state=ExtensionState.PENDING).select_related(
-            "stay__person"
-        ),
+        "pending_extensions": Extension.objects.visible_to(user)
+        .filter(state=ExtensionState.PENDING)
+        .select_related("stay__person"),
         "free_today": sum(1 for _h, rows in houses for row in rows if row.nights[0] == "free"),
         "beds_total": sum(len(rows) for _h, rows in houses),
     }
@@ -100,7 +75,7 @@ def board_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@module_required(Module.SHELTER)
+@module_required(SHELTER)
 def place(request: HttpRequest, person_pk: int) -> HttpResponse:
     """Second click from the waitlist: choose one of the free beds the house rules allow."""
     user: User = request.user  # type: ignore[assignment]
@@ -112,13 +87,13 @@ def place(request: HttpRequest, person_pk: int) -> HttpResponse:
         start = timezone.localdate()
     if request.method == "POST" and form.is_valid():
         start = form.cleaned_data["start"]
-        bed = get_object_or_404(Bed.objects.filter(active=True), pk=form.cleaned_data["bed"])
+        bed = get_object_or_404(Bed.objects.visible_to(user).filter(active=True), pk=form.cleaned_data["bed"])
         try:
             stay = actions.do_place(user, person, bed, start)
         except NotAdmissible as refusal:
             messages.error(request, refusal.message)
         except actions.ShelterRuleError as error:
-            messages.error(request, _rule_message(error))
+            messages.error(request, error.message)
         else:
             messages.success(
                 request,
@@ -138,7 +113,7 @@ def place(request: HttpRequest, person_pk: int) -> HttpResponse:
 
 
 @require_GET
-@module_required(Module.SHELTER)
+@module_required(SHELTER)
 def stay_detail(request: HttpRequest, pk: int) -> HttpResponse:
     stay = _stay(request, pk)
     record(request.user, Action.VIEW, stay)  # type: ignore[arg-type]
@@ -158,7 +133,7 @@ def _stay_page(request: HttpRequest, stay: Stay, status: int = 200, **forms: Any
 
 
 @require_POST
-@module_required(Module.SHELTER)
+@module_required(SHELTER)
 def extend(request: HttpRequest, pk: int) -> HttpResponse:
     stay = _stay(request, pk)
     form = ExtensionForm(request.POST)
@@ -167,7 +142,7 @@ def extend(request: HttpRequest, pk: int) -> HttpResponse:
             user: User = request.user  # type: ignore[assignment]
             actions.do_request_extension(user, stay, form.cleaned_data["requested_end"], form.cleaned_data["reason"])
         except actions.ShelterRuleError as error:
-            form.add_error("requested_end", _rule_message(error))
+            form.add_error("requested_end", error.message)
         else:
             messages.success(request, _("Extension requested."))
             return redirect("shelter:stay", pk=stay.pk)
@@ -176,25 +151,25 @@ def extend(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@module_required(Module.SHELTER)
+@module_required(SHELTER)
 def decide(request: HttpRequest, pk: int, extension_id: int, answer: str) -> HttpResponse:
     stay = _stay(request, pk)
     if answer not in {"approve", "refuse"}:
         raise PermissionDenied
-    extension = get_object_or_404(Extension.objects.filter(stay=stay), pk=extension_id)
+    extension = get_object_or_404(Extension.objects.visible_to(request.user).filter(stay=stay), pk=extension_id)  # type: ignore[arg-type]
     form = DecideForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
         actions.do_decide_extension(request.user, extension, answer == "approve", note)  # type: ignore[arg-type]
     except actions.ShelterRuleError as error:
-        messages.error(request, _rule_message(error))
+        messages.error(request, error.message)
     else:
         messages.success(request, _("Extension approved.") if answer == "approve" else _("Extension refused."))
     return redirect("shelter:stay", pk=stay.pk)
 
 
 @require_POST
-@module_required(Module.SHELTER)
+@module_required(SHELTER)
 def move_out(request: HttpRequest, pk: int) -> HttpResponse:
     stay = _stay(request, pk)
     form = MoveOutForm(request.POST)
@@ -202,7 +177,7 @@ def move_out(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             actions.do_move_out(request.user, stay, form.cleaned_data["ended_on"], form.cleaned_data["move_out"])  # type: ignore[arg-type]
         except actions.ShelterRuleError as error:
-            form.add_error("ended_on", _rule_message(error))
+            form.add_error("ended_on", error.message)
         else:
             messages.success(request, _("Move-out recorded. The bed is free."))
             return redirect("shelter:board")
@@ -211,41 +186,35 @@ def move_out(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@module_required(Module.SHELTER)
+@module_required(SHELTER)
 def houses(request: HttpRequest) -> HttpResponse:
     form = HouseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        house = form.save()
-        record(request.user, Action.CREATE, house, fields=sorted(form.changed_data))  # type: ignore[arg-type]
+        house = actions.do_save_house(request.user, form)  # type: ignore[arg-type]
         messages.success(request, _("House added. Add its rooms and beds."))
         return redirect("shelter:house", pk=house.pk)
-    context = {"form": form, "houses": SafeHouse.objects.prefetch_related("rooms__beds")}
+    context = {"form": form, "houses": SafeHouse.objects.visible_to(request.user).prefetch_related("rooms__beds")}  # type: ignore[arg-type]
     return render(request, "shelter/houses.html", context, status=400 if form.errors else 200)
 
 
 @require_http_methods(["GET", "POST"])
-@module_required(Module.SHELTER)
+@module_required(SHELTER)
 def house_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    house = get_object_or_404(SafeHouse, pk=pk)
+    user: User = request.user  # type: ignore[assignment]
+    house = get_object_or_404(SafeHouse.objects.visible_to(user), pk=pk)
     form = HouseForm(request.POST if "save_house" in request.POST else None, instance=house)
     room_form = RoomForm(request.POST if "add_room" in request.POST else None)
     if form.is_bound and form.is_valid():
-        form.save()
-        record(request.user, Action.UPDATE, house, fields=sorted(form.changed_data))  # type: ignore[arg-type]
+        actions.do_save_house(user, form)
         messages.success(request, _("Changes saved."))
         return redirect("shelter:house", pk=house.pk)
     if room_form.is_bound and room_form.is_valid():
         data = room_form.cleaned_data
         try:
-            with transaction.atomic():
-                room = Room.objects.create(
-                    house=house, name=data["name"], kind=data["kind"], women_only=data["women_only"]
-                )
-                Bed.objects.bulk_create([Bed(room=room, label=str(n + 1)) for n in range(data["beds"])])
-        except IntegrityError:
-            room_form.add_error("name", _("This house already has a room with that name."))
+            actions.do_add_room(user, house, data["name"], data["kind"], data["women_only"], data["beds"])
+        except actions.ShelterRuleError as error:
+            room_form.add_error("name", error.message)
         else:
-            record(request.user, Action.CREATE, room, fields=["name", "beds"])  # type: ignore[arg-type]
             messages.success(request, _("Room added."))
             return redirect("shelter:house", pk=house.pk)
     context = {"house": house, "form": form, "room_form": room_form, "rooms": house.rooms.prefetch_related("beds")}

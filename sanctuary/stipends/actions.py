@@ -15,13 +15,15 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.lib.refusal import Refusal
+from sanctuary.people.admission import admissible, admission_block
 from sanctuary.people.models import HouseholdMember, Person, Relation
 from sanctuary.stipends.models import (
     Enrollment,
@@ -36,13 +38,27 @@ from sanctuary.stipends.models import (
 )
 
 if TYPE_CHECKING:
+    from django.forms import ModelForm
+
     from sanctuary.accounts.models import User
 
 BATCH = 1000
 
 
 class RunError(Refusal):
-    pass
+    messages = {
+        "no_rule": _("This funder has no rule for that month: add one first."),
+        "not_draft": _("This run is approved already: it cannot be drafted again."),
+        "own_run": _("You drafted this run: a second finance officer must approve it."),
+        "not_approved": _("The run must be approved before it is paid out."),
+        "not_disbursed": _("The run must be paid out before it is reconciled."),
+        "lines_to_review": _(
+            "%(n)s lines of this run come from records merged into one person: review them before paying out."
+        ),
+        "rule_date_taken": _("There is already a rule from that date."),
+        "already_enrolled": _("Already on this funder's list."),
+        "reviewed": _("This line was reviewed already."),
+    }
 
 
 def month_end(month: date) -> date:
@@ -61,8 +77,6 @@ def rule_for(funder: Funder, month: date) -> StipendRule | None:
 
 def eligible(funder: Funder, month: date) -> QuerySet[Enrollment]:
     """Enrollments that pay this month: on the list during the month, admissible, not held."""
-    from sanctuary.vetting.rules import admissible
-
     first, last = month, month_end(month)
     holds = Hold.objects.filter(person=OuterRef("person"), start__lte=last).filter(
         Q(end__isnull=True) | Q(end__gte=first)
@@ -92,7 +106,7 @@ def _amount(rule: StipendRule, family: bool, enrollment: Enrollment, month: date
     return amount, f"{basis};prorated:{days}/{in_month}"
 
 
-def draft(user: User, funder: Funder, month: date, on_batch: Callable[[int], None] | None = None) -> PaymentRun:
+def do_draft_run(user: User, funder: Funder, month: date, on_batch: Callable[[int], None] | None = None) -> PaymentRun:
     """Create or rebuild the month's draft run for a funder (one transaction)."""
     month = month_start(month)
     rule = rule_for(funder, month)
@@ -157,7 +171,7 @@ def draft(user: User, funder: Funder, month: date, on_batch: Callable[[int], Non
 
 
 @transaction.atomic
-def approve(user: User, run: PaymentRun) -> PaymentRun:
+def do_approve_run(user: User, run: PaymentRun) -> PaymentRun:
     run = PaymentRun.objects.select_for_update().get(pk=run.pk)
     if run.state != RunState.DRAFT:
         raise RunError("not_draft")
@@ -172,10 +186,13 @@ def approve(user: User, run: PaymentRun) -> PaymentRun:
 
 
 @transaction.atomic
-def disburse(user: User, run: PaymentRun, method: str) -> PaymentRun:
+def do_disburse_run(user: User, run: PaymentRun, method: str) -> PaymentRun:
     run = PaymentRun.objects.select_for_update().get(pk=run.pk)
     if run.state != RunState.APPROVED:
         raise RunError("not_approved")
+    to_review = run.lines.filter(needs_review=True).count()
+    if to_review:  # its lines changed hands after approval (a merge): look before paying
+        raise RunError("lines_to_review", n=to_review)
     run.state = RunState.DISBURSED
     run.method = method
     run.disbursed_at = timezone.now()
@@ -192,7 +209,7 @@ class Mark:
 
 
 @transaction.atomic
-def reconcile(user: User, run: PaymentRun, marks: list[Mark]) -> PaymentRun:
+def do_reconcile_run(user: User, run: PaymentRun, marks: list[Mark]) -> PaymentRun:
     """Apply every mark (all were validated), and close the run when no line is pending."""
     run = PaymentRun.objects.select_for_update().get(pk=run.pk)
     if run.state not in {RunState.DISBURSED, RunState.RECONCILED}:
@@ -237,8 +254,6 @@ def differences(run: PaymentRun) -> dict[str, list[Any]]:
 
 def why_not_paid(person: Person, funder: Funder, month: date) -> str:
     """A code for why someone on a funder's list is not in this month's run."""
-    from sanctuary.vetting.rules import admission_block
-
     block = admission_block(person)
     if block:
         return block
@@ -255,8 +270,53 @@ def why_not_paid(person: Person, funder: Funder, month: date) -> str:
 
 
 @transaction.atomic
-def enroll(user: User, person: Person, funder: Funder, start: date) -> Enrollment:
+def do_enroll(user: User, person: Person, funder: Funder, start: date) -> Enrollment:
     enrollment = Enrollment(person=person, funder=funder, start=start, added_by=user)
-    enrollment.save()  # refuses rejected and flagged people
+    try:
+        with transaction.atomic():
+            enrollment.save()  # refuses rejected and flagged people
+    except IntegrityError:
+        raise RunError("already_enrolled") from None
     record(user, Action.CREATE, enrollment, fields=["funder", "start"])
     return enrollment
+
+
+@transaction.atomic
+def do_add_funder(user: User, form: ModelForm[Funder]) -> Funder:
+    funder = form.save()
+    record(user, Action.CREATE, funder, fields=sorted(form.changed_data))
+    return funder
+
+
+@transaction.atomic
+def do_add_rule(user: User, funder: Funder, form: ModelForm[StipendRule]) -> StipendRule:
+    rule = form.save(commit=False)
+    rule.funder = funder
+    try:
+        with transaction.atomic():
+            rule.save()
+    except IntegrityError:
+        raise RunError("rule_date_taken") from None
+    record(user, Action.CREATE, rule, fields=sorted(form.changed_data))
+    return rule
+
+
+@transaction.atomic
+def do_add_hold(user: User, person: Person, kind: str, reason: str, start: date, end: date | None) -> Hold:
+    hold = Hold.objects.create(person=person, created_by=user, kind=kind, reason=reason, start=start, end=end)
+    record(user, Action.CREATE, hold, fields=["kind", "reason", "start", "end"])
+    return hold
+
+
+@transaction.atomic
+def do_review_line(user: User, line: PaymentLine) -> PaymentLine:
+    """A finance officer has looked at a payment kept from a merged record."""
+    line = PaymentLine.objects.select_for_update().get(pk=line.pk)
+    if not line.needs_review:
+        raise RunError("reviewed")
+    line.needs_review = False
+    line.reviewed_by = user
+    line.reviewed_at = timezone.now()
+    line.save(update_fields=["needs_review", "reviewed_by", "reviewed_at"])
+    record(user, Action.UPDATE, line, fields=["needs_review"])
+    return line

@@ -18,13 +18,31 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from sanctuary.accounts.policy import ModuleQuerySet
+from sanctuary.people import admission
+from sanctuary.people.models import PersonScopedQuerySet
 from sanctuary.vault.fields import EncryptedModel, EncryptedTextField
+
+STIPENDS = "stipends"  # the access module of finance officers (declared in module.py)
+
+
+class FinanceQuerySet(ModuleQuerySet):
+    """Funders, their rules and payment runs: the organisation's, seen in the stipends module
+    (lines of a run are shown only for people the user may see)."""
+
+    module = STIPENDS
+
+
+class PaidQuerySet(PersonScopedQuerySet):
+    module = STIPENDS
 
 
 class Funder(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     currency = models.CharField(_("currency"), max_length=3, default="THB")
     active = models.BooleanField(_("in use"), default=True)
+
+    objects = FinanceQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -42,6 +60,8 @@ class StipendRule(models.Model):
     family_amount = models.DecimalField(_("with a spouse or dependants, per month"), max_digits=10, decimal_places=2)
     prorate = models.BooleanField(_("pay part of the first and last month"), default=False)
     max_months = models.PositiveSmallIntegerField(_("at most this many months"), null=True, blank=True)
+
+    objects = FinanceQuerySet.as_manager()
 
     class Meta:
         ordering = ["funder", "-effective_from"]
@@ -66,6 +86,8 @@ class Enrollment(models.Model):
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     added_at = models.DateTimeField(auto_now_add=True)
 
+    objects = PaidQuerySet.as_manager()  # type: ignore[misc]
+
     class Meta:
         ordering = ["-start", "-id"]
         constraints = [
@@ -81,9 +103,7 @@ class Enrollment(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is None:
             # Rejected and flagged people are never put on a stipend list.
-            from sanctuary.vetting.rules import ensure_admissible
-
-            ensure_admissible(self.person)
+            admission.ensure_admissible(self.person)
         super().save(*args, **kwargs)
 
 
@@ -96,6 +116,7 @@ class Hold(EncryptedModel):
     """No stipend from ``start`` until ``end`` (open-ended when empty), with a reason."""
 
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("reason",)
+    VAULT_PARENT = "person"
 
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="stipend_holds")
     kind = models.CharField(_("kind"), max_length=12, choices=HoldKind.choices, default=HoldKind.HOLD)
@@ -104,6 +125,8 @@ class Hold(EncryptedModel):
     end = models.DateField(_("until"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PaidQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["-start", "-id"]
@@ -142,6 +165,8 @@ class PaymentRun(models.Model):
     reconciled_at = models.DateTimeField(null=True, blank=True)
     total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal(0))
     people = models.PositiveIntegerField(default=0)
+
+    objects = FinanceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-month", "funder"]
@@ -182,12 +207,28 @@ class PaymentLine(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     reconciled_at = models.DateTimeField(null=True, blank=True)
+    # Two records of one person merged, both paid for this month: the second payment is kept
+    # as history on the record kept (``merged_from`` names the record it was made to), and
+    # both lines wait for a finance officer to review them.
+    merged_from = models.ForeignKey("people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    needs_review = models.BooleanField(default=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PaidQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["run", "id"]
         constraints = [
-            # Exactly one payment per person, funder and month, whatever runs were made.
-            models.UniqueConstraint(fields=["person", "funder", "month"], name="payment_once_per_month"),
+            # Exactly one payment per person, funder and month, whatever runs were made; a
+            # payment kept from a merged record is the one exception, and is reviewed.
+            models.UniqueConstraint(
+                fields=["person", "funder", "month"],
+                condition=Q(merged_from__isnull=True),
+                name="payment_once_per_month",
+            ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="payment_not_negative"),
         ]
 

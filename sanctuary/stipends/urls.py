@@ -14,6 +14,7 @@ urlpatterns = [
     path("runs/<int:pk>/reconcile/", views.run_reconcile, name="reconcile"),
     path("runs/<int:pk>/upload/", views.run_upload, name="upload"),
     path("runs/<int:pk>/download/<slug:kind>/", views.run_download, name="download"),
+    path("runs/<int:pk>/lines/<int:line_id>/review/", views.line_review, name="line_review"),
     path("people/<int:person_pk>/", views.ledger, name="ledger"),
     path("reports/", views.reports, name="reports"),
 ]

@@ -22,6 +22,12 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 NONCE_BYTES = 12
 PREFIX = "s1"  # format version of stored values: "s1.<key version>.<base64url(nonce|ct|tag)>"
+# The same, for a value whose associated data also names its parent row (a person's phone,
+# document or vetting note is bound to that person: moved to another one, it no longer opens).
+# Values stored before parents were bound keep "s1" until they are next saved or rotated;
+# relabelling an "s2" value "s1" does not help a forger: the associated data then differs.
+BOUND_PREFIX = "s2"
+PREFIXES = (PREFIX, BOUND_PREFIX)
 
 
 class DecryptError(Exception):
@@ -58,8 +64,10 @@ def unwrap(kek: bytes, blob: bytes, aad: bytes) -> bytes:
         raise DecryptError("wrapped key does not open") from None
 
 
-def aad_for(table: str, field: str, row_uid: str) -> bytes:
-    return f"{table}|{field}|{row_uid}".encode()
+def aad_for(table: str, field: str, row_uid: str, parent_uid: str = "") -> bytes:
+    """Associated data binding a value to its table, field and row (and parent row, if any)."""
+    bound = f"|parent:{parent_uid}" if parent_uid else ""
+    return f"{table}|{field}|{row_uid}{bound}".encode()
 
 
 class Cipher:
@@ -69,14 +77,14 @@ class Cipher:
         self._aead = {version: AESGCM(key) for version, key in keys.items()}
         self.current = current
 
-    def encrypt(self, plaintext: bytes, aad: bytes, version: int | None = None) -> str:
+    def encrypt(self, plaintext: bytes, aad: bytes, version: int | None = None, prefix: str = PREFIX) -> str:
         version = self.current if version is None else version
         nonce = os.urandom(NONCE_BYTES)
         sealed = self._aead[version].encrypt(nonce, plaintext, aad)
-        return f"{PREFIX}.{version}.{base64.urlsafe_b64encode(nonce + sealed).decode('ascii').rstrip('=')}"
+        return f"{prefix}.{version}.{base64.urlsafe_b64encode(nonce + sealed).decode('ascii').rstrip('=')}"
 
     def decrypt(self, stored: str, aad: bytes) -> bytes:
-        version, blob = parse_stored(stored)
+        _prefix, version, blob = parse_stored(stored)
         aead = self._aead.get(version)
         if aead is None:
             raise DecryptError(f"no data key version {version}")
@@ -89,25 +97,30 @@ class Cipher:
 class IdentityCipher(Cipher):
     """No encryption at all: only for `make bench`, to measure what encryption costs."""
 
-    def encrypt(self, plaintext: bytes, aad: bytes, version: int | None = None) -> str:
-        return f"{PREFIX}.0.{plaintext.decode('utf-8')}"
+    def encrypt(self, plaintext: bytes, aad: bytes, version: int | None = None, prefix: str = PREFIX) -> str:
+        return f"{prefix}.0.{plaintext.decode('utf-8')}"
 
     def decrypt(self, stored: str, aad: bytes) -> bytes:
         return stored.split(".", 2)[2].encode("utf-8")
 
 
-def parse_stored(stored: str) -> tuple[int, bytes]:
+def parse_stored(stored: str) -> tuple[str, int, bytes]:
     try:
         prefix, version, body = stored.split(".", 2)
-        if prefix != PREFIX:
+        if prefix not in PREFIXES:
             raise ValueError(prefix)
-        return int(version), base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        return prefix, int(version), base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
     except (ValueError, TypeError):
         raise DecryptError("not a stored ciphertext") from None
 
 
 def stored_version(stored: str) -> int:
-    return parse_stored(stored)[0]
+    return parse_stored(stored)[1]
+
+
+def is_bound(stored: str) -> bool:
+    """Whether a stored value was encrypted with its parent row in the associated data."""
+    return stored.startswith(BOUND_PREFIX + ".")
 
 
 def blind_index(key: bytes, purpose: str, value: str) -> str:

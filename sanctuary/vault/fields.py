@@ -5,6 +5,12 @@ associated data is ``<table>|<field>|<row uid>``: a value copied to another row 
 does not decrypt. The row uid (``EncryptedModel.uid``) exists before the row is inserted,
 unlike the primary key, so the value can be encrypted on the first save.
 
+A row that belongs to another (a person's phone, household member, timeline step, document
+or vetting note; a journey's stage) names its parent in ``VAULT_PARENT``: the parent's uid is
+in the associated data too (stored as ``s2.…``), so a database writer who points the row at
+another person gets a value that no longer decrypts. Moving such a row on purpose (a merge)
+goes through :func:`rebind_to_parent`, which encrypts it again for its new parent.
+
 Values are decrypted lazily, on attribute access, because only then is the row known
 (``from_db_value`` does not see the instance). While sealed, an attribute reads as
 ``SEALED``; a value that does not decrypt reads as ``UNREADABLE``. Both render as a short
@@ -20,7 +26,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -91,7 +97,13 @@ class EncryptedQuerySet(models.QuerySet[Any]):
 
 
 class EncryptedModel(models.Model):
-    """Base for models with encrypted fields: gives each row a uid known before insert."""
+    """Base for models with encrypted fields: gives each row a uid known before insert.
+
+    ``VAULT_PARENT``: the path to the row this one belongs to (``"person"``, or
+    ``"stay.person"``), whose uid is bound into the associated data of every encrypted value.
+    """
+
+    VAULT_PARENT: ClassVar[str] = ""
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
@@ -99,6 +111,15 @@ class EncryptedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def vault_parent_uid(self) -> str:
+        """The uid of the parent row named by ``VAULT_PARENT`` ("" when there is none)."""
+        if not self.VAULT_PARENT:
+            return ""
+        target: Any = self
+        for part in self.VAULT_PARENT.split("."):
+            target = getattr(target, part)
+        return str(target.uid)
 
 
 class _EncryptedDescriptor:
@@ -115,13 +136,15 @@ class _EncryptedDescriptor:
                 ring = state.keyring()
             except state.VaultSealed:
                 return SEALED
+            aad = self.field.aad(instance, stored=raw)
             try:
-                plain = ring.decrypt(raw, self.field.aad(instance)).decode("utf-8")
+                plain = ring.decrypt(raw, aad).decode("utf-8")
             except crypto.DecryptError:
                 return UNREADABLE
-            # Keep the ciphertext too: saving an unchanged value must not re-encrypt it.
+            # Keep the ciphertext too: saving an unchanged value in the same place must not
+            # re-encrypt it.
             instance.__dict__[attname] = plain
-            instance.__dict__.setdefault("_vault_loaded", {})[attname] = (plain, raw)
+            instance.__dict__.setdefault("_vault_loaded", {})[attname] = (plain, raw, aad)
             return plain
         return raw
 
@@ -147,8 +170,16 @@ class EncryptedTextField(models.TextField):
             )
         return super().formfield(**{"widget": forms.Textarea, **kwargs})
 
-    def aad(self, instance: models.Model) -> bytes:
-        return crypto.aad_for(instance._meta.db_table, self.name, str(instance.uid))  # type: ignore[attr-defined]
+    def aad(self, instance: models.Model, stored: str | None = None) -> bytes:
+        """The associated data of this field of ``instance``: bound to its parent row, unless
+        ``stored`` is a value written before parents were bound (``s1`` in a bound model)."""
+        parent = ""
+        if getattr(instance, "VAULT_PARENT", "") and (stored is None or crypto.is_bound(stored)):
+            parent = instance.vault_parent_uid()  # type: ignore[attr-defined]
+        return crypto.aad_for(instance._meta.db_table, self.name, str(instance.uid), parent)  # type: ignore[attr-defined]
+
+    def prefix(self, instance: models.Model) -> str:
+        return crypto.BOUND_PREFIX if getattr(instance, "VAULT_PARENT", "") else crypto.PREFIX
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         if value is None or value == "":
@@ -163,11 +194,12 @@ class EncryptedTextField(models.TextField):
             return _Encrypted(value)
         if is_placeholder(value):
             raise state.VaultSealed("a sealed or unreadable value cannot be saved")
+        aad = self.aad(model_instance)
         loaded = model_instance.__dict__.get("_vault_loaded", {}).get(self.attname)
-        if loaded is not None and loaded[0] == value:
+        if loaded is not None and loaded[0] == value and loaded[2] == aad:
             return _Encrypted(loaded[1])
         ring = state.keyring()
-        return _Encrypted(ring.cipher.encrypt(str(value).encode("utf-8"), self.aad(model_instance)))
+        return _Encrypted(ring.cipher.encrypt(str(value).encode("utf-8"), aad, prefix=self.prefix(model_instance)))
 
     def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
         if value is None or value == "" or isinstance(value, _Encrypted | Ciphertext):
@@ -234,3 +266,36 @@ def index_for(purpose: str, value: str, normaliser: Callable[[str], str] | None 
     if not normalised:
         return ""
     return crypto.blind_index(state.index_key(), purpose, normalised)
+
+
+def encrypted_fields_of(model: type[models.Model]) -> list[EncryptedTextField]:
+    return [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+
+
+def read_values(row: models.Model) -> dict[str, str]:
+    """Every encrypted value of ``row``, decrypted; a value that cannot be read (sealed,
+    altered) raises rather than being lost by a later save."""
+    values = {}
+    for field in encrypted_fields_of(type(row)):
+        value = getattr(row, field.attname)
+        if is_placeholder(value):
+            raise state.VaultSealed(f"{type(row).__name__} {row.pk}: a value cannot be read")
+        values[field.attname] = value
+    return values
+
+
+def write_values(row: models.Model, values: dict[str, str], also: tuple[str, ...] = ()) -> None:
+    """Save ``values`` (from :func:`read_values`) back: ``pre_save`` encrypts each again when
+    the row's place (its parent) changed, and keeps the stored ciphertext when it did not."""
+    for attname, value in values.items():
+        row.__dict__[attname] = value
+    row.save(update_fields=[*also, *values])
+
+
+def rebind_to_parent(row: EncryptedModel, parent: models.Model, field_name: str = "") -> None:
+    """Point ``row`` at another parent and encrypt its values again for it: the one way a
+    bound row changes hands (a file of the row is the caller's to re-encrypt)."""
+    name = field_name or row.VAULT_PARENT.split(".")[0]
+    values = read_values(row)  # decrypted with the old parent
+    setattr(row, name, parent)
+    write_values(row, values, also=(name,))

@@ -12,12 +12,15 @@ import os
 import secrets
 import threading
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
 
-from sanctuary.vault import state
+from sanctuary.lib.refusal import Refusal
+from sanctuary.vault import crypto, state
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # about 7300 x 5500: more than most phone photos; refused before decoding
@@ -26,10 +29,11 @@ IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 PDF_TYPE = "application/pdf"
 
 
-class FileRejected(ValueError):
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+class FileRejected(Refusal, ValueError):
+    messages = {
+        "too_large": _("The file is larger than 10 MB."),
+        "wrong_type": _("Only photos (JPEG, PNG, WebP) and PDF documents are accepted."),
+    }
 
 
 def storage_dir() -> Path:
@@ -120,10 +124,10 @@ def _reencode(data: bytes) -> tuple[bytes, str]:
         return out.getvalue(), content_type
 
 
-def write_encrypted(data: bytes, aad: bytes, version: int | None = None) -> str:
+def write_encrypted(data: bytes, aad: bytes, version: int | None = None, prefix: str = crypto.PREFIX) -> str:
     """Encrypt and write; returns the random file name."""
     ring = state.keyring()
-    return write_blob(ring.cipher.encrypt(data, aad, version))
+    return write_blob(ring.cipher.encrypt(data, aad, version, prefix=prefix))
 
 
 def write_blob(text: str) -> str:
@@ -140,8 +144,11 @@ def read_blob(name: str) -> str:
     return (storage_dir() / Path(name).name).read_text(encoding="ascii")
 
 
-def read_decrypted(name: str, aad: bytes) -> bytes:
-    return state.keyring().decrypt(read_blob(name), aad)
+def read_decrypted(name: str, aad: bytes | Callable[[str], bytes]) -> bytes:
+    """Read and decrypt a file; ``aad`` may depend on the stored value's format (a row's
+    ``file_aad``)."""
+    stored = read_blob(name)
+    return state.keyring().decrypt(stored, aad(stored) if callable(aad) else aad)
 
 
 def delete(name: str) -> None:

@@ -126,22 +126,32 @@ def _rotate_values(job: RotationJob, batch_size: int, on_batch: Callable[[Rotati
     old_seen = 0
     for model, fields in encrypted_fields():
         last_pk = 0
+        parent = getattr(model, "VAULT_PARENT", "").replace(".", "__")
         while True:
             with transaction.atomic():
-                rows = list(
-                    model._default_manager.filter(pk__gt=last_pk)
-                    .order_by("pk")
-                    .only("pk", "uid", *[f.name for f in fields])[:batch_size]
-                )
+                rows_query = model._default_manager.filter(pk__gt=last_pk).order_by("pk")
+                if parent:  # bound values need their parent's uid: one join, not a query per row
+                    rows_query = rows_query.select_related(parent).only(
+                        "pk", "uid", *[f.name for f in fields], f"{parent}__uid"
+                    )
+                else:
+                    rows_query = rows_query.only("pk", "uid", *[f.name for f in fields])
+                rows = list(rows_query[:batch_size])
                 if not rows:
                     break
                 for row in rows:
                     for field in fields:
                         raw = row.__dict__.get(field.attname)
-                        if not isinstance(raw, Ciphertext) or crypto.stored_version(raw) >= job.to_version:
+                        if not isinstance(raw, Ciphertext):
                             continue
-                        aad = field.aad(row)
-                        fresh = _Encrypted(ring.cipher.encrypt(ring.decrypt(raw, aad), aad, job.to_version))
+                        # Values under an old key, and values stored before parents were bound.
+                        upgrade = bool(parent) and not crypto.is_bound(raw)
+                        if crypto.stored_version(raw) >= job.to_version and not upgrade:
+                            continue
+                        plain = ring.decrypt(raw, field.aad(row, stored=raw))
+                        fresh = _Encrypted(
+                            ring.cipher.encrypt(plain, field.aad(row), job.to_version, prefix=field.prefix(row))
+                        )
                         # Only if nobody changed the value meanwhile; a changed value is
                         # looked at again by the next pass.
                         model._default_manager.filter(pk=row.pk, **{field.attname: raw}).update(
@@ -166,14 +176,18 @@ def _rotate_files(job: RotationJob, on_batch: Callable[[RotationJob], None] | No
     for model in apps.get_models():
         if not hasattr(model, "file_aad") or "stored_name" not in {f.name for f in model._meta.concrete_fields}:
             continue
-        for row in model._default_manager.order_by("pk").iterator():
+        rows = model._default_manager.order_by("pk")
+        parent = getattr(model, "VAULT_PARENT", "").replace(".", "__")
+        for row in (rows.select_related(parent) if parent else rows).iterator():
             stored_name: str = row.stored_name  # type: ignore[attr-defined]
             path = files.storage_dir() / stored_name
             stored = path.read_text(encoding="ascii")
-            if crypto.stored_version(stored) >= job.to_version:
+            bound = bool(getattr(model, "VAULT_PARENT", ""))
+            if crypto.stored_version(stored) >= job.to_version and (crypto.is_bound(stored) or not bound):
                 continue
-            aad = row.file_aad()  # type: ignore[attr-defined]
-            new_name = files.write_encrypted(ring.decrypt(stored, aad), aad, version=job.to_version)
+            plain = ring.decrypt(stored, row.file_aad(stored))  # type: ignore[attr-defined]
+            prefix = crypto.BOUND_PREFIX if bound else crypto.PREFIX
+            new_name = files.write_encrypted(plain, row.file_aad(), version=job.to_version, prefix=prefix)  # type: ignore[attr-defined]
             with transaction.atomic():
                 updated = model._default_manager.filter(pk=row.pk, stored_name=stored_name).update(stored_name=new_name)
             if updated:

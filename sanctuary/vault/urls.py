@@ -8,5 +8,4 @@ urlpatterns = [
     path("unseal/", views.unseal, name="unseal"),
     path("unseal/api/", views.unseal_api, name="unseal_api"),
     path("unseal/seal-api/", views.seal_api, name="seal_api"),
-    path("vault/seal/", views.seal_now, name="seal"),
 ]

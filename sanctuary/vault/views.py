@@ -1,5 +1,6 @@
-"""Unseal (key holders, no login: the share is the credential, as in HashiCorp Vault) and
-Seal now (directors)."""
+"""Unseal (key holders, no login: the share is the credential, as in HashiCorp Vault), and the
+loopback command endpoints. Directors' "Seal now" button is in ``accounts.views``: the access
+policy guards it, and the vault sits below accounts."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
 from django.contrib.sessions.models import Session
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from sanctuary.accounts.policy import Module, module_required
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.lib.ratelimit import SlidingWindow, client_address, client_key
@@ -107,19 +106,9 @@ def unseal_api(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body)
 
 
-def _end_all_sessions() -> None:
+def end_all_sessions() -> None:
+    """Every session ends: after a seal, everybody logs in again."""
     Session.objects.all().delete()
-
-
-@require_POST
-@module_required(Module.SEAL)
-def seal_now(request: HttpRequest) -> HttpResponse:
-    """Forget the keys at once and log everybody out, the director included."""
-    state.seal()
-    record(request.user, Action.SEALED, object_type="vault")
-    _end_all_sessions()
-    logout(request)  # a fresh, empty session for this response (the old one is gone)
-    return redirect("vault:unseal")
 
 
 @csrf_exempt  # called by `manage.py vault_seal` with the control token from var/
@@ -132,7 +121,7 @@ def seal_api(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"error": "forbidden"}, status=403)
     state.seal()
     record(None, Action.SEALED, object_type="vault", username="vault_seal")
-    _end_all_sessions()
+    end_all_sessions()
     return JsonResponse({"sealed": True})
 
 

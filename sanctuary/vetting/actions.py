@@ -6,11 +6,14 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.lib.refusal import Refusal
-from sanctuary.people.models import EventKind, Person, Status
+from sanctuary.people import watch
+from sanctuary.people.actions import do_change_status
+from sanctuary.people.models import Person, Status
 from sanctuary.vetting.models import (
     CheckOutcome,
     CheckResult,
@@ -21,14 +24,27 @@ from sanctuary.vetting.models import (
     VettingCheck,
     VettingDecision,
     VettingNote,
+    WatchAlert,
 )
+
+if TYPE_CHECKING:
+    from django.forms import ModelForm
 
 if TYPE_CHECKING:
     from sanctuary.accounts.models import User
 
+# The timeline kind of a confirmed decision (declared in module.py).
+TIMELINE_VETTING = "vetting"
+
 
 class VettingRuleError(Refusal):
-    pass
+    messages = {
+        "same_officer": _("A second, different vetting officer must do this: you proposed or raised it."),
+        "pending_exists": _("A decision is already waiting for a second officer."),
+        "checks_missing": _("Every required check must be confirmed before acceptance."),
+        "decided": _("This was already decided."),
+        "already_cleared": _("This flag was already cleared."),
+    }
 
 
 OUTCOME_STATUS = {Outcome.ACCEPTED: Status.ACCEPTED, Outcome.REJECTED: Status.REJECTED, Outcome.ON_HOLD: Status.VETTING}
@@ -36,8 +52,6 @@ OUTCOME_STATUS = {Outcome.ACCEPTED: Status.ACCEPTED, Outcome.REJECTED: Status.RE
 
 def _start_vetting(user: User, person: Person) -> None:
     """The first vetting step moves a new contact into vetting."""
-    from sanctuary.people.actions import do_change_status
-
     if person.status == Status.FIRST_CONTACT:
         do_change_status(user, person, Status.VETTING)
 
@@ -82,11 +96,9 @@ def do_add_note(user: User, person: Person, text: str) -> VettingNote:
 
 @transaction.atomic
 def do_raise_flag(user: User, person: Person, kind: str, reason: str) -> RiskFlag:
-    from sanctuary.vetting.watch import check_person
-
     flag = RiskFlag.objects.create(person=person, kind=kind, reason=reason, raised_by=user)
     record(user, Action.CREATE, flag, fields=["kind", "reason"])
-    check_person(person)  # others already on file who share a key with them
+    watch.check_person(person)  # others already on file who share a key with them
     return flag
 
 
@@ -142,9 +154,6 @@ def do_propose(user: User, person: Person, outcome: str, reason: str) -> Vetting
 @transaction.atomic
 def do_second(user: User, decision: VettingDecision, agree: bool, reason: str) -> VettingDecision:
     """The second officer confirms (the decision takes effect) or does not (it lapses)."""
-    from sanctuary.people.actions import do_change_status
-    from sanctuary.vetting.watch import check_person
-
     decision = VettingDecision.objects.select_for_update().get(pk=decision.pk)
     if decision.state != DecisionState.PENDING:
         raise VettingRuleError("decided")
@@ -160,10 +169,10 @@ def do_second(user: User, decision: VettingDecision, agree: bool, reason: str) -
     record(user, Action.UPDATE, decision, fields=["state", "second_reason"])
     if agree:
         do_change_status(
-            user, decision.person, OUTCOME_STATUS[Outcome(decision.outcome)], kind=EventKind.VETTING, by_decision=True
+            user, decision.person, OUTCOME_STATUS[Outcome(decision.outcome)], kind=TIMELINE_VETTING, by_decision=True
         )
         if decision.outcome == Outcome.REJECTED:
-            check_person(decision.person)
+            watch.check_person(decision.person)
     return decision
 
 
@@ -176,3 +185,24 @@ def do_withdraw(user: User, decision: VettingDecision) -> VettingDecision:
     decision.save(update_fields=["state"])
     record(user, Action.UPDATE, decision, fields=["state"])
     return decision
+
+
+@transaction.atomic
+def do_resolve_alert(user: User, alert: WatchAlert) -> WatchAlert:
+    """An officer has looked at a watch-list alert."""
+    alert = WatchAlert.objects.select_for_update().get(pk=alert.pk)
+    if alert.resolved_at is None:
+        alert.resolved_by = user
+        alert.resolved_at = timezone.now()
+        alert.save(update_fields=["resolved_by", "resolved_at"])
+        record(user, Action.UPDATE, alert, fields=["resolved"])
+    return alert
+
+
+@transaction.atomic
+def do_save_check_item(user: User, form: ModelForm[VettingCheck]) -> VettingCheck:
+    """Add or change an item of the organisation's checklist (directors)."""
+    creating = form.instance.pk is None
+    check = form.save()
+    record(user, Action.CREATE if creating else Action.UPDATE, check, fields=sorted(form.changed_data))
+    return check

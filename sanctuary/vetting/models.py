@@ -10,7 +10,7 @@ Who may be housed or paid is decided in ``sanctuary.vetting.rules`` for every mo
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -18,8 +18,22 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from sanctuary.people.models import ContactKind
+from sanctuary.accounts.policy import ModuleQuerySet
+from sanctuary.people.models import ContactKind, Person, PersonScopedQuerySet
 from sanctuary.vault.fields import EncryptedModel, EncryptedTextField
+
+if TYPE_CHECKING:
+    from sanctuary.accounts.models import User
+
+VETTING = "vetting"  # the access module of vetting officers (declared in module.py)
+
+
+class VettingQuerySet(PersonScopedQuerySet):
+    module = VETTING
+
+
+class CheckItemQuerySet(ModuleQuerySet):
+    module = VETTING
 
 
 class VettingCheck(models.Model):
@@ -33,6 +47,8 @@ class VettingCheck(models.Model):
         _("required before acceptance"), default=True, help_text=_("Must be confirmed before anyone is accepted.")
     )
     active = models.BooleanField(_("in use"), default=True)
+
+    objects = CheckItemQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "id"]
@@ -55,6 +71,7 @@ class CheckOutcome(models.TextChoices):
 
 class CheckResult(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("note",)
+    VAULT_PARENT = "person"
 
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="vetting_checks")
     check_item = models.ForeignKey(VettingCheck, on_delete=models.PROTECT, related_name="results")
@@ -62,6 +79,8 @@ class CheckResult(EncryptedModel):
     note = EncryptedTextField(_("note"), blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = VettingQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["person", "check_item"], name="check_result_unique")]
@@ -81,6 +100,7 @@ class Referee(EncryptedModel):
     """Someone who can confirm who the person is: a former comrade, a relative, a monk."""
 
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("name", "relation", "contact", "note")
+    VAULT_PARENT = "person"
 
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="referees")
     name = EncryptedTextField(_("referee's name"), max_length=200)
@@ -96,6 +116,8 @@ class Referee(EncryptedModel):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
+    objects = VettingQuerySet.as_manager()  # type: ignore[misc]
+
     class Meta:
         ordering = ["recorded_at", "id"]
 
@@ -107,15 +129,19 @@ class FlagKind(models.TextChoices):
     INFILTRATOR = "infiltrator", _("Possible infiltrator")
     UNVERIFIABLE = "unverifiable", _("Story cannot be verified")
     DANGEROUS = "dangerous", _("Dangerous to house with others")
+    # Raised by a merge whose two records had different vetting outcomes (never by hand):
+    # the stricter one holds until two officers have looked at the merged record again.
+    MERGED = "merged", _("Merged records disagree in vetting")
 
 
 # Open flags of these kinds stop housing and stipends outright. "Dangerous to house with
 # others" does not: that person may be housed alone (the shelter's house rules).
-BLOCKING_FLAGS = frozenset({FlagKind.INFILTRATOR, FlagKind.UNVERIFIABLE})
+BLOCKING_FLAGS = frozenset({FlagKind.INFILTRATOR, FlagKind.UNVERIFIABLE, FlagKind.MERGED})
 
 
 class RiskFlag(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("reason", "clear_reason")
+    VAULT_PARENT = "person"
 
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="risk_flags")
     kind = models.CharField(_("flag"), max_length=16, choices=FlagKind.choices)
@@ -132,6 +158,8 @@ class RiskFlag(EncryptedModel):
     )
     cleared_at = models.DateTimeField(null=True, blank=True)
     clear_reason = EncryptedTextField(_("why it no longer applies"), blank=True)
+
+    objects = VettingQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["-raised_at", "-id"]
@@ -153,11 +181,14 @@ class RiskFlag(EncryptedModel):
 
 class VettingNote(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("text",)
+    VAULT_PARENT = "person"
 
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="vetting_notes")
     text = EncryptedTextField(_("note"))
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
+
+    objects = VettingQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -183,6 +214,7 @@ class VettingDecision(EncryptedModel):
     """Four eyes: proposed by one vetting officer, confirmed (or not) by another."""
 
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("proposed_reason", "second_reason")
+    VAULT_PARENT = "person"
 
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="vetting_decisions")
     outcome = models.CharField(_("decision"), max_length=16, choices=Outcome.choices)
@@ -195,6 +227,8 @@ class VettingDecision(EncryptedModel):
     )
     second_reason = EncryptedTextField(_("reason"), blank=True)
     second_at = models.DateTimeField(null=True, blank=True)
+
+    objects = VettingQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["-proposed_at", "-id"]
@@ -216,6 +250,24 @@ class VettingDecision(EncryptedModel):
         return f"decision {self.outcome} on {self.person_id}"
 
 
+class WatchAlertQuerySet(models.QuerySet["WatchAlert"]):
+    def visible_to(self, user: User, *, open_only: bool = False) -> Any:
+        """Alerts a vetting officer must see: about someone they may see, on either side, or
+        about a first contact. The other side may be in another team: then the page names it
+        only as "someone rejected or flagged in another team" (``mark_visibility``)."""
+        from sanctuary.accounts.policy import can_use, sees_all_people
+
+        if not user.is_authenticated or not can_use(user, VETTING):
+            return self.none()
+        alerts = self.filter(resolved_at__isnull=True) if open_only else self.all()
+        if sees_all_people(user):
+            return alerts
+        people = Person.objects.visible_to(user)
+        return alerts.filter(
+            models.Q(watched__in=people) | models.Q(person__in=people) | models.Q(submission__isnull=False)
+        )
+
+
 class WatchAlert(models.Model):
     """A new person or first contact that shares a blind-indexed key (phone, NRC, service
     number, name with birth date …) with someone rejected or flagged."""
@@ -231,6 +283,8 @@ class WatchAlert(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WatchAlertQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

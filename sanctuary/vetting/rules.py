@@ -1,40 +1,23 @@
-"""Who may be housed, paid or sent on a journey: one rule, asked by every module's models.
+"""Who may be housed, paid or sent on a journey: vetting's admission rule.
 
 A person is admissible when two vetting officers accepted them (the latest confirmed
-decision is "accept"), they are not rejected, and no blocking risk flag is open. The
-shelter and stipend models call ``ensure_admissible`` when they save, and ``Person.save``
-calls it when a person is moved into a safe house, so the rule holds whatever the screen.
+decision is "accept"), they are not rejected, and no blocking risk flag is open. The rule is
+registered at startup on the core's one interface for it (``sanctuary.people.admission``,
+see ``vetting/module.py``): the person, stay, enrollment and journey models ask there when
+they save, so the rule holds whatever the screen, and no other stage imports vetting.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
 
-from django.utils.translation import gettext_lazy as _
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from sanctuary.lib.refusal import Refusal
-
-if TYPE_CHECKING:
-    from django.db.models import QuerySet
-
-    from sanctuary.people.models import Person
-
-MESSAGES = {
-    "rejected": _("This person was rejected in vetting: they cannot be housed, paid or sent on a journey."),
-    "flagged": _("This person has an open risk flag: clear it in vetting first."),
-    "not_accepted": _("This person has not been accepted in vetting by two officers yet."),
-}
-
-
-class NotAdmissible(Refusal):
-    @property
-    def message(self) -> str:
-        return str(MESSAGES[self.code])
+from sanctuary.people.models import Person, Status
+from sanctuary.vetting.models import BLOCKING_FLAGS, DecisionState, FlagKind, Outcome, RiskFlag, VettingDecision
 
 
 def latest_outcome(person: Person) -> str | None:
-    from sanctuary.vetting.models import DecisionState, VettingDecision
-
     return (
         VettingDecision.objects.filter(person_id=person.pk, state=DecisionState.CONFIRMED)
         .order_by("-second_at", "-id")
@@ -44,16 +27,11 @@ def latest_outcome(person: Person) -> str | None:
 
 
 def open_blocking_flags(person: Person) -> bool:
-    from sanctuary.vetting.models import BLOCKING_FLAGS, RiskFlag
-
     return RiskFlag.objects.filter(person_id=person.pk, cleared_at__isnull=True, kind__in=BLOCKING_FLAGS).exists()
 
 
 def admission_block(person: Person) -> str | None:
-    """Why this person cannot be housed or paid, or None when they can."""
-    from sanctuary.people.models import Status
-    from sanctuary.vetting.models import Outcome
-
+    """Why this person cannot be housed or paid (a ``NotAdmissible`` code), or None."""
     if person.pk is None:
         return "not_accepted"
     outcome = latest_outcome(person)
@@ -66,22 +44,11 @@ def admission_block(person: Person) -> str | None:
     return None
 
 
-def ensure_admissible(person: Person) -> None:
-    code = admission_block(person)
-    if code is not None:
-        raise NotAdmissible(code)
-
-
 def is_watched(person_ids: list[int]) -> set[int]:
     """Which of these people are on the watch list: rejected (by status or by their latest
     confirmed decision), or with any open flag."""
-    from sanctuary.people.models import Person, Status
-    from sanctuary.vetting.models import RiskFlag
-
     if not person_ids:
         return set()
-    from sanctuary.vetting.models import DecisionState, Outcome, VettingDecision
-
     rejected = set(Person.objects.filter(pk__in=person_ids, status=Status.REJECTED).values_list("pk", flat=True))
     latest: dict[int, str] = {}
     confirmed = VettingDecision.objects.filter(person_id__in=person_ids, state=DecisionState.CONFIRMED)
@@ -102,11 +69,6 @@ def admissible(people: QuerySet[Person]) -> QuerySet[Person]:
     (EXISTS / NOT EXISTS, index lookups per person) rather than an "ORDER BY … LIMIT 1"
     value compared inside IN (…), which PostgreSQL cannot turn into a join: 10 s instead
     of well under one for 20,000 people."""
-    from django.db.models import Exists, OuterRef, Q
-
-    from sanctuary.people.models import Status
-    from sanctuary.vetting.models import BLOCKING_FLAGS, DecisionState, Outcome, RiskFlag, VettingDecision
-
     later = VettingDecision.objects.filter(person=OuterRef("person"), state=DecisionState.CONFIRMED).filter(
         Q(second_at__gt=OuterRef("second_at")) | Q(second_at=OuterRef("second_at"), pk__gt=OuterRef("pk"))
     )
@@ -115,3 +77,9 @@ def admissible(people: QuerySet[Person]) -> QuerySet[Person]:
     ).exclude(Exists(later))
     blocking = RiskFlag.objects.filter(person=OuterRef("pk"), cleared_at__isnull=True, kind__in=BLOCKING_FLAGS)
     return people.exclude(status=Status.REJECTED).filter(Exists(latest_accepted)).exclude(Exists(blocking))
+
+
+def must_room_alone(person_ids: Iterable[int]) -> set[int]:
+    """People with an open "dangerous to house with others" flag: housed, but only alone."""
+    flagged = RiskFlag.objects.filter(person_id__in=list(person_ids), kind=FlagKind.DANGEROUS, cleared_at__isnull=True)
+    return set(flagged.values_list("person_id", flat=True))

@@ -10,17 +10,16 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sanctuary.accounts.policy import Module, module_required
+from sanctuary.accounts.policy import module_required
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
-from sanctuary.people.models import DocumentKind, Person, Status
-from sanctuary.people.views import add_uploaded_document, file_response
-from sanctuary.vault import files
+from sanctuary.people.actions import do_add_document
+from sanctuary.people.admission import admission_block
+from sanctuary.people.models import DocumentKind, Person, PersonDocument, Status
+from sanctuary.vault.http import accept_upload, file_response
 from sanctuary.vetting import actions
 from sanctuary.vetting.forms import (
     CheckItemForm,
@@ -44,37 +43,18 @@ from sanctuary.vetting.models import (
     VettingDecision,
     WatchAlert,
 )
-from sanctuary.vetting.rules import admission_block
+from sanctuary.vetting.module import VETTING, VETTING_CONFIG
 
 if TYPE_CHECKING:
     from sanctuary.accounts.models import User
-
-RULE_ERRORS = {
-    "same_officer": gettext_lazy("A second, different vetting officer must do this: you proposed or raised it."),
-    "pending_exists": gettext_lazy("A decision is already waiting for a second officer."),
-    "checks_missing": gettext_lazy("Every required check must be confirmed before acceptance."),
-    "decided": gettext_lazy("This was already decided."),
-    "already_cleared": gettext_lazy("This flag was already cleared."),
-}
 
 
 def _person(request: HttpRequest, pk: int) -> Person:
     return get_object_or_404(Person.objects.visible_to(request.user), pk=pk)  # type: ignore[arg-type]
 
 
-def visible_alerts(user: User, *, open_only: bool = True) -> Any:
-    """Alerts a vetting officer must see: about someone they may see, on either side, or
-    about a first contact. The other side may be in another team: then the page names it
-    only as "someone rejected or flagged in another team" (``mark_visibility``)."""
-    from sanctuary.accounts.policy import sees_all_people
-
-    people = Person.objects.visible_to(user)
-    alerts = WatchAlert.objects.filter(resolved_at__isnull=True) if open_only else WatchAlert.objects.all()
-    if sees_all_people(user):
-        return alerts.select_related("watched", "person", "submission")
-    return alerts.filter(Q(watched__in=people) | Q(person__in=people) | Q(submission__isnull=False)).select_related(
-        "watched", "person", "submission"
-    )
+def visible_alerts(user: User) -> Any:
+    return WatchAlert.objects.visible_to(user, open_only=True).select_related("watched", "person", "submission")
 
 
 def mark_visibility(user: User, alerts: Any) -> list[WatchAlert]:
@@ -89,7 +69,7 @@ def mark_visibility(user: User, alerts: Any) -> list[WatchAlert]:
 
 
 @require_GET
-@module_required(Module.VETTING)
+@module_required(VETTING)
 def queue(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     people = Person.objects.visible_to(user)
@@ -122,10 +102,13 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 def _page(request: HttpRequest, person: Person, **forms: Any) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    results = {r.check_item_id: r for r in CheckResult.objects.filter(person=person).select_related("recorded_by")}
+    results = {
+        r.check_item_id: r
+        for r in CheckResult.objects.visible_to(user).filter(person=person).select_related("recorded_by")
+    }
     checks = [
         (check, results.get(check.pk), CheckResultForm(prefix=f"c{check.pk}"))
-        for check in VettingCheck.objects.filter(active=True)
+        for check in VettingCheck.objects.visible_to(user).filter(active=True)
     ]
     decisions = list(person.vetting_decisions.select_related("proposed_by", "second_by"))
     pending = next((d for d in decisions if d.state == DecisionState.PENDING), None)
@@ -156,7 +139,7 @@ def _page(request: HttpRequest, person: Person, **forms: Any) -> HttpResponse:
 
 
 @require_GET
-@module_required(Module.VETTING)
+@module_required(VETTING)
 def person_vetting(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     record(request.user, Action.VIEW, person, fields=["vetting"])  # type: ignore[arg-type]
@@ -168,16 +151,16 @@ def _done(request: HttpRequest, person: Person, message: str) -> HttpResponse:
     return redirect("vetting:person", pk=person.pk)
 
 
-def _refused(request: HttpRequest, person: Person, code: str) -> HttpResponse:
-    messages.error(request, str(RULE_ERRORS[code]))
+def _refused(request: HttpRequest, person: Person, error: actions.VettingRuleError) -> HttpResponse:
+    messages.error(request, error.message)
     return redirect("vetting:person", pk=person.pk)
 
 
 @require_POST
-@module_required(Module.VETTING)
+@module_required(VETTING)
 def record_check(request: HttpRequest, pk: int, check_id: int) -> HttpResponse:
     person = _person(request, pk)
-    check = get_object_or_404(VettingCheck.objects.filter(active=True), pk=check_id)
+    check = get_object_or_404(VettingCheck.objects.visible_to(request.user).filter(active=True), pk=check_id)
     form = CheckResultForm(request.POST, prefix=f"c{check.pk}")
     if not form.is_valid():
         messages.error(request, _("Choose an outcome for the check."))
@@ -187,7 +170,7 @@ def record_check(request: HttpRequest, pk: int, check_id: int) -> HttpResponse:
 
 
 @require_POST
-@module_required(Module.VETTING)
+@module_required(VETTING)
 def add_referee(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     form = RefereeForm(request.POST)
@@ -200,10 +183,10 @@ def add_referee(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@module_required(Module.VETTING)
+@module_required(VETTING)
 def update_referee(request: HttpRequest, pk: int, referee_id: int) -> HttpResponse:
     person = _person(request, pk)
-    referee = get_object_or_404(Referee.objects.filter(person=person), pk=referee_id)
+    referee = get_object_or_404(Referee.objects.visible_to(request.user).filter(person=person), pk=referee_id)  # type: ignore[arg-type]
     form = RefereeOutcomeForm(request.POST)
     if form.is_valid():
         actions.do_update_referee(request.user, referee, form.cleaned_data["outcome"], form.cleaned_data["note"])  # type: ignore[arg-type]
@@ -213,7 +196,7 @@ def update_referee(request: HttpRequest, pk: int, referee_id: int) -> HttpRespon
 
 
 @require_POST
-@module_required(Module.VETTING)
+@module_required(VETTING)
 def raise_flag(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     form = FlagForm(request.POST)
@@ -225,10 +208,10 @@ def raise_flag(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@module_required(Module.VETTING)
+@module_required(VETTING)
 def clear_flag(request: HttpRequest, pk: int, flag_id: int) -> HttpResponse:
     person = _person(request, pk)
-    flag = get_object_or_404(RiskFlag.objects.filter(person=person), pk=flag_id)
+    flag = get_object_or_404(RiskFlag.objects.visible_to(request.user).filter(person=person), pk=flag_id)  # type: ignore[arg-type]
     form = ClearFlagForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Say why the flag no longer applies."))
@@ -236,14 +219,14 @@ def clear_flag(request: HttpRequest, pk: int, flag_id: int) -> HttpResponse:
     try:
         flag = actions.do_clear_flag(request.user, flag, form.cleaned_data["reason"])  # type: ignore[arg-type]
     except actions.VettingRuleError as error:
-        return _refused(request, person, error.code)
+        return _refused(request, person, error)
     if flag.cleared_at is None:
         return _done(request, person, _("Asked to clear the flag. A second vetting officer must confirm."))
     return _done(request, person, _("Flag cleared."))
 
 
 @require_POST
-@module_required(Module.VETTING)
+@module_required(VETTING)
 def add_note(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     form = NoteForm(request.POST)
@@ -255,25 +238,30 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@module_required(Module.VETTING)
+@module_required(VETTING)
 def add_proof(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
-    add_uploaded_document(request, person, ProofForm(request.POST, request.FILES), DocumentKind.PROOF)
+    user: User = request.user  # type: ignore[assignment]
+    form = ProofForm(request.POST, request.FILES)
+    accept_upload(
+        request, form, lambda data: do_add_document(user, person, data, form.cleaned_data["title"], DocumentKind.PROOF)
+    )
     return redirect("vetting:person", pk=person.pk)
 
 
 @require_GET
-@module_required(Module.VETTING)
+@module_required(VETTING)
 def proof_view(request: HttpRequest, pk: int, document_id: int) -> HttpResponse:
     person = _person(request, pk)
-    document = get_object_or_404(person.documents.filter(kind=DocumentKind.PROOF), pk=document_id)
-    data = files.read_decrypted(document.stored_name, document.file_aad())
+    proofs = PersonDocument.objects.visible_to(request.user).filter(person=person, kind=DocumentKind.PROOF)  # type: ignore[arg-type]
+    document = get_object_or_404(proofs, pk=document_id)
+    data = document.read_file()
     record(request.user, Action.VIEW, document)  # type: ignore[arg-type]
     return file_response(data, document.content_type)
 
 
 @require_POST
-@module_required(Module.VETTING)
+@module_required(VETTING)
 def propose(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     form = ProposeForm(request.POST)
@@ -283,16 +271,16 @@ def propose(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         actions.do_propose(request.user, person, form.cleaned_data["outcome"], form.cleaned_data["reason"])  # type: ignore[arg-type]
     except actions.VettingRuleError as error:
-        messages.error(request, str(RULE_ERRORS[error.code]))
+        messages.error(request, error.message)
         return _page(request, person, propose_form=form)
     return _done(request, person, _("Proposed. A second vetting officer must confirm it."))
 
 
 @require_POST
-@module_required(Module.VETTING)
+@module_required(VETTING)
 def second(request: HttpRequest, pk: int, decision_id: int, answer: str) -> HttpResponse:
     person = _person(request, pk)
-    decision = get_object_or_404(VettingDecision.objects.filter(person=person), pk=decision_id)
+    decision = get_object_or_404(VettingDecision.objects.visible_to(request.user).filter(person=person), pk=decision_id)  # type: ignore[arg-type]
     user: User = request.user  # type: ignore[assignment]
     try:
         if answer == "withdraw":
@@ -306,37 +294,33 @@ def second(request: HttpRequest, pk: int, decision_id: int, answer: str) -> Http
             return _page(request, person, second_form=form)
         actions.do_second(user, decision, answer == "confirm", form.cleaned_data["reason"])
     except actions.VettingRuleError as error:
-        return _refused(request, person, error.code)
+        return _refused(request, person, error)
     if answer == "confirm":
         return _done(request, person, _("Decision confirmed."))
     return _done(request, person, _("Not confirmed: the proposal lapses."))
 
 
 @require_POST
-@module_required(Module.VETTING)
+@module_required(VETTING)
 def resolve_alert(request: HttpRequest, alert_id: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    alert = get_object_or_404(visible_alerts(user, open_only=False), pk=alert_id)
+    alert = get_object_or_404(WatchAlert.objects.visible_to(user), pk=alert_id)
     if alert.resolved_at is not None:
         return redirect("vetting:queue")
-    alert.resolved_by = user
-    alert.resolved_at = timezone.now()
-    alert.save(update_fields=["resolved_by", "resolved_at"])
-    record(user, Action.UPDATE, alert, fields=["resolved"])
+    actions.do_resolve_alert(user, alert)
     messages.success(request, _("Alert marked as looked at."))
     return redirect("vetting:queue")
 
 
 @require_http_methods(["GET", "POST"])
-@module_required(Module.VETTING_CONFIG)
+@module_required(VETTING_CONFIG)
 def checklist(request: HttpRequest, check_id: int | None = None) -> HttpResponse:
     """The organisation's checklist: directors add, rename, reorder and retire checks."""
-    instance = get_object_or_404(VettingCheck, pk=check_id) if check_id else None
+    instance = get_object_or_404(VettingCheck.objects.visible_to(request.user), pk=check_id) if check_id else None  # type: ignore[arg-type]
     form = CheckItemForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
-        check = form.save()
-        record(request.user, Action.UPDATE if instance else Action.CREATE, check, fields=sorted(form.changed_data))  # type: ignore[arg-type]
+        actions.do_save_check_item(request.user, form)  # type: ignore[arg-type]
         messages.success(request, _("Checklist saved."))
         return redirect("vetting:checklist")
-    context = {"form": form, "checks": VettingCheck.objects.all(), "editing": instance}
+    context = {"form": form, "checks": VettingCheck.objects.visible_to(request.user), "editing": instance}  # type: ignore[arg-type]
     return render(request, "vetting/checklist.html", context, status=400 if form.errors else 200)

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from sanctuary.journeys import actions
 from sanctuary.journeys.models import CheckIn, Journey, JourneyStatus
-from sanctuary.people.models import EventKind, Person, Status
-from sanctuary.vetting.rules import NotAdmissible
+from sanctuary.people.admission import NotAdmissible
+from sanctuary.people.models import Person, Status
 from tests.vetting.test_vetting import accept
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +79,7 @@ def test_status_moves_the_pipeline_and_missed_check_ins_alert(make_user: Any, lo
     client.post(f"/journeys/{journey.pk}/status/", {"status": JourneyStatus.ARRIVED})
     person_a.refresh_from_db()
     assert person_a.status == Status.ARRIVED
-    assert list(person_a.events.filter(kind=EventKind.JOURNEY).values_list("status_to", flat=True)) == [
+    assert list(person_a.events.filter(kind="journey").values_list("status_to", flat=True)) == [
         Status.ARRIVED,
         Status.IN_TRANSIT,
     ]

@@ -11,12 +11,12 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from sanctuary.people.admission import NotAdmissible
 from sanctuary.people.models import Sex, Status
 from sanctuary.shelter import actions
 from sanctuary.shelter.models import Bed, BedNight, MoveOut, Stay
 from sanctuary.vetting import actions as vetting
 from sanctuary.vetting.models import FlagKind, Outcome
-from sanctuary.vetting.rules import NotAdmissible
 from tests.factories import PersonFactory
 from tests.shelter.helpers import accepted, house
 

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, transaction
 
+from sanctuary.people.admission import NotAdmissible
 from sanctuary.people.models import HouseholdMember, Relation
 from sanctuary.stipends import actions, exports
 from sanctuary.stipends.models import Enrollment, Funder, Hold, LineStatus, PaymentLine, RunState, StipendRule
 from sanctuary.vetting import actions as vetting
 from sanctuary.vetting.models import FlagKind, Outcome
-from sanctuary.vetting.rules import NotAdmissible
 from tests.factories import PersonFactory
 from tests.shelter.helpers import accepted
 
@@ -43,7 +43,7 @@ def funder() -> Funder:
 
 def _enrol(people: list[Any], funder: Funder, user: Any, start: date = date(2026, 10, 1)) -> None:
     for person in people:
-        actions.enroll(user, person, funder, start)
+        actions.do_enroll(user, person, funder, start)
 
 
 def test_amounts_single_family_hold_and_flag(team_a, officers, finance, funder) -> None:  # type: ignore[no-untyped-def]
@@ -54,7 +54,7 @@ def test_amounts_single_family_hold_and_flag(team_a, officers, finance, funder) 
         person=held, reason="did not come to the meeting", start=date(2026, 11, 10), created_by=finance[0]
     )
     vetting.do_raise_flag(officers[0], flagged, FlagKind.INFILTRATOR, "new doubts")
-    run = actions.draft(finance[0], funder, NOV)
+    run = actions.do_draft_run(finance[0], funder, NOV)
     amounts = dict(run.lines.values_list("person_id", "amount"))
     assert amounts == {single.pk: Decimal("700.00"), married.pk: Decimal("1400.00")}
     assert run.total == Decimal("2100.00") and run.people == 2
@@ -67,7 +67,7 @@ def test_rejected_people_cannot_be_put_on_a_list(team_a, officers, finance, fund
     decision = vetting.do_propose(officers[0], person, Outcome.REJECTED, "spy")
     vetting.do_second(officers[1], decision, True, "agree")
     with pytest.raises(NotAdmissible):
-        actions.enroll(finance[0], person, funder, NOV)
+        actions.do_enroll(finance[0], person, funder, NOV)
     with pytest.raises(NotAdmissible):
         Enrollment.objects.create(person=person, funder=funder, start=NOV, added_by=finance[0])
 
@@ -83,34 +83,34 @@ def test_proration_and_max_months(team_a, officers, finance, funder) -> None:  #
     )
     late = accepted(team_a, officers)
     _enrol([late], funder, finance[0], start=date(2026, 11, 16))
-    run = actions.draft(finance[0], funder, NOV)
+    run = actions.do_draft_run(finance[0], funder, NOV)
     line = run.lines.get()
     assert line.amount == Decimal("350.00") and line.basis == "single;prorated:15/30"
     veteran = accepted(team_a, officers)
     _enrol([veteran], funder, finance[0], start=date(2026, 9, 1))
     for month in (date(2026, 9, 1), date(2026, 10, 1)):
-        actions.draft(finance[0], funder, month)  # the older rule: no limit
+        actions.do_draft_run(finance[0], funder, month)  # the older rule: no limit
     assert PaymentLine.objects.filter(person=veteran).count() == 2
-    run = actions.draft(finance[0], funder, NOV)
+    run = actions.do_draft_run(finance[0], funder, NOV)
     assert veteran.pk not in set(run.lines.values_list("person_id", flat=True))  # two months already paid
 
 
 def test_maker_checker_and_one_payment_per_month(team_a, officers, finance, funder) -> None:  # type: ignore[no-untyped-def]
     person = accepted(team_a, officers)
     _enrol([person], funder, finance[0])
-    run = actions.draft(finance[0], funder, NOV)
-    again = actions.draft(finance[0], funder, NOV)  # a second click rebuilds the same draft
+    run = actions.do_draft_run(finance[0], funder, NOV)
+    again = actions.do_draft_run(finance[0], funder, NOV)  # a second click rebuilds the same draft
     assert again.pk == run.pk and PaymentLine.objects.count() == 1
     with pytest.raises(actions.RunError) as error:
-        actions.approve(finance[0], run)
+        actions.do_approve_run(finance[0], run)
     assert error.value.code == "own_run"
     run.approved_by = finance[0]  # the database refuses it too
     run.state = RunState.APPROVED
     with pytest.raises(IntegrityError), transaction.atomic():
         run.save()
-    actions.approve(finance[1], run)
+    actions.do_approve_run(finance[1], run)
     with pytest.raises(actions.RunError):
-        actions.draft(finance[0], funder, NOV)  # approved: no redraft
+        actions.do_draft_run(finance[0], funder, NOV)  # approved: no redraft
     line = PaymentLine.objects.get()
     with pytest.raises(IntegrityError), transaction.atomic():
         PaymentLine.objects.create(
@@ -122,9 +122,9 @@ def test_maker_checker_and_one_payment_per_month(team_a, officers, finance, fund
 def _disbursed(team_a, officers, finance, funder, n: int = 3):  # type: ignore[no-untyped-def]
     people = [accepted(team_a, officers, alias=f"ကိုအောင် {i}") for i in range(n)]
     _enrol(people, funder, finance[0])
-    run = actions.draft(finance[0], funder, NOV)
-    actions.approve(finance[1], run)
-    actions.disburse(finance[1], run, "cash")
+    run = actions.do_draft_run(finance[0], funder, NOV)
+    actions.do_approve_run(finance[1], run)
+    actions.do_disburse_run(finance[1], run, "cash")
     return run, list(run.lines.select_related("person").order_by("person__case_code"))
 
 
@@ -139,7 +139,7 @@ def test_reconciliation_csv_round_trip(team_a, officers, finance, funder) -> Non
     visible = {line.pk for line in lines}
     report = exports.read_reconciliation(run, ("\ufeff" + "\n".join(filled)).encode(), visible)
     assert report.errors == []
-    actions.reconcile(finance[0], run, report.marks)
+    actions.do_reconcile_run(finance[0], run, report.marks)
     run.refresh_from_db()
     assert run.state == RunState.RECONCILED
     assert sorted(run.lines.values_list("status", flat=True)) == ["not_collected", "paid", "paid"]

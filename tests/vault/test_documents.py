@@ -34,8 +34,8 @@ def test_photo_is_stripped_encrypted_and_served_back(make_user, login, person_a)
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"<script>alert(1)</script>", "Only JPEG, PNG or WebP"),
-        (b"GIF89a" + b"\x00" * 20, "Only JPEG, PNG or WebP"),
+        (b"<script>alert(1)</script>", "Only photos (JPEG, PNG, WebP)"),
+        (b"GIF89a" + b"\x00" * 20, "Only photos (JPEG, PNG, WebP)"),
         (b"\xff\xd8" + b"\x00" * (files.MAX_BYTES + 1), "larger than 10 MB"),
     ],
 )

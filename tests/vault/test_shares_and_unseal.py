@@ -127,7 +127,7 @@ def test_seal_now_forgets_keys_and_ends_every_session(make_user, login, person_a
     director = login(make_user("director"))
     worker = login(make_user("case_worker"))
     assert worker.get(f"/people/{person_a.pk}/").status_code == 200
-    response = director.post("/vault/seal/")
+    response = director.post("/accounts/seal/")
     assert response.status_code == 302
     assert state.is_sealed()
     assert Session.objects.count() == 0
@@ -136,7 +136,7 @@ def test_seal_now_forgets_keys_and_ends_every_session(make_user, login, person_a
 
 
 def test_only_directors_can_seal(make_user, login) -> None:  # type: ignore[no-untyped-def]
-    assert login(make_user("case_worker")).post("/vault/seal/").status_code == 403
+    assert login(make_user("case_worker")).post("/accounts/seal/").status_code == 403
     assert not state.is_sealed()
     assert Client().post("/unseal/seal-api/", HTTP_X_SANCTUARY_CONTROL_TOKEN="guess").status_code == 403
     assert not state.is_sealed()

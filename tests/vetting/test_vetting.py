@@ -9,7 +9,8 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 
 from sanctuary.people.actions import StatusRefused, do_change_status
-from sanctuary.people.models import ContactPoint, EventKind, Person, Status
+from sanctuary.people.admission import NotAdmissible, admission_block, ensure_admissible
+from sanctuary.people.models import ContactPoint, Person, Status
 from sanctuary.vetting import actions
 from sanctuary.vetting.models import (
     CheckOutcome,
@@ -20,7 +21,6 @@ from sanctuary.vetting.models import (
     VettingDecision,
     WatchAlert,
 )
-from sanctuary.vetting.rules import NotAdmissible, admission_block, ensure_admissible
 from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +65,7 @@ def test_two_officers_accept_and_the_timeline_shows_it(make_user: Any, person_a:
     accept(first, second, person_a)
     person_a.refresh_from_db()
     assert person_a.status == Status.ACCEPTED
-    assert person_a.events.filter(kind=EventKind.VETTING, status_to=Status.ACCEPTED).exists()
+    assert person_a.events.filter(kind="vetting", status_to=Status.ACCEPTED).exists()
     assert admission_block(person_a) is None
 
 

@@ -45,7 +45,7 @@ class Command(BaseCommand):
                 time.sleep(delay)
 
         try:
-            run = actions.draft(user, funder, first, on_batch=progress)
+            run = actions.do_draft_run(user, funder, first, on_batch=progress)
         except actions.RunError as error:
             raise CommandError(error.code) from None
         self.stdout.write(f"draft {run.pk}: {run.people} people, {run.total} {funder.currency}")

@@ -1,4 +1,6 @@
-"""Directors and auditors browse the audit log. It holds no personal data."""
+"""The audit log viewer (directors and auditors): part of accounts, because the access policy
+guards it, while the log itself (``sanctuary.audit``) sits below accounts. It holds no personal
+data."""
 
 from __future__ import annotations
 

@@ -2,8 +2,10 @@
 
 Creates three teams, one user per role (plus a second vetting and finance officer, for
 four-eyes work), and invented people with Burmese and Latin names across teams and
-statuses. Prints every demo login with its password and TOTP secret. Idempotent: running
-it again keeps existing users and tops the people up to N.
+statuses; then every registered module adds its own demo data (``Stage.demo``: vetting
+decisions, first contacts, houses and beds, a funder …). Prints every demo login with its
+password and TOTP secret. Idempotent: running it again keeps existing users and tops the
+people up to N.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from __future__ import annotations
 import base64
 import os
 import random
+from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +26,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from sanctuary.accounts.models import Role, Team, User
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
+from sanctuary.demo.shares import demo_shares_path
+from sanctuary.lib import stages
 from sanctuary.matching.actions import refresh_match_keys
 from sanctuary.people.models import (
     ContactKind,
@@ -129,10 +133,6 @@ STATUS_WEIGHTS = [
 ]
 
 
-def demo_shares_path() -> Path:
-    return Path(settings.VAR_DIR) / "demo-unseal-shares.txt"
-
-
 def _demo_phone(rng: random.Random) -> str:
     """A valid-looking Myanmar mobile number (prefixes checked with phonenumbers)."""
     prefix = rng.choice(["42", "44", "45", "25", "26", "96", "97", "77", "78", "79"])
@@ -153,123 +153,15 @@ def _name(rng: random.Random, burmese: bool, honorific: bool = False) -> str:
     return name
 
 
-# People past vetting were accepted (or rejected) by two officers, as the rules require.
-_ACCEPTED_BEFORE = {
-    Status.ACCEPTED,
-    Status.IN_TRANSIT,
-    Status.ARRIVED,
-    Status.IN_SHELTER,
-    Status.INDEPENDENT,
-    Status.RESETTLED,
-    Status.LOST_CONTACT,
-    Status.CAPTURED,
-}
+@dataclass
+class Demo:
+    """What each module's demo step gets: the demo users by username, the teams, the people
+    created by this run, and a seeded random generator."""
 
-
-def _vetting_history(people: list[Person]) -> None:
-    from sanctuary.vetting.models import DecisionState, Outcome, VettingDecision
-
-    first = User.objects.filter(username="vetting").first()
-    second = User.objects.filter(username="vetting2").first()
-    if first is None or second is None:
-        return
-    decisions = []
-    for person in people:
-        if person.status in _ACCEPTED_BEFORE or person.status == Status.REJECTED:
-            outcome = Outcome.REJECTED if person.status == Status.REJECTED else Outcome.ACCEPTED
-            decisions.append(
-                VettingDecision(
-                    person=person,
-                    outcome=outcome,
-                    state=DecisionState.CONFIRMED,
-                    proposed_by=first,
-                    proposed_reason="demo",
-                    proposed_at=person.status_changed_at,
-                    second_by=second,
-                    second_reason="demo",
-                    second_at=person.status_changed_at,
-                )
-            )
-    VettingDecision.objects.bulk_create(decisions, batch_size=1000)
-
-
-DEMO_CONTACTS = [
-    {
-        "writer": "self",
-        "name": "ကိုဇော်",
-        "channel": "signal",
-        "handle": "+66 81 234 5678",
-        "force": "army",
-        "rank": "တပ်ကြပ်",
-        "location": "kayin",
-        "urgency": "now",
-        "story": "ကျွန်တော် တပ်ကနေ ထွက်ချင်ပါတယ်။ ဒီအပတ်ထဲ စခန်းက ထွက်နိုင်ပါတယ်။",
-    },
-    {
-        "writer": "relative",
-        "name": "Maung Thura",
-        "channel": "facebook",
-        "handle": "fb.com/thura.demo",
-        "force": "police",
-        "location": "yangon",
-        "urgency": "week",
-        "story": "My brother is a police constable and wants to leave. How can he reach you safely?",
-    },
-]
-
-
-def _demo_first_contacts() -> None:
-    """Two first contacts in the triage queue (demo only; added once)."""
-    from sanctuary.intake import actions as intake
-    from sanctuary.intake.models import Submission
-
-    if Submission.objects.exists():
-        return
-    for fields in DEMO_CONTACTS:
-        intake.receive(fields, [], intake.new_form_token())
-
-
-def _demo_shelter_and_stipends(rng: random.Random) -> None:
-    """Three houses with rooms and beds, one funder with today's rule, and the accepted
-    people on its list (demo only; added once). Some people in shelter get a bed."""
-    from datetime import date
-
-    from sanctuary.shelter.models import Bed, BedNight, Room, RoomKind, SafeHouse, Stay
-    from sanctuary.stipends.models import Enrollment, Funder, StipendRule
-
-    if SafeHouse.objects.exists():
-        return
-    director = User.objects.get(username="director")
-    for name, region, rooms in (
-        (
-            "House Lotus",
-            Region.THAILAND,
-            [("A", RoomKind.SHARED, 6), ("B", RoomKind.FAMILY, 4), ("C", RoomKind.SINGLE, 1)],
-        ),
-        ("House Teak", Region.THAILAND, [("A", RoomKind.SHARED, 8), ("B", RoomKind.SHARED, 8)]),
-        ("House River", Region.KAYIN, [("A", RoomKind.SHARED, 6), ("W", RoomKind.SHARED, 4)]),
-    ):
-        house = SafeHouse.objects.create(name=name, region=region)
-        for room_name, kind, beds in rooms:
-            room = Room.objects.create(house=house, name=room_name, kind=kind, women_only=room_name == "W")
-            Bed.objects.bulk_create([Bed(room=room, label=str(n + 1)) for n in range(beds)])
-    today = timezone.localdate()
-    free = list(Bed.objects.filter(room__women_only=False, room__kind=RoomKind.SHARED).order_by("pk"))
-    sheltered = list(Person.objects.filter(status=Status.IN_SHELTER, sex=Sex.MALE).order_by("pk")[: len(free) - 4])
-    for bed, person in zip(free, sheltered, strict=False):
-        start = today - timedelta(days=rng.randint(5, 100))
-        stay = Stay.objects.create(
-            person=person, bed=bed, start=start, planned_end=start + timedelta(days=89), placed_by=director
-        )
-        BedNight.objects.bulk_create([BedNight(bed=bed, night=start + timedelta(days=n), stay=stay) for n in range(90)])
-    funder = Funder.objects.create(name="Community Fund")
-    StipendRule.objects.create(funder=funder, effective_from=date(2024, 1, 1), single_amount=700, family_amount=1400)
-    from sanctuary.vetting.rules import admissible
-
-    eligible = admissible(Person.objects.filter(status__in=[Status.IN_SHELTER, Status.ARRIVED, Status.ACCEPTED]))
-    Enrollment.objects.bulk_create(
-        [Enrollment(person=p, funder=funder, start=date(today.year, 1, 1), added_by=director) for p in eligible]
-    )
+    rng: random.Random
+    users: dict[str, User]
+    teams: list[Team]
+    new_people: list[Person] = field(default_factory=list)
 
 
 class Command(BaseCommand):
@@ -291,9 +183,14 @@ class Command(BaseCommand):
             logins = [
                 self._user(username, roles, [teams[i] for i in team_idx]) for username, roles, team_idx in DEMO_USERS
             ]
-        created = self._people(options["people"], teams, rng)
-        _demo_first_contacts()
-        _demo_shelter_and_stipends(rng)
+        users = User.objects.filter(username__in=[username for username, _roles, _teams in DEMO_USERS])
+        demo = Demo(rng=rng, users={user.username: user for user in users}, teams=teams)
+        created = self._people(options["people"], teams, rng, demo)
+        for app, step in stages.demo_steps():
+            with transaction.atomic():
+                step(demo)
+            if options["verbosity"] > 1:
+                self.stdout.write(f"demo data: {app}")
         if not options["quiet_logins"]:
             self.stdout.write(self.style.WARNING("DEMO ONLY — these logins are public. Never use them for real data."))
             self.stdout.write(f"{'username':<12} {'password':<28} {'TOTP secret (base32)':<34} roles")
@@ -330,7 +227,7 @@ class Command(BaseCommand):
         secret = base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
         return username, demo_password(username), secret, [str(r) for r in roles]
 
-    def _people(self, total: int, teams: list[Team], rng: random.Random) -> int:
+    def _people(self, total: int, teams: list[Team], rng: random.Random, demo: Demo) -> int:
         missing = total - Person.objects.count()
         if missing <= 0:
             return 0
@@ -407,7 +304,7 @@ class Command(BaseCommand):
                     batch_size=1000,
                 )
                 refresh_match_keys(Person.objects.filter(pk__in=[p.pk for p in people]).prefetch_related("contacts"))
-                _vetting_history(people)
+            demo.new_people.extend(people)
             made += size
         record(None, Action.CREATE, object_type="people.person", object_id=f"seed:{made}", username="seed_demo")
         return made

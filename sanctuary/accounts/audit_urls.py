@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sanctuary.audit import views
+from sanctuary.accounts import audit_views as views
 
 app_name = "audit"
 

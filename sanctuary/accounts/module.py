@@ -1,0 +1,35 @@
+"""Accounts, as the registry sees it: staff management and one's own account in the
+navigation, and the dashboard's list of staff without two-factor."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from sanctuary.accounts.models import User
+from sanctuary.accounts.policy import Module
+from sanctuary.lib.stages import DashboardCard, NavEntry, Stage, register
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+
+def _not_enrolled(request: HttpRequest) -> dict[str, Any]:
+    enrolled = TOTPDevice.objects.filter(confirmed=True).values("user_id")
+    return {"not_enrolled": User.objects.filter(is_active=True).exclude(pk__in=enrolled).order_by("username")}
+
+
+register(
+    Stage(
+        app="accounts",
+        nav=(
+            NavEntry(url="accounts:staff_list", label=_("Staff and teams"), module=Module.STAFF, order=90),
+            NavEntry(url="accounts:account", label=_("My account"), visible=lambda user: True, order=1000),
+        ),
+        dashboard=(
+            DashboardCard(template="accounts/_dashboard.html", context=_not_enrolled, module=Module.STAFF, order=80),
+        ),
+    )
+)

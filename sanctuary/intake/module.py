@@ -1,0 +1,100 @@
+"""First contact, as the core sees it: access modules, navigation with the count of new
+contacts, the dashboard card, the person page's links to their first contacts, the timeline,
+the merge step and the demo's two contacts."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.utils.translation import gettext_lazy as _
+
+from sanctuary.intake.models import INTAKE, Submission, TriageState
+from sanctuary.lib.stages import Access, DashboardCard, MergeStep, NavEntry, PersonPanel, Stage, TimelineKind, register
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from sanctuary.accounts.models import User
+    from sanctuary.people.merge import Merge
+    from sanctuary.people.models import Person
+
+INTAKE_LOG = "intake_log"
+
+
+def new_contacts(user: User) -> int:
+    return Submission.objects.visible_to(user).filter(state=TriageState.NEW).count()
+
+
+def _card(request: HttpRequest) -> dict[str, Any]:
+    return {"new_contacts": new_contacts(request.user)}  # type: ignore[arg-type]
+
+
+def _person_links(request: HttpRequest, person: Person) -> dict[str, Any] | None:
+    submissions = list(Submission.objects.visible_to(request.user).filter(person=person).only("id"))  # type: ignore[arg-type]
+    return {"submissions": submissions} if submissions else None
+
+
+def _merge(merge: Merge) -> None:
+    """First contacts follow the person (their payloads are sealed to the intake key, bound
+    to the submission, not to a person: nothing to encrypt again)."""
+    merge.move(Submission.objects.all())
+
+
+DEMO_CONTACTS = [
+    {
+        "writer": "self",
+        "name": "ကိုဇော်",
+        "channel": "signal",
+        "handle": "+66 81 234 5678",
+        "force": "army",
+        "rank": "တပ်ကြပ်",
+        "location": "kayin",
+        "urgency": "now",
+        "story": "ကျွန်တော် တပ်ကနေ ထွက်ချင်ပါတယ်။ ဒီအပတ်ထဲ စခန်းက ထွက်နိုင်ပါတယ်။",
+    },
+    {
+        "writer": "relative",
+        "name": "Maung Thura",
+        "channel": "facebook",
+        "handle": "fb.com/thura.demo",
+        "force": "police",
+        "location": "yangon",
+        "urgency": "week",
+        "story": "My brother is a police constable and wants to leave. How can he reach you safely?",
+    },
+]
+
+
+def _demo(demo: Any) -> None:
+    """Two first contacts in the triage queue (added once)."""
+    from sanctuary.intake import actions
+
+    if Submission.objects.exists():
+        return
+    for fields in DEMO_CONTACTS:
+        actions.do_receive(fields, [], actions.new_form_token())
+
+
+register(
+    Stage(
+        app="intake",
+        access=(
+            Access(INTAKE, _("The triage queue of first contacts")),
+            Access(INTAKE_LOG, _("Log a first contact that came by chat or phone")),
+        ),
+        nav=(
+            NavEntry(url="intake:queue", label=_("First contacts"), module=INTAKE, badge=new_contacts, order=20),
+            NavEntry(url="intake:log", label=_("Log a contact"), module=INTAKE_LOG, hidden_with=INTAKE, order=21),
+        ),
+        dashboard=(DashboardCard(template="intake/_dashboard.html", context=_card, module=INTAKE, order=20),),
+        person_panels=(
+            PersonPanel(
+                template="intake/_person_links.html", context=_person_links, module=INTAKE, place="actions", order=90
+            ),
+        ),
+        timeline=(TimelineKind("intake", _("First contact linked")),),
+        merge=MergeStep(models=("intake.Submission",), apply=_merge),
+        demo=_demo,
+        demo_order=20,
+    )
+)

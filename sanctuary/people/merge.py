@@ -1,0 +1,153 @@
+"""Merging two records of one person: one transaction that completes, or a refusal that
+says what blocks it. Never a half-merged pair, never a 500.
+
+Each app knows its own rows and constraints and declares a merge step in its ``module.py``
+(``sanctuary.lib.stages.MergeStep``): ``check`` lists what blocks the merge (two open stays,
+two pending decisions …), ``apply`` moves or keeps its rows. :func:`do_merge` locks both
+records, asks every step, refuses with all the reasons at once, or applies every step and
+marks the second record merged into the first. The merged record stays (nothing is
+deleted, the audit trail holds); it is no longer shown in lists.
+
+A model with a foreign key to a person that no step claims blocks every merge that would
+leave its rows behind: a new app cannot be merged blindly by reflection and ``update()``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
+
+from sanctuary.audit.log import record as audit
+from sanctuary.audit.models import Action
+from sanctuary.lib import stages
+from sanctuary.lib.refusal import Refusal
+from sanctuary.people.models import EventKind, Person, PersonEvent
+from sanctuary.vault import files
+from sanctuary.vault.fields import rebind_to_parent
+
+if TYPE_CHECKING:
+    from sanctuary.accounts.models import User
+
+log = logging.getLogger(__name__)
+
+
+class MergeRefused(Refusal):
+    messages = {
+        "same": _("A record cannot be merged with itself."),
+        "already_merged": _("One of these records was merged already."),
+        "blocked": _("These records cannot be merged yet: %(reasons)s"),
+        "no_step": _("records of %(model)s cannot be merged yet (no merge step)"),
+    }
+
+    def __init__(self, code: str, blockers: list[str] | None = None, **params: Any) -> None:
+        self.blockers = blockers or []
+        if blockers:
+            params["reasons"] = "; ".join(blockers)
+        super().__init__(code, **params)
+
+
+@dataclass
+class Merge:
+    """What a merge step works with: who merges, the record kept (``primary``) and the one
+    folded into it (``secondary``), both locked. Steps add notes for the timeline and record
+    the files they write, so a failed merge leaves no orphan file."""
+
+    user: User
+    primary: Person
+    secondary: Person
+    notes: list[str] = field(default_factory=list)
+    written_files: list[str] = field(default_factory=list)
+    moved: dict[str, int] = field(default_factory=dict)
+
+    def move(self, queryset: models.QuerySet[Any], field_name: str = "person") -> int:
+        """Point every row of ``queryset`` at the primary record. Encrypted values bound to
+        their person (``EncryptedModel.VAULT_PARENT``) are encrypted again for their new person."""
+        model = queryset.model
+        rows = queryset.filter(**{field_name: self.secondary})
+        if getattr(model, "VAULT_PARENT", None) == field_name:
+            bound = list(rows.order_by("pk"))
+            for row in bound:
+                rebind_to_parent(row, self.primary)
+            count = len(bound)
+        else:
+            count = rows.update(**{field_name: self.primary})
+        if count:
+            label = model._meta.label
+            self.moved[label] = self.moved.get(label, 0) + count
+        return count
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+
+    def wrote_file(self, name: str) -> None:
+        self.written_files.append(name)
+
+    def delete_file_on_commit(self, name: str) -> None:
+        transaction.on_commit(lambda: files.delete(name))
+
+
+def _claimed_models() -> set[str]:
+    return {label for _app, step in stages.merge_steps() for label in step.models}
+
+
+def unclaimed_relations(person: Person) -> list[str]:
+    """Models pointing at ``person`` with rows that no merge step takes care of."""
+    claimed = _claimed_models()
+    missing = []
+    for relation in Person._meta.related_objects:
+        if not (relation.one_to_many or relation.one_to_one) or relation.related_model is Person:
+            continue
+        label = relation.related_model._meta.label
+        if label in claimed:
+            continue
+        manager = relation.related_model._base_manager
+        if manager.filter(**{relation.field.name: person}).exists():
+            missing.append(label)
+    return sorted(set(missing))
+
+
+def blockers(merge: Merge) -> list[str]:
+    """Everything that stops this merge now, in the user's language."""
+    reasons = [str(MergeRefused("no_step", model=label).message) for label in unclaimed_relations(merge.secondary)]
+    for _app, step in stages.merge_steps():
+        reasons.extend(str(reason) for reason in step.check(merge))
+    return reasons
+
+
+def do_merge(user: User, primary: Person, secondary: Person) -> Merge:
+    """Fold ``secondary`` into ``primary``, or raise :class:`MergeRefused` having changed nothing."""
+    if primary.pk == secondary.pk:
+        raise MergeRefused("same")
+    merge: Merge | None = None
+    try:
+        with transaction.atomic():
+            # Both rows locked, in id order: two opposite merges at once cannot deadlock or
+            # fold each record into the other.
+            locked = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=[primary.pk, secondary.pk])}
+            kept, folded = locked[primary.pk], locked[secondary.pk]
+            if kept.merged_into_id or folded.merged_into_id:
+                raise MergeRefused("already_merged")
+            merge = Merge(user, kept, folded)
+            found = blockers(merge)
+            if found:
+                raise MergeRefused("blocked", blockers=found)
+            for _app, step in stages.merge_steps():
+                step.apply(merge)
+            Person.objects.filter(pk=folded.pk).update(merged_into=kept)
+            note = "\n".join([f"Merged with {folded.case_code}", *merge.notes])
+            PersonEvent.objects.create(person=kept, kind=EventKind.MERGED, note=note, actor=user)
+            PersonEvent.objects.create(
+                person=folded, kind=EventKind.MERGED, note=f"Merged into {kept.case_code}", actor=user
+            )
+            audit(user, Action.MERGE, kept, fields=["merged_records", *sorted(merge.moved)])
+            audit(user, Action.MERGE, folded, fields=["merged_into"])
+    except BaseException:
+        if merge is not None:  # the rows were rolled back: the files written for them go too
+            for name in merge.written_files:
+                files.delete(name)
+        raise
+    return merge

@@ -1,0 +1,116 @@
+"""The person record, as the registry sees it: the person list and true-name requests in the
+navigation, the dashboard's pipeline, its merge step and demo people are the core's own, so
+they are declared the same way as every stage's (``sanctuary.lib.stages``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from sanctuary.accounts.policy import Module, can_approve_identity
+from sanctuary.lib.stages import DashboardCard, MergeStep, NavEntry, Stage, register
+from sanctuary.people.models import (
+    ContactPoint,
+    HouseholdMember,
+    IdentityRequest,
+    IdentityRequestStatus,
+    Person,
+    PersonDocument,
+    PersonEvent,
+    PersonSearchToken,
+    Status,
+)
+from sanctuary.vault.fields import read_values, write_values
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from sanctuary.accounts.models import User
+    from sanctuary.people.merge import Merge
+
+
+def identity_requests_waiting(user: User) -> int:
+    return (
+        IdentityRequest.objects.visible_to(user)
+        .filter(status=IdentityRequestStatus.PENDING)
+        .exclude(requester=user)
+        .count()
+    )
+
+
+def _pipeline(request: HttpRequest) -> dict[str, Any]:
+    people = Person.objects.visible_to(request.user)  # type: ignore[arg-type]
+    counts = dict(people.order_by().values_list("status").annotate(n=Count("id")))
+    week_ago = timezone.now() - timedelta(days=7)
+    return {
+        "status_counts": [(value, label, counts.get(value, 0)) for value, label in Status.choices],
+        "people_total": sum(counts.values()),
+        "waiting_first_contact": people.filter(status=Status.FIRST_CONTACT, status_changed_at__lt=week_ago)
+        .select_related("team")
+        .order_by("status_changed_at")[:20],
+        "recent_events": PersonEvent.objects.filter(person__in=people)
+        .select_related("person", "actor")
+        .order_by("-at", "-id")[:15],
+    }
+
+
+def _merge(merge: Merge) -> None:
+    """Contacts, household, timeline and documents follow the person, encrypted again for the
+    record kept (documents' files too: written anew, the old file removed once the merge is
+    committed). True-name requests stay with the record they were made for: an approval to
+    see one record's identity is not one to see another's, so open grants end and pending
+    requests lapse."""
+    for model in (ContactPoint, HouseholdMember, PersonEvent):
+        merge.move(model.objects.all())
+    for document in PersonDocument.objects.filter(person=merge.secondary).select_related("person"):
+        data = document.read_file()
+        values = read_values(document)
+        old_name = document.stored_name
+        document.person = merge.primary
+        document.stored_name = document.write_file(data)
+        merge.wrote_file(document.stored_name)
+        write_values(document, values, also=("person", "stored_name"))
+        merge.delete_file_on_commit(old_name)
+        merge.moved["people.PersonDocument"] = merge.moved.get("people.PersonDocument", 0) + 1
+    now = timezone.now()
+    requests = IdentityRequest.objects.filter(person=merge.secondary)
+    requests.filter(status=IdentityRequestStatus.APPROVED, expires_at__gt=now).update(expires_at=now)
+    requests.filter(status=IdentityRequestStatus.PENDING).update(status=IdentityRequestStatus.REFUSED, decided_at=now)
+    # Search words come from the alias of the record kept; the other is no longer listed.
+    PersonSearchToken.objects.filter(person=merge.secondary).delete()
+
+
+register(
+    Stage(
+        app="people",
+        nav=(
+            NavEntry(url="people:list", label=_("People"), module=Module.PEOPLE, order=10),
+            NavEntry(
+                url="people:identity_queue",
+                label=_("True-name requests"),
+                visible=can_approve_identity,
+                badge=identity_requests_waiting,
+                order=95,
+            ),
+        ),
+        dashboard=(
+            DashboardCard(template="people/_dashboard.html", context=_pipeline, module=Module.PEOPLE, order=50),
+        ),
+        merge=MergeStep(
+            models=(
+                "people.ContactPoint",
+                "people.HouseholdMember",
+                "people.PersonEvent",
+                "people.PersonDocument",
+                "people.IdentityRequest",
+                "people.PersonSearchToken",
+            ),
+            apply=_merge,
+            order=10,
+        ),
+    )
+)

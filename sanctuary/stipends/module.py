@@ -1,0 +1,97 @@
+"""Stipends, as the core sees it: the access module, navigation, the dashboard's runs to
+approve, the person page's ledger button, the merge step and the demo's funder."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from sanctuary.lib.stages import Access, DashboardCard, MergeStep, NavEntry, PersonPanel, Stage, register
+from sanctuary.people.admission import admissible
+from sanctuary.people.models import Person, Status
+from sanctuary.stipends.models import STIPENDS, Enrollment, Funder, Hold, PaymentLine, PaymentRun, RunState, StipendRule
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from sanctuary.people.merge import Merge
+
+
+def _card(request: HttpRequest) -> dict[str, Any]:
+    runs = (
+        PaymentRun.objects.visible_to(request.user)  # type: ignore[arg-type]
+        .filter(state=RunState.DRAFT)
+        .exclude(drafted_by=request.user)
+        .select_related("funder")
+    )
+    return {"runs_to_approve": runs}
+
+
+def _ledger_button(request: HttpRequest, person: Person) -> dict[str, Any]:
+    return {"person": person}
+
+
+def _merge(merge: Merge) -> None:
+    """Payments, holds and funder lists follow the person.
+
+    Two payments for the same funder and month (the same person was paid twice, once on each
+    record) both stay, as history on the record kept; the moved one names the record it was
+    made to, and both wait for a finance officer's review (a run cannot be paid out before).
+    Two open places on one funder's list become one: the moved one is closed today."""
+    primary, secondary = merge.primary, merge.secondary
+    taken = set(PaymentLine.objects.filter(person=primary).values_list("funder_id", "month"))
+    twice = [line.pk for line in PaymentLine.objects.filter(person=secondary) if (line.funder_id, line.month) in taken]
+    if twice:
+        clashes = PaymentLine.objects.filter(pk__in=twice)
+        pairs = list(clashes.values_list("funder_id", "month"))
+        clashes.update(person=primary, merged_from=secondary, needs_review=True)
+        for funder_id, month in pairs:
+            PaymentLine.objects.filter(person=primary, funder_id=funder_id, month=month).update(needs_review=True)
+        merge.note(str(_("%(n)s months were paid on both records: flagged for finance review.")) % {"n": len(twice)})
+    merge.move(PaymentLine.objects.all())
+    today = timezone.localdate()
+    listed = set(Enrollment.objects.filter(person=primary, end__isnull=True).values_list("funder_id", flat=True))
+    for enrollment in Enrollment.objects.filter(person=secondary, end__isnull=True, funder_id__in=listed):
+        enrollment.end = max(enrollment.start, today)
+        enrollment.save(update_fields=["end"])
+    merge.move(Enrollment.objects.all())
+    merge.move(Hold.objects.all())
+
+
+def _demo(demo: Any) -> None:
+    """One funder with today's rule; the admissible people on its list (added once)."""
+    if Funder.objects.exists():
+        return
+    director = demo.users["director"]
+    funder = Funder.objects.create(name="Community Fund")
+    StipendRule.objects.create(funder=funder, effective_from=date(2024, 1, 1), single_amount=700, family_amount=1400)
+    start = date(timezone.localdate().year, 1, 1)
+    eligible = admissible(Person.objects.filter(status__in=[Status.IN_SHELTER, Status.ARRIVED, Status.ACCEPTED]))
+    Enrollment.objects.bulk_create(
+        [Enrollment(person=p, funder=funder, start=start, added_by=director) for p in eligible]
+    )
+
+
+register(
+    Stage(
+        app="stipends",
+        access=(Access(STIPENDS, _("Funders, rules, payment runs, reconciliation, ledgers")),),
+        nav=(NavEntry(url="stipends:runs", label=_("Stipends"), module=STIPENDS, order=60),),
+        dashboard=(DashboardCard(template="stipends/_dashboard.html", context=_card, module=STIPENDS, order=40),),
+        person_panels=(
+            PersonPanel(
+                template="stipends/_ledger_button.html",
+                context=_ledger_button,
+                module=STIPENDS,
+                place="actions",
+                order=40,
+            ),
+        ),
+        merge=MergeStep(models=("stipends.PaymentLine", "stipends.Enrollment", "stipends.Hold"), apply=_merge),
+        demo=_demo,
+        demo_order=40,
+    )
+)

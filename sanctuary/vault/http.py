@@ -1,0 +1,48 @@
+"""Encrypted files over HTTP: taking an upload in, and handing a decrypted file out.
+
+Every upload of a person's photo, document or proof goes through :func:`accept_upload`, and
+every decrypted file leaves through :func:`file_response`, so the size limit, the messages
+and the inline-or-download rule are the same on every page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+from sanctuary.vault import files
+
+
+def accept_upload(request: HttpRequest, form: Any, store: Callable[[bytes], object]) -> bool:
+    """Check an upload form (its ``file`` field), hand the bytes to ``store`` (an action that
+    strips, encrypts and records them) and tell the user how it went."""
+    if int(request.META.get("CONTENT_LENGTH") or 0) > files.MAX_BYTES + 64 * 1024:
+        messages.error(request, files.FileRejected("too_large").message)
+        return False
+    if not form.is_valid():
+        messages.error(request, _("Choose a file to add."))
+        return False
+    upload = form.cleaned_data["file"]
+    if upload.size > files.MAX_BYTES:
+        messages.error(request, files.FileRejected("too_large").message)
+        return False
+    try:
+        store(upload.read())
+    except files.FileRejected as error:
+        messages.error(request, error.message)
+        return False
+    messages.success(request, _("Added, encrypted."))
+    return True
+
+
+def file_response(data: bytes, content_type: str) -> HttpResponse:
+    """A decrypted file for the browser. Images are re-encoded by us and shown; PDFs are
+    only cleaned, so they are downloaded, never rendered in our origin."""
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = "inline" if content_type != files.PDF_TYPE else "attachment"
+    response["Cache-Control"] = "no-store"
+    return response

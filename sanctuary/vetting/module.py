@@ -1,0 +1,218 @@
+"""Vetting, as the core sees it: access modules, navigation, dashboard, the person page's
+button, the timeline, the merge step, demo data, and the two rules it lends the core (the
+admission rule and the watch list)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from sanctuary.lib.stages import Access, DashboardCard, MergeStep, NavEntry, PersonPanel, Stage, TimelineKind, register
+from sanctuary.people import admission, watch
+from sanctuary.people.actions import do_change_status
+from sanctuary.people.models import Person, Status
+from sanctuary.vetting import rules
+from sanctuary.vetting.models import (
+    VETTING,
+    CheckOutcome,
+    CheckResult,
+    DecisionState,
+    FlagKind,
+    Outcome,
+    Referee,
+    RiskFlag,
+    VettingDecision,
+    VettingNote,
+    WatchAlert,
+)
+from sanctuary.vetting.watch import VettingWatchList
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from sanctuary.accounts.models import User
+    from sanctuary.people.merge import Merge
+
+VETTING_CONFIG = "vetting_config"
+
+admission.register(
+    admission.AdmissionRule(
+        block=rules.admission_block, admissible=rules.admissible, must_room_alone=rules.must_room_alone
+    )
+)
+watch.register(VettingWatchList())
+
+
+def attention(user: User) -> int:
+    """Decisions waiting for this officer's second opinion, and open watch-list alerts."""
+    from sanctuary.accounts.policy import sees_all_people
+
+    waiting = VettingDecision.objects.filter(state=DecisionState.PENDING).exclude(proposed_by=user)
+    if not sees_all_people(user):
+        waiting = waiting.filter(person__in=Person.objects.visible_to(user))
+    return waiting.count() + WatchAlert.objects.visible_to(user, open_only=True).count()
+
+
+def _card(request: HttpRequest) -> dict[str, Any]:
+    return {"attention": attention(request.user)}  # type: ignore[arg-type]
+
+
+def _person_button(request: HttpRequest, person: Person) -> dict[str, Any]:
+    return {"person": person}
+
+
+# --- Merge: decisions are kept, and the stricter outcome wins -----------------------------
+
+# The more a check's outcome says against someone, the stricter it is.
+_CHECK_STRICTNESS = {
+    CheckOutcome.NOT_APPLICABLE: 0,
+    CheckOutcome.CONFIRMED: 0,
+    CheckOutcome.NOT_CONFIRMED: 1,
+    CheckOutcome.CONCERN: 2,
+}
+
+
+def _check_merge(merge: Merge) -> list[str]:
+    pending = VettingDecision.objects.filter(
+        person__in=[merge.primary, merge.secondary], state=DecisionState.PENDING
+    ).values_list("person__case_code", flat=True)
+    codes = sorted(pending)
+    if len(codes) > 1:
+        return [
+            str(_("both records have a vetting decision waiting (%(codes)s): confirm or withdraw one"))
+            % {"codes": ", ".join(codes)}
+        ]
+    return []
+
+
+def _merge(merge: Merge) -> None:
+    primary, secondary = merge.primary, merge.secondary
+    outcomes = {o for o in (rules.latest_outcome(primary), rules.latest_outcome(secondary)) if o}
+    for model in (Referee, RiskFlag, VettingNote, VettingDecision):
+        merge.move(model.objects.all())
+    # One result per check and person: the merged record keeps its own; a result of the other
+    # record for the same check stays with that record, as history. When that one says more
+    # against the person, the records disagree (below).
+    kept = {r.check_item_id: r for r in CheckResult.objects.filter(person=primary)}
+    stricter_checks = 0
+    for result in CheckResult.objects.filter(person=secondary):
+        mine = kept.get(result.check_item_id)
+        if mine is None:
+            merge.move(CheckResult.objects.filter(pk=result.pk))
+        elif _CHECK_STRICTNESS[CheckOutcome(result.outcome)] > _CHECK_STRICTNESS[CheckOutcome(mine.outcome)]:
+            stricter_checks += 1
+    _merge_alerts(merge)
+    if len(outcomes) > 1 or stricter_checks or (Outcome.REJECTED in outcomes and primary.status != Status.REJECTED):
+        _stricter_wins(merge, outcomes, stricter_checks)
+
+
+def _merge_alerts(merge: Merge) -> None:
+    """Watch-list alerts follow the person; one that would now be about the merged record
+    itself, or repeat another, is marked looked at and stays where it was."""
+    primary, secondary = merge.primary, merge.secondary
+    for alert in WatchAlert.objects.filter(Q(watched=secondary) | Q(person=secondary)):
+        watched = primary.pk if alert.watched_id == secondary.pk else alert.watched_id
+        person = primary.pk if alert.person_id == secondary.pk else alert.person_id
+        same: dict[str, Any] = {"watched_id": watched, "person_id": person, "submission": alert.submission}
+        clash = WatchAlert.objects.filter(**same)
+        if watched == person or clash.exclude(pk=alert.pk).exists():
+            if alert.resolved_at is None:
+                alert.resolved_at, alert.resolved_by = timezone.now(), merge.user
+                alert.save(update_fields=["resolved_at", "resolved_by"])
+            continue
+        WatchAlert.objects.filter(pk=alert.pk).update(watched_id=watched, person_id=person)
+
+
+def _stricter_wins(merge: Merge, outcomes: set[str], stricter_checks: int) -> None:
+    """The two records were vetted differently: the merged record is rejected if either was,
+    and blocked until two officers have vetted it again (a "merged" flag, which takes two
+    officers to clear like any flag)."""
+    primary = merge.primary
+    said = ", ".join(sorted(str(Outcome(o).label) for o in outcomes)) or "—"
+    if Outcome.REJECTED in outcomes and primary.status != Status.REJECTED:
+        do_change_status(merge.user, primary, Status.REJECTED, kind="vetting", by_decision=True)
+        primary.refresh_from_db(fields=["status"])
+    if len(outcomes) > 1 or stricter_checks:
+        RiskFlag.objects.create(
+            person=primary,
+            kind=FlagKind.MERGED,
+            reason=f"{merge.secondary.case_code}: {said}; checks: {stricter_checks}",
+            raised_by=merge.user,
+        )
+    merge.note(str(_("Vetting differed between the records (%(said)s): the stricter outcome holds.")) % {"said": said})
+
+
+# --- Demo: people past vetting were accepted or rejected by two officers ---------------------
+
+_ACCEPTED_BEFORE = {
+    Status.ACCEPTED,
+    Status.IN_TRANSIT,
+    Status.ARRIVED,
+    Status.IN_SHELTER,
+    Status.INDEPENDENT,
+    Status.RESETTLED,
+    Status.LOST_CONTACT,
+    Status.CAPTURED,
+}
+
+
+def _demo(demo: Any) -> None:
+    first, second = demo.users.get("vetting"), demo.users.get("vetting2")
+    if first is None or second is None:
+        return
+    decisions = [
+        VettingDecision(
+            person=person,
+            outcome=Outcome.REJECTED if person.status == Status.REJECTED else Outcome.ACCEPTED,
+            state=DecisionState.CONFIRMED,
+            proposed_by=first,
+            proposed_reason="demo",
+            proposed_at=person.status_changed_at,
+            second_by=second,
+            second_reason="demo",
+            second_at=person.status_changed_at,
+        )
+        for person in demo.new_people
+        if person.status in _ACCEPTED_BEFORE or person.status == Status.REJECTED
+    ]
+    VettingDecision.objects.bulk_create(decisions, batch_size=1000)
+
+
+register(
+    Stage(
+        app="vetting",
+        access=(
+            Access(VETTING, _("Checklists, referees, proofs, risk flags, four-eyes decisions, watch-list alerts")),
+            Access(VETTING_CONFIG, _("The organisation's vetting checklist")),
+        ),
+        nav=(NavEntry(url="vetting:queue", label=_("Vetting"), module=VETTING, badge=attention, order=30),),
+        dashboard=(DashboardCard(template="vetting/_dashboard.html", context=_card, module=VETTING, order=25),),
+        person_panels=(
+            PersonPanel(
+                template="vetting/_person_button.html",
+                context=_person_button,
+                module=VETTING,
+                place="actions",
+                order=10,
+            ),
+        ),
+        timeline=(TimelineKind("vetting", _("Vetting decision")),),
+        merge=MergeStep(
+            models=(
+                "vetting.CheckResult",
+                "vetting.Referee",
+                "vetting.RiskFlag",
+                "vetting.VettingNote",
+                "vetting.VettingDecision",
+                "vetting.WatchAlert",
+            ),
+            check=_check_merge,
+            apply=_merge,
+        ),
+        demo=_demo,
+        demo_order=10,
+    )
+)

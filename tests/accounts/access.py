@@ -1,0 +1,38 @@
+"""Access matrix: project pages, accounts, the audit log and the vault."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.access import ALL, DIRECTOR, NOBODY, ORG, PUBLIC, Url
+
+AUDIT = frozenset({"director", "auditor"})
+
+URLS = [
+    Url("dashboard", "GET", ALL),
+    Url("healthz", "GET", ALL, PUBLIC),
+    Url("set_language", "POST", ALL, PUBLIC),
+    Url("accounts:login", "GET", ALL, PUBLIC),
+    Url("accounts:logout", "GET", ALL),
+    Url("accounts:two_factor", "GET", ALL),
+    Url("accounts:two_factor_setup", "GET", ALL),
+    Url("accounts:backup_codes", "POST", ALL),
+    Url("accounts:password_change", "GET", ALL),
+    Url("accounts:account", "GET", ALL),
+    Url("accounts:staff_list", "GET", DIRECTOR),
+    Url("accounts:staff_create", "GET", DIRECTOR),
+    Url("accounts:staff_edit", "GET", DIRECTOR, ORG, lambda o: {"pk": o["user"].pk}),
+    Url("accounts:staff_action", "POST", DIRECTOR, ORG, lambda o: {"pk": o["user"].pk, "action": "unlock"}),
+    Url("accounts:team_create", "GET", DIRECTOR),
+    Url("accounts:team_edit", "GET", DIRECTOR, ORG, lambda o: {"pk": o["team"].pk}),
+    # Sealing ends every session: tested in tests/vault/test_shares_and_unseal.py.
+    Url("accounts:seal", "POST", DIRECTOR, walk=False),
+    Url("audit:list", "GET", AUDIT),
+    Url("vault:unseal", "GET", ALL, PUBLIC),
+    Url("vault:unseal_api", "POST", ALL, PUBLIC),
+    Url("vault:seal_api", "POST", NOBODY, PUBLIC),
+]
+
+
+def objects(world: Any) -> dict[str, Any]:
+    return {"user": world.users["case_worker"], "team": world.team}
