@@ -9,9 +9,17 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := sanctuary.settings
 
-.PHONY: run serve install test lint typecheck pytest pytest-pg bench lock messages clean
+.PHONY: run serve install test lint typecheck pytest pytest-pg bench lock messages clean system-deps system-deps-tests
 
-$(STAMP): requirements/base.txt requirements/dev.txt
+# Debian packages, installed when missing (as root; otherwise it prints the command and stops).
+# Order-only below: checking them never makes the venv out of date.
+system-deps:
+	@scripts/system-deps
+
+system-deps-tests:
+	@scripts/system-deps --tests
+
+$(STAMP): requirements/base.txt requirements/dev.txt | system-deps
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip>=24"
 	$(PY) -m pip install --quiet --require-hashes -r requirements/base.txt -r requirements/dev.txt
@@ -40,15 +48,15 @@ typecheck: $(STAMP)
 	$(BIN)/mypy sanctuary
 
 # The suite on SQLite, then on PostgreSQL when DATABASE_URL is set.
-pytest: $(STAMP) messages
+pytest: system-deps-tests $(STAMP) messages
 	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
-pytest-pg: $(STAMP) messages
+pytest-pg: system-deps-tests $(STAMP) messages
 	@if [ -n "$$DATABASE_URL" ]; then \
 	  echo "== PostgreSQL: $$DATABASE_URL"; $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS); \
 	else echo "== DATABASE_URL not set: PostgreSQL run skipped (.ci/run sets it)"; fi
 
-test: lint typecheck
+test: system-deps-tests lint typecheck
 	env -u DATABASE_URL $(MAKE) --no-print-directory pytest
 	$(MAKE) --no-print-directory pytest-pg
 

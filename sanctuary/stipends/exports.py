@@ -15,6 +15,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -43,17 +45,32 @@ def cash_list_pdf(run: PaymentRun, lines: Iterable[PaymentLine], language: str) 
         "stipends/cash_list_pdf.html",
         {"run": run, "lines": list(lines), "fonts": _fonts_dir().as_uri(), "LANGUAGE_CODE": language},
     )
-    pdf: bytes = HTML(string=html, base_url=str(_fonts_dir()), url_fetcher=_local_fonts_only).write_pdf()
+    pdf: bytes = HTML(string=html, base_url=str(_fonts_dir()), url_fetcher=_local_fonts_only()).write_pdf()
     return pdf
 
 
-def _local_fonts_only(url: str, *args: object, **kwargs: object) -> object:
-    """WeasyPrint fetches nothing from the network: only our bundled font files."""
-    from weasyprint.urls import default_url_fetcher
+FONT_SUFFIXES = {".woff2"}
 
-    if not url.startswith(_fonts_dir().as_uri() + "/"):
-        raise ValueError("only bundled fonts are loaded")
-    return default_url_fetcher(url)
+
+def _local_fonts_only() -> object:
+    """A WeasyPrint URL fetcher that loads nothing but our bundled font files: no network, no other file.
+
+    WeasyPrint 70 takes a `URLFetcher` (a plain function, as older versions took, makes every
+    @font-face fail with "cannot be loaded" and the PDF fall back to system fonts).
+    """
+    from weasyprint.urls import URLFetcher
+
+    fonts = _fonts_dir().resolve()
+
+    class LocalFontsOnly(URLFetcher):
+        def fetch(self, url: str, headers: object = None) -> object:
+            parts = urlsplit(url)
+            path = Path(url2pathname(parts.path)).resolve()
+            if parts.scheme != "file" or parts.netloc or path.parent != fonts or path.suffix not in FONT_SUFFIXES:
+                raise ValueError(f"only bundled fonts are loaded, not {url}")
+            return super().fetch(path.as_uri(), headers)
+
+    return LocalFontsOnly(allowed_protocols={"file"}, allow_redirects=False)
 
 
 def cash_list_xlsx(run: PaymentRun, lines: Iterable[PaymentLine]) -> bytes:
