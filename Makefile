@@ -43,6 +43,7 @@ run: $(STAMP) messages
 lint: $(STAMP)
 	$(BIN)/ruff check sanctuary tests
 	$(BIN)/ruff format --check sanctuary tests
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy sanctuary

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sanctuary.accounts.models import Role, Team, User
 from sanctuary.lib.forms import NormalisedTextMixin
+from sanctuary.lib.text import ascii_digits
 
 
 class LoginForm(AuthenticationForm):
@@ -28,8 +29,6 @@ class TokenForm(forms.Form):
     )
 
     def clean_token(self) -> str:
-        from sanctuary.lib.text import ascii_digits
-
         return ascii_digits(self.cleaned_data["token"]).replace(" ", "").replace("-", "").strip().lower()
 
 
@@ -41,8 +40,6 @@ class EnrolForm(forms.Form):
     )
 
     def clean_token(self) -> str:
-        from sanctuary.lib.text import ascii_digits
-
         token = ascii_digits(self.cleaned_data["token"]).replace(" ", "").strip()
         if not token.isdigit() or len(token) != 6:
             raise forms.ValidationError(_("Enter the six digits shown in the app."), code="invalid_token")

@@ -17,6 +17,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sanctuary.accounts.policy import can_use, sees_all_people
 from sanctuary.people.models import Person
 from sanctuary.vault import crypto
 from sanctuary.vault.fields import EncryptedModel, EncryptedTextField
@@ -68,8 +69,6 @@ INTAKE = "intake"  # the access module of intake officers (declared in module.py
 class SubmissionQuerySet(models.QuerySet["Submission"]):
     def visible_to(self, user: User) -> SubmissionQuerySet:
         """Intake officers see unlinked submissions and those of people they may see."""
-        from sanctuary.accounts.policy import can_use, sees_all_people
-
         if not user.is_authenticated or not can_use(user, INTAKE):
             return self.none()
         if sees_all_people(user):

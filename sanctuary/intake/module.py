@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
+from sanctuary.intake import actions
 from sanctuary.intake.models import INTAKE, Submission, TriageState
 from sanctuary.lib.stages import Access, DashboardCard, MergeStep, NavEntry, PersonPanel, Stage, TimelineKind, register
 
@@ -67,8 +68,6 @@ DEMO_CONTACTS = [
 
 def _demo(demo: Any) -> None:
     """Two first contacts in the triage queue (added once)."""
-    from sanctuary.intake import actions
-
     if Submission.objects.exists():
         return
     for fields in DEMO_CONTACTS:

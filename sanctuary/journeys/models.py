@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sanctuary.accounts.policy import can_use, sees_all_people
 from sanctuary.people import admission
 from sanctuary.people.models import Person, Status
 from sanctuary.vault.fields import EncryptedModel, EncryptedQuerySet, EncryptedTextField
@@ -58,8 +59,6 @@ JOURNEYS = "journeys"  # the access module of case workers (declared in module.p
 class JourneyQuerySet(EncryptedQuerySet):
     def visible_to(self, user: User) -> JourneyQuerySet:
         """A journey is seen by its coordinator (of a person they may see) and by directors."""
-        from sanctuary.accounts.policy import can_use, sees_all_people
-
         if not user.is_authenticated or not can_use(user, JOURNEYS):
             return self.none()
         if sees_all_people(user):  # no IN (every person) subquery: SQLite would build it per request

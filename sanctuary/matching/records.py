@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from sanctuary.linkage.records import Record
+from sanctuary.people.models import ContactKind
 from sanctuary.vault.fields import is_placeholder
 
 if TYPE_CHECKING:
@@ -56,8 +57,6 @@ def matching_record(record_id: str, fields: Mapping[str, object], phones: Iterab
 
 def record_for(person: Person, phones: Iterable[object] | None = None) -> Record:
     """A person on file (their phone contacts unless ``phones`` is given)."""
-    from sanctuary.people.models import ContactKind
-
     if phones is None:
         phones = [c.value for c in person.contacts.all() if c.kind == ContactKind.PHONE]
     return matching_record(str(person.pk or 0), {name: getattr(person, name) for name in FIELDS}, phones)

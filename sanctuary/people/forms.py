@@ -10,7 +10,15 @@ from django.utils.translation import gettext_lazy as _
 
 from sanctuary.accounts.models import Team
 from sanctuary.lib.forms import NormalisedTextMixin, clean_partial_date, clean_phone
-from sanctuary.people.models import ContactKind, ContactPoint, DocumentKind, HouseholdMember, Person, Status
+from sanctuary.people.models import (
+    DECISION_STATUSES,
+    ContactKind,
+    ContactPoint,
+    DocumentKind,
+    HouseholdMember,
+    Person,
+    Status,
+)
 
 
 class PersonForm(NormalisedTextMixin, forms.ModelForm):
@@ -95,8 +103,6 @@ class StatusForm(NormalisedTextMixin, forms.Form):
 
     def __init__(self, *args: Any, current: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from sanctuary.people.models import DECISION_STATUSES
-
         self.fields["status"].choices = [  # type: ignore[attr-defined]
             (value, label) for value, label in Status.choices if value not in DECISION_STATUSES or value == current
         ]

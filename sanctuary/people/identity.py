@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sanctuary.accounts.policy import can_approve_identity
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.lib.refusal import Refusal
@@ -48,8 +49,6 @@ def do_request_identity(user: User, person: Person, reason: str) -> IdentityRequ
 
 @transaction.atomic
 def do_decide_identity(approver: User, request: IdentityRequest, approve: bool) -> IdentityRequest:
-    from sanctuary.accounts.policy import can_approve_identity
-
     request = IdentityRequest.objects.select_for_update().get(pk=request.pk)
     if not can_approve_identity(approver):
         raise IdentityRuleError("not_approver")

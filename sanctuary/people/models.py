@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sanctuary.accounts.policy import Module, can_approve_identity, can_use, sees_all_people
 from sanctuary.lib import stages
 from sanctuary.lib.text import ascii_digits
 from sanctuary.people import admission
@@ -115,8 +116,6 @@ class PersonQuerySet(EncryptedQuerySet):
 
         Users whose roles give no access to people see nobody.
         """
-        from sanctuary.accounts.policy import Module, can_use, sees_all_people
-
         if not user.is_authenticated or not can_use(user, Module.PEOPLE):
             return self.none()
         current = self.filter(merged_into__isnull=True)
@@ -298,8 +297,6 @@ class PersonScopedQuerySet(EncryptedQuerySet):
     person_path: ClassVar[str] = "person"
 
     def visible_to(self, user: User) -> Any:
-        from sanctuary.accounts.policy import can_use, sees_all_people
-
         if not user.is_authenticated or not can_use(user, self.module):
             return self.none()
         if sees_all_people(user):  # no IN (every person) subquery: SQLite would build it per request
@@ -455,8 +452,6 @@ class IdentityRequestQuerySet(PersonScopedQuerySet):
     def visible_to(self, user: User) -> Any:
         """Requests an approver may decide: of people they may see. (Requesters see their own
         grants on the person page, through ``active_grant``.)"""
-        from sanctuary.accounts.policy import can_approve_identity
-
         if not can_approve_identity(user):
             return self.none()
         return self.filter(person__in=Person.objects.visible_to(user))

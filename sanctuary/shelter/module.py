@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from sanctuary.lib.stages import Access, DashboardCard, MergeStep, NavEntry, PersonPanel, Stage, register
 from sanctuary.people.admission import admission_block
 from sanctuary.people.models import Person, Region, Sex, Status
+from sanctuary.shelter.actions import do_place
 from sanctuary.shelter.models import SHELTER, Bed, Extension, ExtensionState, Room, RoomKind, SafeHouse, Stay
 from sanctuary.vault.fields import read_values, write_values
 
@@ -62,8 +63,6 @@ def _merge(merge: Merge) -> None:
 
 def _demo(demo: Any) -> None:
     """Three houses with rooms and beds; some people in shelter get a bed (added once)."""
-    from sanctuary.shelter.actions import do_place
-
     if SafeHouse.objects.exists():
         return
     director = demo.users["director"]

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from sanctuary.lib.forms import DateInput, NormalisedTextMixin
+from sanctuary.lib.text import ascii_digits
 from sanctuary.stipends.models import Funder, HoldKind, Method, StipendRule
 
 
@@ -18,8 +19,6 @@ class MonthField(forms.CharField):
     widget = forms.TextInput(attrs={"type": "month", "placeholder": "2026-11"})
 
     def clean(self, value: Any) -> date:  # type: ignore[override]
-        from sanctuary.lib.text import ascii_digits
-
         text = ascii_digits(super().clean(value) or "").strip()
         try:
             year, month = (int(part) for part in text.split("-")[:2])

@@ -18,7 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from sanctuary.accounts.policy import ModuleQuerySet
+from sanctuary.accounts.policy import ModuleQuerySet, can_use, sees_all_people
 from sanctuary.people.models import ContactKind, Person, PersonScopedQuerySet
 from sanctuary.vault.fields import EncryptedModel, EncryptedTextField
 
@@ -255,8 +255,6 @@ class WatchAlertQuerySet(models.QuerySet["WatchAlert"]):
         """Alerts a vetting officer must see: about someone they may see, on either side, or
         about a first contact. The other side may be in another team: then the page names it
         only as "someone rejected or flagged in another team" (``mark_visibility``)."""
-        from sanctuary.accounts.policy import can_use, sees_all_people
-
         if not user.is_authenticated or not can_use(user, VETTING):
             return self.none()
         alerts = self.filter(resolved_at__isnull=True) if open_only else self.all()

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sanctuary.accounts.policy import sees_all_people
 from sanctuary.lib.stages import Access, DashboardCard, MergeStep, NavEntry, PersonPanel, Stage, TimelineKind, register
 from sanctuary.people import admission, watch
 from sanctuary.people.actions import do_change_status
@@ -48,8 +49,6 @@ watch.register(VettingWatchList())
 
 def attention(user: User) -> int:
     """Decisions waiting for this officer's second opinion, and open watch-list alerts."""
-    from sanctuary.accounts.policy import sees_all_people
-
     waiting = VettingDecision.objects.filter(state=DecisionState.PENDING).exclude(proposed_by=user)
     if not sees_all_people(user):
         waiting = waiting.filter(person__in=Person.objects.visible_to(user))

@@ -40,10 +40,10 @@ def _cash_list(team_a: Any, make_user: Any) -> tuple[Any, list[Any]]:
     funder = Funder.objects.create(name="Funder One")
     StipendRule.objects.create(funder=funder, effective_from=date(2026, 1, 1), single_amount=700, family_amount=1400)
     for alias in ("ကိုအောင် 0", "Ko Min 1", "สมชาย 2"):
-        actions.enroll(drafter, accepted(team_a, officers, alias=alias), funder, date(2026, 10, 1))
-    run = actions.draft(drafter, funder, date(2026, 11, 1))
-    actions.approve(approver, run)
-    actions.disburse(approver, run, "cash")
+        actions.do_enroll(drafter, accepted(team_a, officers, alias=alias), funder, date(2026, 10, 1))
+    run = actions.do_draft_run(drafter, funder, date(2026, 11, 1))
+    actions.do_approve_run(approver, run)
+    actions.do_disburse_run(approver, run, "cash")
     return run, list(run.lines.select_related("person").order_by("person__case_code"))
 
 
