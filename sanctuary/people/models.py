@@ -1,9 +1,11 @@
 """The person record: who someone is, where they are in the journey, and what happened.
 
-Identifying fields (see DESIGN.md §3, "Data protection model") are declared together in
-``IDENTIFYING_FIELDS`` on each model so the vault can encrypt them in one place. Clear
-fields are the ones the system queries while sealed: case code, status, team, force,
-rank group, region, dates of workflow.
+Identifying fields (see DESIGN.md §3, "Data protection model") are declared in
+``IDENTIFYING_FIELDS`` on each model: the reviewed statement of what identifies someone.
+Every one is an ``EncryptedTextField``, and every encrypted field is declared
+(``tests/vault/test_seizure.py`` checks both, and takes the values it hunts for on a seized
+disk from these lists). Clear fields are the ones the system queries while sealed: case
+code, status, team, force, rank group, region, dates of workflow.
 
 Everyone is shown by alias; ``true_name`` is never shown in lists.
 """
@@ -473,6 +475,7 @@ class IdentityRequest(EncryptedModel):
     name, NRC number, household) until ``expires_at``.
     """
 
+    IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("reason",)
     VAULT_PARENT = "person"
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="identity_requests")

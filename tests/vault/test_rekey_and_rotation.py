@@ -159,3 +159,30 @@ def test_a_running_server_follows_a_rotation_and_seals_after_a_rekey(vault_share
     keys.confirm_rekey(new[:2])
     client.get("/")
     assert state.is_sealed()
+
+
+@pytest.mark.django_db
+def test_values_stored_before_parents_were_bound_still_open_and_rotation_binds_them(person_a) -> None:  # type: ignore[no-untyped-def]
+    """A phone written in the old format (bound to its row only, "s1") is still read; a
+    rotation writes it again bound to its person ("s2"), after which moving it breaks it."""
+    from sanctuary.people.models import ContactPoint
+    from sanctuary.vault import crypto
+    from sanctuary.vault.fields import UNREADABLE
+
+    contact = ContactPoint.objects.create(person=person_a, kind="phone", value="+959420000009")
+    legacy = state.keyring().cipher.encrypt(
+        b"+959420000009", crypto.aad_for("people_contactpoint", "value", str(contact.uid)), prefix=crypto.PREFIX
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE people_contactpoint SET value = %s WHERE id = %s", [legacy, contact.pk])
+    assert ContactPoint.objects.get(pk=contact.pk).value == "+959420000009"
+    keys.rotate()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT value FROM people_contactpoint WHERE id = %s", [contact.pk])
+        stored = cursor.fetchone()[0]
+    assert crypto.is_bound(stored)
+    assert ContactPoint.objects.get(pk=contact.pk).value == "+959420000009"
+    other = PersonFactory(team=person_a.team)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE people_contactpoint SET person_id = %s WHERE id = %s", [other.pk, contact.pk])
+    assert ContactPoint.objects.get(pk=contact.pk).value is UNREADABLE
