@@ -71,10 +71,13 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "sanctuary.lib",
     "sanctuary.vault",
     "sanctuary.accounts",
     "sanctuary.audit",
+    "sanctuary.jobs",
     "sanctuary.people",
     "sanctuary.matching",
     "sanctuary.intake",
@@ -317,6 +320,14 @@ CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
 # empty turns it off.
 _nightly = os.environ.get("MATCHING_NIGHTLY_HOUR", "2").strip()
 MATCHING_NIGHTLY_HOUR = int(_nightly) if _nightly else None
+
+# --- Long work (sanctuary.jobs) ------------------------------------------------------------
+# django-tasks with its database backend. The worker is a thread of the one gunicorn worker
+# process (the only one holding the unsealed keys), started in gunicorn's post_worker_init.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Run each job at once, in the thread that started it (tests; or a server without the worker).
+JOBS_RUN_INLINE = env_bool("JOBS_RUN_INLINE")
+JOBS_POLL_SECONDS = float(os.environ.get("JOBS_POLL_SECONDS", "1"))
 
 # --- Shelter and stipends ------------------------------------------------------------------
 SHELTER_STAY_DAYS = int(os.environ.get("SHELTER_STAY_DAYS", "90"))  # the policy length of a stay

@@ -30,9 +30,10 @@ def _plain_static_storage(settings: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _scans_inline(settings: pytest.FixtureRequest) -> None:
-    """Duplicate scans run in the request, inside the test's transaction, not in a thread."""
-    settings.MATCHING_SCAN_INLINE = True  # type: ignore[attr-defined]
+def _jobs_inline(settings: pytest.FixtureRequest) -> None:
+    """Jobs run at once, in the thread that starts them, inside the test's transaction: the
+    same task backend, claim and run as the server's worker thread (tests/jobs tests that)."""
+    settings.JOBS_RUN_INLINE = True  # type: ignore[attr-defined]
 
 
 @pytest.fixture(autouse=True)

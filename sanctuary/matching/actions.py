@@ -4,20 +4,21 @@ the review queue, and merging that keeps both histories."""
 from __future__ import annotations
 
 import logging
-import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from sanctuary.audit.log import record as audit
 from sanctuary.audit.models import Action
+from sanctuary.jobs import runner
+from sanctuary.jobs.models import Job, JobState
 from sanctuary.linkage.blocking import blocking_keys
 from sanctuary.linkage.records import Record, prepare
-from sanctuary.matching.models import Decision, MatchReview, PersonMatchKey, ScanJob
+from sanctuary.matching.models import Decision, MatchReview, PersonMatchKey
 from sanctuary.matching.records import record_for
 from sanctuary.people import watch
 from sanctuary.people.merge import do_merge
@@ -81,53 +82,40 @@ def queue_pair(a: int, b: int, score: float, agreements: dict[str, str]) -> bool
     return created
 
 
-def start_scan(user: User | None) -> ScanJob:
-    """Start a scan of the whole register in a background thread of this process (the one
-    holding the unsealed keys); the page follows its progress."""
-    job = ScanJob.objects.create(started_by=user, stage="queued")
-    if getattr(settings, "MATCHING_SCAN_INLINE", False):  # tests: inside the test's transaction
-        _scan_thread(job.pk, close=False)
-        return job
-    thread = threading.Thread(target=_scan_thread, args=(job.pk,), name=f"scan-{job.pk}", daemon=True)
-    thread.start()
-    return job
+SCAN = "matching.scan"
 
 
-def _scan_thread(job_id: int, close: bool = True) -> None:
-    try:
-        run_scan(job_id)
-    except Exception:  # the job is marked failed; the traceback holds no values
-        log.exception("duplicate scan %s failed", job_id)
-        ScanJob.objects.filter(pk=job_id).update(failed=True, stage="failed", finished_at=timezone.now())
-    finally:
-        if close:
-            close_old_connections()
+def start_scan(user: User | None) -> Job:
+    """A scan of the whole register, as a job (it runs where the unsealed keys are); the
+    review page follows its progress. One at a time: a running scan is returned instead."""
+    running = Job.objects.filter(kind=SCAN, state__in=[JobState.QUEUED, JobState.RUNNING]).first()
+    return running or runner.start(SCAN, user)
 
 
-def run_scan(job_id: int) -> ScanJob:
-    from sanctuary.linkage.finder import Options, run
+@runner.kind(SCAN, module="duplicates", label=_("Duplicate scan"), resumable=True)
+def run_scan(job: runner.Context) -> None:
+    """Read every current person, find likely pairs, queue the new ones. Safe to run again:
+    a pair already in the queue is never added twice."""
+    from sanctuary.linkage.finder import Options, run  # ICU and numpy load only when scanning
 
-    job = ScanJob.objects.get(pk=job_id)
     people = Person.objects.filter(merged_into__isnull=True).prefetch_related("contacts").order_by("pk")
-    job.total = people.count()
-    job.stage = "reading"
-    job.save(update_fields=["total", "stage"])
+    total = people.count()
+    job.progress(0, total, "reading")
     records = []
     for n, person in enumerate(people.iterator(chunk_size=1000), start=1):
         records.append(record_for(person))
         if n % 500 == 0:
-            ScanJob.objects.filter(pk=job_id).update(done=n)
-    ScanJob.objects.filter(pk=job_id).update(done=job.total, stage="matching")
+            job.progress(n)
+    job.progress(total, stage="matching")
     result = run(records, Options())
-    ScanJob.objects.filter(pk=job_id).update(stage="saving")
+    job.progress(total, stage="saving")
     found = 0
     for pair in result.matches:
         found += queue_pair(int(pair.a), int(pair.b), pair.score, pair.agreements)
     found += _queue_shared_identifiers()
-    ScanJob.objects.filter(pk=job_id).update(stage="done", found=found, finished_at=timezone.now())
-    job.refresh_from_db()
-    audit(job.started_by, Action.CREATE, job, fields=["found"])
-    return job
+    job.count(found=found)
+    job.progress(total, stage="done")
+    audit(job.user, Action.CREATE, job.job, fields=["found"])
 
 
 IDENTIFIER_RULES = {"nrc": "NRC", "svc": "service number", "tel": "phone"}

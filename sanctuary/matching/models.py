@@ -1,11 +1,30 @@
-"""Duplicate finding inside the product: blind-indexed blocking keys, the review queue,
-and scans with progress. Nothing here holds a name or number in clear."""
+"""Duplicate finding inside the product: blind-indexed blocking keys, the review queue and
+partner linkage. Scans are jobs (``sanctuary.jobs``). Nothing here holds a name or number
+in clear."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from sanctuary.accounts.policy import ModuleQuerySet, can_use
+from sanctuary.people.models import Person, PersonScopedQuerySet
+
+
+class PartnersQuerySet(ModuleQuerySet):
+    module = "partners"  # directors (accounts.policy.Module.PARTNERS)
+
+
+class MatchReviewQuerySet(models.QuerySet["MatchReview"]):
+    def visible_to(self, user: Any) -> Any:
+        """Pairs a reviewer may decide: both people visible to them."""
+        if not can_use(user, "duplicates"):
+            return self.none()
+        visible = Person.objects.visible_to(user)
+        return self.filter(person_a__in=visible, person_b__in=visible)
 
 
 class PersonMatchKey(models.Model):
@@ -45,6 +64,8 @@ class MatchReview(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     found_at = models.DateTimeField(auto_now_add=True)
 
+    objects = MatchReviewQuerySet.as_manager()
+
     class Meta:
         ordering = ["-score", "id"]
         constraints = [
@@ -54,27 +75,6 @@ class MatchReview(models.Model):
 
     def __str__(self) -> str:
         return f"review {self.person_a_id}/{self.person_b_id}"
-
-
-class ScanJob(models.Model):
-    """One duplicate scan of the whole register, with progress for the page."""
-
-    started_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    stage = models.CharField(max_length=32, default="queued")
-    done = models.PositiveIntegerField(default=0)
-    total = models.PositiveIntegerField(default=0)
-    found = models.PositiveIntegerField(default=0)
-    failed = models.BooleanField(default=False)
-    started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-
-    def __str__(self) -> str:
-        return f"scan {self.pk}"
-
-    def percent(self) -> int:
-        return int(100 * self.done / self.total) if self.total else 0
 
 
 class PartnerRun(models.Model):
@@ -91,11 +91,17 @@ class PartnerRun(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     imported_at = models.DateTimeField(null=True, blank=True)
 
+    objects = PartnersQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"partner run {self.pk}"
+
+
+class PartnerMatchQuerySet(PersonScopedQuerySet):
+    module = "partners"
 
 
 class PartnerMatch(models.Model):
@@ -110,6 +116,8 @@ class PartnerMatch(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PartnerMatchQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["-score", "id"]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sanctuary.accounts.policy import Module
 from sanctuary.lib.stages import MergeStep, NavEntry, Stage, register
+from sanctuary.matching import partners as _partners  # noqa: F401  (registers the partner job kinds)
 from sanctuary.matching.actions import refresh_match_keys
 from sanctuary.matching.models import Decision, MatchReview, PartnerMatch, PersonMatchKey
 from sanctuary.people.models import Person

@@ -4,8 +4,9 @@ A scan reads decrypted names and computes blind indexes, so it must run where th
 keys are: in the one gunicorn worker (``sanctuary/gunicorn.conf.py``), never in a separate
 task worker that would need keys of its own. django-tasks has no periodic scheduling, so a
 daemon thread waits for the configured hour (``MATCHING_NIGHTLY_HOUR``, local time) and
-starts the same scan as the "Scan now" button, when the vault is unsealed and no scan is
-already running. A sealed server skips the night and tries again the next.
+starts the same scan job as the "Scan now" button (``sanctuary.jobs``), when the vault is
+unsealed and no scan is already running. A sealed server skips the night and tries again the
+next.
 """
 
 from __future__ import annotations
@@ -33,17 +34,14 @@ def seconds_until(hour: int, now: datetime | None = None) -> float:
 
 def run_if_due() -> bool:
     """Start a scan unless sealed or one is running (started in the last 6 hours)."""
-    from sanctuary.matching.actions import start_scan
-    from sanctuary.matching.models import ScanJob
+    from sanctuary.jobs.models import Job, JobState
+    from sanctuary.matching.actions import SCAN, start_scan
     from sanctuary.vault import state
 
     if state.is_sealed():
         log.info("nightly duplicate scan skipped: the vault is sealed")
         return False
-    running = ScanJob.objects.filter(
-        finished_at__isnull=True, failed=False, started_at__gte=timezone.now() - timedelta(hours=6)
-    )
-    if running.exists():
+    if Job.objects.filter(kind=SCAN, state__in=[JobState.QUEUED, JobState.RUNNING]).exists():
         return False
     start_scan(None)
     return True

@@ -6,14 +6,20 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from sanctuary.audit.log import record as audit
 from sanctuary.audit.models import Action
+from sanctuary.jobs import runner
+from sanctuary.jobs.models import Job
 from sanctuary.linkage.pprl import encode_records, key_fingerprint, parse_key
 from sanctuary.matching.models import PartnerMatch, PartnerRun
 from sanctuary.matching.records import record_for
@@ -25,11 +31,52 @@ if TYPE_CHECKING:
 MAX_PAIR_ROWS = 200_000
 
 
+EXPORT, IMPORT = "matching.partner_export", "matching.partner_import"
+
+
+def start_export(user: User, partner: str, key_text: str) -> Job:
+    """Check the key, then encode in the background. The key goes to the job in this
+    process's memory only: it is never written, not even encrypted."""
+    key = parse_key(key_text.strip().encode("ascii", "ignore"))  # PPRLError when too short
+    return runner.start(EXPORT, user, params={"partner": partner}, secret=key)
+
+
+@runner.kind(EXPORT, module="partners", label=_("Encodings for a partner"))
+def export_job(job: runner.Context) -> None:
+    if job.secret is None:  # the server restarted: the key is gone, as it should be
+        raise runner.JobRefused("interrupted")
+    assert job.user is not None  # noqa: S101 - started from the partners page
+    run, payload = do_export_encodings(job.user, job.params["partner"], job.secret, on_progress=job.progress)
+    job.write_output(json.dumps(payload).encode("utf-8"), "application/json", f"encodings-run-{run.pk}.json")
+    job.count(records=run.records)
+
+
+def start_import(user: User, run: PartnerRun, data: bytes) -> Job:
+    return runner.start(IMPORT, user, params={"run": run.pk}, input_data=data)
+
+
+@runner.kind(IMPORT, module="partners", label=_("Pairs from the linkage unit"), resumable=True)
+def import_job(job: runner.Context) -> None:
+    """All or nothing, in one transaction: safe to run again after a crash."""
+    run = PartnerRun.objects.get(pk=job.params["run"])
+    assert job.user is not None  # noqa: S101 - started from the run's page
+    report = do_import_pairs(job.user, run, job.input())
+    next_url = reverse("matching:partner_run", args=[run.pk])
+    if report.errors:
+        job.report(error=str(_("Nothing was imported: fix these rows.")), next_url=next_url, rows=report.errors)
+        raise runner.JobRefused("rows")
+    job.count(created=report.created)
+    job.report(str(_("%(n)d matches to review.")) % {"n": report.created}, next_url=next_url)
+
+
 @transaction.atomic
-def do_export_encodings(user: User, partner: str, key_text: str) -> tuple[PartnerRun, dict[str, Any]]:
+def do_export_encodings(
+    user: User, partner: str, key: bytes, on_progress: Callable[[int, int], None] | None = None
+) -> tuple[PartnerRun, dict[str, Any]]:
     """Encode every current person under a fresh per-run key; the key is used and forgotten."""
-    key = parse_key(key_text.strip().encode("ascii", "ignore"))
     people = list(Person.objects.filter(merged_into__isnull=True).prefetch_related("contacts").order_by("pk"))
+    if on_progress is not None:
+        on_progress(0, len(people))
     encoding, mapping = encode_records([record_for(p) for p in people], key)
     run = PartnerRun.objects.create(
         partner=partner,
@@ -96,3 +143,12 @@ def do_import_pairs(user: User, run: PartnerRun, data: bytes) -> ImportReport:
     run.save(update_fields=["imported_at"])
     audit(user, Action.CREATE, run, fields=["partner_matches"])
     return ImportReport(created, [])
+
+
+@transaction.atomic
+def do_decide_partner_match(user: User, match: PartnerMatch, decision: str) -> PartnerMatch:
+    match = PartnerMatch.objects.select_for_update().get(pk=match.pk)
+    match.decision, match.decided_by, match.decided_at = decision, user, timezone.now()
+    match.save(update_fields=["decision", "decided_by", "decided_at"])
+    audit(user, Action.UPDATE, match, fields=["decision"])
+    return match

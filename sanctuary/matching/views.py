@@ -2,29 +2,25 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, QuerySet
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from sanctuary.accounts.policy import Module, module_required
-from sanctuary.audit.log import record
-from sanctuary.audit.models import Action
+from sanctuary.jobs.models import Job
 from sanctuary.linkage.pprl import PPRLError
-from sanctuary.matching.actions import do_decide, start_scan
-from sanctuary.matching.models import Decision, MatchReview, PartnerMatch, PartnerRun, ScanJob
-from sanctuary.matching.partners import do_export_encodings, do_import_pairs
+from sanctuary.matching.actions import SCAN, do_decide, start_scan
+from sanctuary.matching.models import Decision, MatchReview, PartnerMatch, PartnerRun
+from sanctuary.matching.partners import do_decide_partner_match, start_export, start_import
 from sanctuary.people.merge import MergeRefused
-from sanctuary.people.models import Person
 from sanctuary.vault import state as vault_state
 from sanctuary.vault.state import VaultSealed
 
@@ -32,23 +28,18 @@ if TYPE_CHECKING:
     from sanctuary.accounts.models import User
 
 
-def _reviews_for(user: User) -> QuerySet[MatchReview]:
-    visible = Person.objects.visible_to(user)
-    return MatchReview.objects.filter(person_a__in=visible, person_b__in=visible)
-
-
 @require_GET
 @module_required(Module.DUPLICATES)
 def review_queue(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     reviews = (
-        _reviews_for(user)
+        MatchReview.objects.visible_to(user)
         .filter(decision__in=[Decision.PENDING, Decision.UNSURE])
         .select_related("person_a__team", "person_b__team")
         .order_by("decision", "-score", "id")
     )
     page = Paginator(reviews, 20).get_page(request.GET.get("page"))
-    job = ScanJob.objects.order_by("-pk").first()
+    job = Job.objects.visible_to(user).filter(kind=SCAN).order_by("-pk").first()
     return render(request, "matching/review_queue.html", {"page": page, "job": job})
 
 
@@ -58,16 +49,14 @@ def scan(request: HttpRequest) -> HttpResponse:
     if vault_state.is_sealed():
         messages.error(request, _("The vault is sealed: a scan needs to read names."))
         return redirect("matching:queue")
-    running = ScanJob.objects.filter(finished_at__isnull=True, failed=False).first()
-    if running is None:
-        start_scan(request.user)  # type: ignore[arg-type]
+    start_scan(request.user)  # type: ignore[arg-type]
     return redirect("matching:queue")
 
 
 @require_GET
 @module_required(Module.DUPLICATES)
 def scan_progress(request: HttpRequest, pk: int) -> HttpResponse:
-    job = get_object_or_404(ScanJob, pk=pk)
+    job = get_object_or_404(Job.objects.visible_to(request.user).filter(kind=SCAN), pk=pk)
     return render(request, "matching/_scan_progress.html", {"job": job})
 
 
@@ -77,7 +66,7 @@ def decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     if decision not in {Decision.SAME, Decision.DIFFERENT, Decision.UNSURE}:
         return HttpResponse(status=404)
-    review: MatchReview = get_object_or_404(_reviews_for(user), pk=pk)
+    review: MatchReview = get_object_or_404(MatchReview.objects.visible_to(user), pk=pk)
     if review.decision not in {Decision.PENDING, Decision.UNSURE}:
         messages.error(request, _("Already decided."))
         return redirect("matching:queue")
@@ -114,7 +103,7 @@ class PairsForm(forms.Form):
 @require_GET
 @module_required(Module.PARTNERS)
 def partners(request: HttpRequest) -> HttpResponse:
-    runs = PartnerRun.objects.annotate(n_matches=Count("matches"))
+    runs = PartnerRun.objects.visible_to(request.user).annotate(n_matches=Count("matches"))  # type: ignore[arg-type]
     return render(
         request, "matching/partners.html", {"runs": runs, "export_form": ExportForm(), "pairs_form": PairsForm()}
     )
@@ -129,14 +118,12 @@ def partner_export(request: HttpRequest) -> HttpResponse:
         return redirect("matching:partners")
     if form.is_valid():
         try:
-            run, payload = do_export_encodings(request.user, form.cleaned_data["partner"], form.cleaned_data["key"])  # type: ignore[arg-type]
+            job = start_export(request.user, form.cleaned_data["partner"], form.cleaned_data["key"])  # type: ignore[arg-type]
         except PPRLError:
             form.add_error("key", _("The key must be at least 32 bytes, written in hex or base64."))
         else:
-            response = HttpResponse(json.dumps(payload), content_type="application/json")
-            response["Content-Disposition"] = f'attachment; filename="encodings-run-{run.pk}.json"'
-            return response
-    runs = PartnerRun.objects.annotate(n_matches=Count("matches"))
+            return redirect("jobs:detail", pk=job.pk)
+    runs = PartnerRun.objects.visible_to(request.user).annotate(n_matches=Count("matches"))  # type: ignore[arg-type]
     context = {"runs": runs, "export_form": form, "pairs_form": PairsForm()}
     return render(request, "matching/partners.html", context, status=400)
 
@@ -144,16 +131,16 @@ def partner_export(request: HttpRequest) -> HttpResponse:
 @require_POST
 @module_required(Module.PARTNERS)
 def partner_import(request: HttpRequest, pk: int) -> HttpResponse:
-    run = get_object_or_404(PartnerRun, pk=pk)
+    run = get_object_or_404(PartnerRun.objects.visible_to(request.user), pk=pk)  # type: ignore[arg-type]
     form = PairsForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("Choose the pairs file to import."))
         return redirect("matching:partner_run", pk=run.pk)
-    report = do_import_pairs(request.user, run, form.cleaned_data["pairs"].read())  # type: ignore[arg-type]
-    if report.errors:
-        return render(request, "matching/partner_run.html", _run_context(run, report.errors), status=400)
-    messages.success(request, _("%(n)d matches to review.") % {"n": report.created})
-    return redirect("matching:partner_run", pk=run.pk)
+    if vault_state.is_sealed():
+        messages.error(request, _("The vault is sealed: the file can be read only when it is unsealed."))
+        return redirect("matching:partner_run", pk=run.pk)
+    job = start_import(request.user, run, form.cleaned_data["pairs"].read())  # type: ignore[arg-type]
+    return redirect("jobs:detail", pk=job.pk)
 
 
 def _run_context(run: PartnerRun, errors: list[str] | None = None) -> dict[str, object]:
@@ -164,7 +151,8 @@ def _run_context(run: PartnerRun, errors: list[str] | None = None) -> dict[str, 
 @require_GET
 @module_required(Module.PARTNERS)
 def partner_run(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "matching/partner_run.html", _run_context(get_object_or_404(PartnerRun, pk=pk)))
+    run = get_object_or_404(PartnerRun.objects.visible_to(request.user), pk=pk)  # type: ignore[arg-type]
+    return render(request, "matching/partner_run.html", _run_context(run))
 
 
 @require_POST
@@ -172,8 +160,6 @@ def partner_run(request: HttpRequest, pk: int) -> HttpResponse:
 def partner_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     if decision not in {Decision.SAME, Decision.DIFFERENT, Decision.UNSURE}:
         return HttpResponse(status=404)
-    match = get_object_or_404(PartnerMatch, pk=pk)
-    match.decision, match.decided_by, match.decided_at = decision, request.user, timezone.now()  # type: ignore[assignment]
-    match.save(update_fields=["decision", "decided_by", "decided_at"])
-    record(request.user, Action.UPDATE, match, fields=["decision"])
+    match = get_object_or_404(PartnerMatch.objects.visible_to(request.user), pk=pk)  # type: ignore[arg-type]
+    do_decide_partner_match(request.user, match, decision)  # type: ignore[arg-type]
     return redirect("matching:partner_run", pk=match.run_id)

@@ -106,6 +106,14 @@ def _amount(rule: StipendRule, family: bool, enrollment: Enrollment, month: date
     return amount, f"{basis};prorated:{days}/{in_month}"
 
 
+def check_can_draft(funder: Funder, month: date) -> None:
+    """Refuse before queueing a draft that cannot be made (no rule; approved already)."""
+    if rule_for(funder, month_start(month)) is None:
+        raise RunError("no_rule")
+    if PaymentRun.objects.filter(funder=funder, month=month_start(month)).exclude(state=RunState.DRAFT).exists():
+        raise RunError("not_draft")
+
+
 def do_draft_run(user: User, funder: Funder, month: date, on_batch: Callable[[int], None] | None = None) -> PaymentRun:
     """Create or rebuild the month's draft run for a funder (one transaction)."""
     month = month_start(month)

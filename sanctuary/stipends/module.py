@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from sanctuary.lib.stages import Access, DashboardCard, MergeStep, NavEntry, PersonPanel, Stage, register
 from sanctuary.people.admission import admissible
 from sanctuary.people.models import Person, Status
+from sanctuary.stipends import jobs as _jobs  # noqa: F401  (registers the stipend job kinds)
 from sanctuary.stipends.models import STIPENDS, Enrollment, Funder, Hold, PaymentLine, PaymentRun, RunState, StipendRule
 
 if TYPE_CHECKING:

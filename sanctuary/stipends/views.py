@@ -10,16 +10,17 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sanctuary.accounts.policy import module_required
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
+from sanctuary.jobs import runner
 from sanctuary.people.admission import NotAdmissible
 from sanctuary.people.models import Person
-from sanctuary.stipends import actions, exports
+from sanctuary.stipends import actions, exports, jobs
 from sanctuary.stipends.forms import DisburseForm, DraftForm, EnrollForm, FunderForm, HoldForm, RuleForm, UploadForm
 from sanctuary.stipends.models import STIPENDS, Enrollment, Funder, LineStatus, PaymentLine, PaymentRun, RunState
 
@@ -37,13 +38,14 @@ def runs(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     form = DraftForm(request.POST or None, initial={"month": timezone.localdate().strftime("%Y-%m")})
     if request.method == "POST" and form.is_valid():
+        funder, month = form.cleaned_data["funder"], form.cleaned_data["month"]
         try:
-            run = actions.do_draft_run(user, form.cleaned_data["funder"], form.cleaned_data["month"])
+            actions.check_can_draft(funder, month)
         except actions.RunError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, _("Draft ready: check it, then ask a second finance officer to approve it."))
-            return redirect("stipends:run", pk=run.pk)
+            job = runner.start(jobs.DRAFT, user, params={"funder": funder.pk, "month": month.isoformat()})
+            return redirect("jobs:detail", pk=job.pk)
     runs = PaymentRun.objects.visible_to(user).select_related("funder", "drafted_by", "approved_by")[:60]
     context = {"form": form, "runs": runs}
     return render(request, "stipends/runs.html", context, status=400 if form.errors else 200)
@@ -210,51 +212,34 @@ def run_upload(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     run = _run_or_404(request, pk)
     form = UploadForm(request.POST, request.FILES)
-    report = None
     if not form.is_valid():
         messages.error(request, _("Choose a CSV file."))
     elif run.state not in {RunState.DISBURSED, RunState.RECONCILED}:
         messages.error(request, actions.RunError("not_disbursed").message)
     else:
-        visible = set(_visible_lines(user, run).values_list("pk", flat=True))
-        report = exports.read_reconciliation(run, form.cleaned_data["file"].read(), visible)
-        if report.errors:
-            messages.error(request, _("Nothing was applied: fix the rows below and upload the file again."))
+        upload = form.cleaned_data["file"]
+        if upload.size > exports.MAX_CSV_BYTES:
+            messages.error(request, _("The file is larger than 2 MB."))
         else:
-            actions.do_reconcile_run(user, run, report.marks)
-            messages.success(request, _("%(n)s lines reconciled.") % {"n": len(report.marks)})
-            return redirect("stipends:run", pk=run.pk)
-    context = {"run": run, "report": report}
-    return render(request, "stipends/upload_report.html", context, status=400)
+            job = runner.start(jobs.RECONCILE, user, params={"run": run.pk}, input_data=upload.read())
+            return redirect("jobs:detail", pk=job.pk)
+    return redirect("stipends:run", pk=run.pk)
 
 
-@require_GET
+@require_POST
 @module_required(STIPENDS)
 def run_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """Make a run's file (cash list, bank CSV, the funder's export) as a job; the job's page
+    hands it to the user who asked, once."""
     user: User = request.user  # type: ignore[assignment]
     run = _run_or_404(request, pk)
+    if kind not in jobs.FORMATS:
+        raise PermissionDenied
     if run.state == RunState.DRAFT and kind != "csv":
         messages.error(request, actions.RunError("not_approved").message)
         return redirect("stipends:run", pk=run.pk)
-    lines = list(_visible_lines(user, run))
-    name = f"stipends-{run.funder_id}-{run.month:%Y-%m}"
-    if kind == "pdf":
-        body: bytes | str = exports.cash_list_pdf(run, lines, translation.get_language() or "my")
-        content_type, filename = "application/pdf", f"{name}.pdf"
-    elif kind == "xlsx":
-        body = exports.cash_list_xlsx(run, lines)
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        filename = f"{name}.xlsx"
-    elif kind == "csv":
-        body, content_type, filename = exports.run_csv(lines), "text/csv; charset=utf-8", f"{name}.csv"
-    elif kind == "funder":
-        body, content_type, filename = exports.funder_export(lines), "text/csv; charset=utf-8", f"{name}-funder.csv"
-    else:
-        raise PermissionDenied
-    record(user, Action.EXPORT, run, fields=[kind])
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    job = runner.start(jobs.EXPORT, user, params={"run": run.pk, "kind": kind})
+    return redirect("jobs:detail", pk=job.pk)
 
 
 @require_http_methods(["GET", "POST"])

@@ -197,6 +197,32 @@ def _rotate_files(job: RotationJob, on_batch: Callable[[RotationJob], None] | No
             changed += 1
             if on_batch is not None:
                 on_batch(job)
+    return changed + _rotate_other_files(job)
+
+
+def _rotate_other_files(job: RotationJob) -> int:
+    """Files a model declares in ``VAULT_FILES`` (field -> the part in their associated data,
+    ``row.file_aad_for(part)``): a job's input and output, say."""
+    from sanctuary.vault import files
+
+    ring = state.keyring()
+    changed = 0
+    for model in apps.get_models():
+        declared: dict[str, str] = getattr(model, "VAULT_FILES", {})
+        for field, part in declared.items():
+            for row in model._default_manager.exclude(**{field: ""}).order_by("pk").iterator():
+                name: str = getattr(row, field)
+                path = files.storage_dir() / name
+                if not path.exists():
+                    continue
+                stored = path.read_text(encoding="ascii")
+                if crypto.stored_version(stored) >= job.to_version:
+                    continue
+                aad = row.file_aad_for(part)  # type: ignore[attr-defined]
+                new_name = files.write_encrypted(ring.decrypt(stored, aad), aad, version=job.to_version)
+                updated = model._default_manager.filter(pk=row.pk, **{field: name}).update(**{field: new_name})
+                files.delete(name if updated else new_name)
+                changed += 1
     return changed
 
 

@@ -25,6 +25,7 @@ MODULES = [
     "accounts",
     "people",
     "matching",
+    "jobs",
     "intake",
     "vetting",
     "journeys",

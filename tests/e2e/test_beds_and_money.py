@@ -63,6 +63,8 @@ def test_place_extend_draft_approve_pay_reconcile(
     maker.select_option("#id_funder", str(funder.pk))
     maker.fill("#id_month", month.strftime("%Y-%m"))
     maker.click("#draft-run")
+    maker.wait_for_url("**/jobs/*/")  # drafted as a job; its page leads on to the run
+    maker.click("#job-next")
     maker.wait_for_url("**/stipends/runs/*/")
     run = PaymentRun.objects.get()
     assert run.people == 1 and maker.locator("#approve-run").count() == 0  # not the maker
@@ -70,8 +72,10 @@ def test_place_extend_draft_approve_pay_reconcile(
     checker.goto(live_server.url + f"/stipends/runs/{run.pk}/")
     checker.click("#approve-run")
     checker.wait_for_selector("#download-pdf")
+    checker.click("#download-pdf")
+    checker.wait_for_url("**/jobs/*/")  # the cash list is made as a job, for this user only
     with checker.expect_download() as download:
-        checker.click("#download-pdf")
+        checker.click("#job-download")
     pdf_path = tmp_path / "cash-list.pdf"
     download.value.save_as(pdf_path)
     import pypdfium2
@@ -83,17 +87,25 @@ def test_place_extend_draft_approve_pay_reconcile(
     text = document[0].get_textpage().get_text_range()
     assert "ကို" in text and person.case_code in text
     assert sum(image.convert("L").histogram()[:128]) > 2000  # dark pixels: text and rules
+    checker.goto(live_server.url + f"/stipends/runs/{run.pk}/")
     screenshot(checker, "stipend-run-my")
     checker.click("#disburse-run")
     checker.wait_for_load_state()
+    checker.click("#download-csv")
+    checker.wait_for_url("**/jobs/*/")
     with checker.expect_download() as download:
-        checker.click("#download-csv")
+        checker.click("#job-download")
     csv_path = tmp_path / "run.csv"
     download.value.save_as(csv_path)
     header, row = csv_path.read_text(encoding="utf-8").strip().splitlines()
     csv_path.write_text(f"{header}\n{row.replace(',,,', ',paid,R-0001,05/11/2026')}\n", encoding="utf-8")
+    checker.click("#job-next")
+    checker.wait_for_url(f"**/stipends/runs/{run.pk}/")
     checker.set_input_files("#id_file", str(csv_path))
     checker.click("#upload-csv")
+    checker.wait_for_url("**/jobs/*/")
+    screenshot(checker, "stipend-reconcile-job-my")
+    checker.click("#job-next")
     checker.wait_for_url(f"**/stipends/runs/{run.pk}/")
     run.refresh_from_db()
     assert run.state == RunState.RECONCILED

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sanctuary.matching.models import MatchReview, PartnerMatch, PartnerRun, ScanJob
+from sanctuary.jobs.models import Job, JobState
+from sanctuary.matching.models import MatchReview, PartnerMatch, PartnerRun
 from tests.access import DIRECTOR, ORG, TEAM, Url
 from tests.factories import PersonFactory
 
@@ -26,7 +27,7 @@ URLS = [
 def objects(world: Any) -> dict[str, Any]:
     run = PartnerRun.objects.create(partner="P", key_fingerprint="f")
     return {
-        "scan": ScanJob.objects.create(stage="done").pk,
+        "scan": Job.objects.create(kind="matching.scan", module="duplicates", state=JobState.DONE).pk,
         "run": run.pk,
         "partner_match": PartnerMatch.objects.create(run=run, person=world.person, partner_ref="x", score=0.9).pk,
         "review": MatchReview.objects.create(

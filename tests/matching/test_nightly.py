@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from sanctuary.jobs.models import Job
 from sanctuary.matching import nightly
-from sanctuary.matching.models import MatchReview, ScanJob
+from sanctuary.matching.models import MatchReview
 from sanctuary.people.models import ContactPoint
 from sanctuary.vault import state
 from tests.factories import PersonFactory
@@ -31,9 +32,9 @@ def test_the_nightly_scan_queues_pairs_and_skips_when_sealed(team_a, vault_share
     refresh_match_keys([a, b])
     state.seal()
     assert nightly.run_if_due() is False
-    assert ScanJob.objects.count() == 0
+    assert Job.objects.count() == 0
     state.unseal_with_shares(vault_shares[:2])
     assert nightly.run_if_due() is True
-    job = ScanJob.objects.get()
-    assert job.stage == "done"
+    job = Job.objects.get(kind="matching.scan")
+    assert job.state == "done" and job.stage == "done"
     assert MatchReview.objects.filter(person_a=a, person_b=b).exists()

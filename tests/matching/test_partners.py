@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from sanctuary.audit.models import Action, AuditEntry
+from sanctuary.jobs.models import Job
 from sanctuary.linkage.pprl import encode_csv, match_files, parse_key
 from sanctuary.matching.models import PartnerMatch, PartnerRun
 from tests.factories import PersonFactory
@@ -62,8 +63,13 @@ def test_export_match_import_review(make_user, login, team_a, tmp_path) -> None:
     PersonFactory.create_batch(5, team=team_a)
     director: Client = login(make_user("director"))
     response = director.post("/duplicates/partners/export/", {"partner": "Friends of Mae Sot", "key": KEY})
+    assert response.status_code == 302 and response["Location"].startswith("/jobs/")  # encoded as a job
+    job = Job.objects.get(kind="matching.partner_export")
+    assert job.state == "done" and KEY not in json.dumps(job.params) and job.output_name
+    response = director.post(f"/jobs/{job.pk}/download/")
     assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
     body = response.content.decode()
+    assert director.post(f"/jobs/{job.pk}/download/").status_code == 404  # handed out once, then deleted
     for secret in ("Aung", "Kyaw", "Ko Partner", "959420123456", "Monywa", KEY):
         assert secret not in body
     ours = tmp_path / "ours.json"
@@ -75,8 +81,8 @@ def test_export_match_import_review(make_user, login, team_a, tmp_path) -> None:
     pairs = tmp_path / "pairs.csv"
     match_files(ours, _partner_file(tmp_path), pairs)  # what the linkage unit does
     upload = SimpleUploadedFile("pairs.csv", pairs.read_bytes(), content_type="text/csv")
-    response = director.post(f"/duplicates/partners/{run.pk}/import/", {"pairs": upload})
-    assert response.status_code == 302
+    response = director.post(f"/duplicates/partners/{run.pk}/import/", {"pairs": upload}, follow=True)
+    assert "1 matches to review" in response.content.decode()
     match = PartnerMatch.objects.get()
     assert match.person_id == person.pk and match.score >= 0.7
     page = director.get(f"/duplicates/partners/{run.pk}/").content.decode()
@@ -94,16 +100,15 @@ def test_bad_pairs_file_changes_nothing_and_names_each_row(make_user, login, tea
     ours = next(iter(run.handles))
     content = f"record_id_a,record_id_b,score\n{ours},X1,0.9\nnot-ours,X2,0.8\n{ours},X3,high\n".encode()
     upload = SimpleUploadedFile("pairs.csv", content, content_type="text/csv")
-    response = director.post(f"/duplicates/partners/{run.pk}/import/", {"pairs": upload})
+    response = director.post(f"/duplicates/partners/{run.pk}/import/", {"pairs": upload}, follow=True)
     page = response.content.decode()
-    assert response.status_code == 400
+    assert "Nothing was imported" in page
     assert "row 3" in page and "row 4" in page
     assert not PartnerMatch.objects.exists()
+    assert not Job.objects.exclude(input_name="").exists()  # the uploaded file is gone with the job
     missing = SimpleUploadedFile("pairs.csv", b"a,b\n1,2\n", content_type="text/csv")
-    assert (
-        "missing columns"
-        in director.post(f"/duplicates/partners/{run.pk}/import/", {"pairs": missing}).content.decode()
-    )
+    page = director.post(f"/duplicates/partners/{run.pk}/import/", {"pairs": missing}, follow=True).content.decode()
+    assert "missing columns" in page
 
 
 def test_short_key_is_refused_and_only_directors_link(make_user, login) -> None:  # type: ignore[no-untyped-def]

@@ -26,7 +26,7 @@ URLS = [
     Url("stipends:disburse", "POST", STIPENDS, ORG, _run),
     Url("stipends:reconcile", "POST", STIPENDS, ORG, _run),
     Url("stipends:upload", "POST", STIPENDS, ORG, _run),
-    Url("stipends:download", "GET", STIPENDS, ORG, lambda o: {"pk": o["payrun"], "kind": "csv"}),
+    Url("stipends:download", "POST", STIPENDS, ORG, lambda o: {"pk": o["payrun"], "kind": "csv"}),
     Url("stipends:line_review", "POST", STIPENDS, TEAM, lambda o: {"pk": o["payrun"], "line_id": o["line"]}),
     Url("stipends:ledger", "GET", STIPENDS, TEAM, lambda o: {"person_pk": o["person"].pk}),
     Url("stipends:reports", "GET", STIPENDS),

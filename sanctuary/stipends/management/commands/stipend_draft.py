@@ -13,8 +13,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from sanctuary.accounts.models import User
-from sanctuary.stipends import actions
-from sanctuary.stipends.models import Funder
+from sanctuary.jobs import runner
+from sanctuary.jobs.models import Job
+from sanctuary.stipends import actions, jobs
+from sanctuary.stipends.models import Funder, PaymentRun
 
 
 class Command(BaseCommand):
@@ -38,14 +40,21 @@ class Command(BaseCommand):
         # Tests slow each batch down to kill the process in the middle (kill -9 test).
         delay = float(os.environ.get("SANCTUARY_DRAFT_BATCH_DELAY", "0") or 0)
 
-        def progress(done: int) -> None:
-            self.stdout.write(f"lines {done}")
+        def progress(job: Job) -> None:
+            self.stdout.write(f"lines {job.done}")
             self.stdout.flush()
             if delay:
                 time.sleep(delay)
 
         try:
-            run = actions.do_draft_run(user, funder, first, on_batch=progress)
+            actions.check_can_draft(funder, first)
         except actions.RunError as error:
             raise CommandError(error.code) from None
+        # A job like any other (the jobs page shows it), run here, in this process.
+        job = runner.run_here(
+            jobs.DRAFT, user, params={"funder": funder.pk, "month": first.isoformat()}, watcher=progress
+        )
+        if job.error:
+            raise CommandError(job.error)
+        run = PaymentRun.objects.get(funder=funder, month=first)
         self.stdout.write(f"draft {run.pk}: {run.people} people, {run.total} {funder.currency}")

@@ -1,4 +1,10 @@
-"""``manage.py vault_rotate < shares``: new data key, every value re-encrypted; resumable."""
+"""``manage.py vault_rotate < shares``: new data key, every value re-encrypted; resumable.
+
+It is the vault's command, kept here because it runs as a job (``sanctuary.jobs``): the jobs
+page shows its progress, and if this process dies the server resumes it (the rotation itself
+continues where it stopped, ``sanctuary.vault.keys.rotate``), or a second run of this command
+does. The vault sits below the jobs in the layers, so the command lives with the jobs.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
-from sanctuary.vault import keys, state
+from sanctuary.jobs import runner
+from sanctuary.jobs.models import Job
+from sanctuary.vault import state
 from sanctuary.vault.management.commands._client import read_shares
 from sanctuary.vault.models import RotationJob
 
@@ -30,12 +38,16 @@ class Command(BaseCommand):
         # For the crash test: slow each batch down so a kill -9 lands in the middle.
         delay = float(os.environ.get("SANCTUARY_ROTATE_BATCH_DELAY", "0"))
 
-        def progress(job: RotationJob) -> None:
+        def progress(job: Job) -> None:
             self.stdout.write(f"{job.done} of {job.total} rows", ending="\r")
             self.stdout.flush()
             if delay:
                 time.sleep(delay)
 
-        job = keys.rotate(batch_size=options["batch_size"], on_batch=progress)
-        record(None, Action.ROTATED, object_type="vault", object_id=str(job.to_version), username="vault_rotate")
-        self.stdout.write(f"\nrotated to data key version {job.to_version}")
+        job = runner.run_here("vault.rotate", None, params={"batch_size": options["batch_size"]}, watcher=progress)
+        if job.error:
+            raise CommandError(f"rotation stopped: {job.error}")
+        version = RotationJob.objects.filter(finished_at__isnull=False).order_by("-to_version").first()
+        to_version = version.to_version if version else 0
+        record(None, Action.ROTATED, object_type="vault", object_id=str(to_version), username="vault_rotate")
+        self.stdout.write(f"\nrotated to data key version {to_version}")

@@ -1,0 +1,92 @@
+"""A job is a row: what it is, who started it, where it is, and what came of it.
+
+Clear: counts, stages, states, the parameters (ids and codes only, never a value) and the
+outcome (messages we wrote ourselves: a summary, an error, where to go next). Encrypted: the
+rows of a report (an import's bad rows, which may quote what was typed), like every other value
+that could identify someone. An import's file and an export's result are vault-encrypted files,
+bound to their job. Secrets a job needs only while it runs (a partner linkage key) are never
+written anywhere: they stay in the memory of the process that runs it (``runner``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from sanctuary.accounts.policy import Module, can_use, modules_for, sees_all_people
+from sanctuary.vault import crypto
+from sanctuary.vault.fields import EncryptedModel, EncryptedQuerySet, EncryptedTextField
+
+
+class JobState(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class JobQuerySet(EncryptedQuerySet):
+    def visible_to(self, user: Any) -> Any:
+        """Everyone sees the jobs they started; users of a module see its jobs (a nightly scan,
+        a colleague's draft); directors (``jobs``) see every job."""
+        if not user.is_authenticated:
+            return self.none()
+        if can_use(user, Module.JOBS) and sees_all_people(user):
+            return self.all()
+        return self.filter(models.Q(started_by=user) | models.Q(module__in=modules_for(user)))
+
+
+class Job(EncryptedModel):
+    IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("rows",)
+    # Encrypted files of the row: field -> the part named in their associated data.
+    VAULT_FILES: ClassVar[dict[str, str]] = {"input_name": "input", "output_name": "output"}
+
+    kind = models.CharField(max_length=64)  # a registered kind: "matching.scan", "stipends.draft" …
+    module = models.CharField(max_length=32, blank=True)  # the access module whose users see it
+    state = models.CharField(max_length=8, choices=JobState.choices, default=JobState.QUEUED)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=96, blank=True)  # host:pid of the process running it
+    attempts = models.PositiveSmallIntegerField(default=0)
+    task_id = models.CharField(max_length=64, blank=True)  # the django-tasks result row
+    stage = models.CharField(max_length=32, blank=True)  # a code, never a value
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict)  # numbers only: found, lines, created …
+    error = models.CharField(max_length=64, blank=True)  # a refusal code or "crashed"
+    params = models.JSONField(default=dict)  # ids and codes only
+    outcome = models.JSONField(default=dict)  # our own messages: summary, error, next_url
+    rows = EncryptedTextField(blank=True)  # JSON list: an import's bad rows (may quote the input)
+    input_name = models.CharField(max_length=64, blank=True)  # vault file: an uploaded input
+    output_name = models.CharField(max_length=64, blank=True)  # vault file: the result to download
+    output_type = models.CharField(max_length=100, blank=True)
+    output_filename = models.CharField(max_length=100, blank=True)  # ids and dates only
+    downloaded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = JobQuerySet.as_manager()  # type: ignore[misc]
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "kind"], name="job_state_kind_idx")]
+
+    def __str__(self) -> str:
+        return f"job {self.pk} {self.kind}"
+
+    @property
+    def percent(self) -> int:
+        return min(100, int(100 * self.done / self.total)) if self.total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.state in {JobState.DONE, JobState.FAILED}
+
+    def file_aad_for(self, part: str) -> bytes:
+        return crypto.aad_for(self._meta.db_table, part, str(self.uid))
