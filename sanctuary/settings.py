@@ -1,16 +1,51 @@
 """Sanctuary settings: one file, driven by environment variables.
 
-Variables (all optional for the embedded SQLite default):
+Every variable this file reads (all optional for the embedded SQLite default):
 
+Deployment
 - ``DATABASE_URL``: e.g. ``postgres://user@host:5432/db``; default SQLite under ``var/``.
 - ``SECRET_KEY`` or ``SECRET_KEY_FILE``: without either, a key is generated once into
   ``var/secret_key`` with mode 0600.
+- ``SANCTUARY_VAR_DIR``: where the SQLite database, secret key and media live (``var/``).
 - ``ALLOWED_HOSTS``: comma separated; default ``127.0.0.1,localhost``.
+- ``CSRF_TRUSTED_ORIGINS``: comma separated, for a proxy on another origin; default none.
 - ``DEBUG``: ``1`` to enable; off by default.
 - ``HTTPS``: ``1`` behind TLS (HSTS, SSL redirect, trust ``X-Forwarded-Proto``).
 - ``SECURE_COOKIES``: ``0`` only to run over plain HTTP on another host than localhost.
+- ``TIME_ZONE``: default ``Asia/Bangkok``.
+- ``LOG_LEVEL``: default ``INFO`` (logs hold ids, never names).
+- ``SANCTUARY_URL``: where ``vault_unseal`` and ``vault_seal`` reach the server
+  (default ``http://127.0.0.1:8000``).
+
+Login and sessions
 - ``IDLE_TIMEOUT_MINUTES``: staff sessions end after this much inactivity (default 30).
-- ``SANCTUARY_VAR_DIR``: where the SQLite database, secret key and media live.
+- ``AXES_FAILURE_LIMIT`` (default 5) and ``AXES_COOLOFF_MINUTES`` (default 30): lockout.
+- ``OTP_TOTP_ISSUER``: the name authenticator apps show (default ``Sanctuary``).
+- ``IDENTITY_GRANT_MINUTES``: how long an approved true-name request lasts (default 30).
+
+Public intake form
+- ``INTAKE_SECRET_PATH``: an extra, unguessable address for the form (8-64 letters, digits
+  or dashes).
+- ``INTAKE_NEUTRAL_TITLE``: ``0`` to show the organisation's title (neutral by default).
+- ``INTAKE_PHRASE_DAYS``: receipt phrases expire after this many days (default 365).
+- ``INTAKE_PER_HOUR``: submissions an hour from everyone (default 300).
+- ``CLIENT_IP_HEADER``: the header a reverse proxy sets to the client's address, for rate
+  limits (e.g. ``HTTP_X_REAL_IP``); empty when clients connect directly.
+
+Work in the background and the modules
+- ``JOBS_RUN_INLINE``: ``1`` runs each job in the thread that starts it (tests); default off:
+  the worker thread of the server process runs them.
+- ``JOBS_POLL_SECONDS``: how often that worker looks for work (default 1).
+- ``MATCHING_NIGHTLY_HOUR``: hour of the nightly duplicate scan, local time (default 2;
+  empty turns it off).
+- ``SHELTER_STAY_DAYS``: the policy length of a stay (default 90).
+- ``SANCTUARY_BENCH_IDENTITY_CIPHER``: ``1`` only in ``make bench``, to measure what
+  encryption costs (never in a deployment).
+
+Read elsewhere: ``WEB_THREADS`` and ``FORWARDED_ALLOW_IPS`` (``gunicorn.conf.py``),
+``SANCTUARY_DEMO_AUTO_UNSEAL`` (``make run`` only), ``SANCTUARY_CLI_LANGUAGE`` (vault
+commands), and the crash tests' ``SANCTUARY_DRAFT_BATCH_DELAY`` and
+``SANCTUARY_ROTATE_BATCH_DELAY``.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from sanctuary.accounts.actions import do_set_language
 from sanctuary.accounts.policy import can_use
 from sanctuary.lib import stages
 from sanctuary.lib.i18n import set_language_cookie
@@ -55,8 +56,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
         set_language_cookie(response, language)
         user = request.user
         if user.is_authenticated and user.is_verified():  # type: ignore[union-attr,attr-defined]
-            user.language = language  # type: ignore[union-attr]
-            user.save(update_fields=["language"])  # type: ignore[union-attr]
+            do_set_language(user, language)  # type: ignore[arg-type]
     return response
 
 

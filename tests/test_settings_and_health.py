@@ -69,3 +69,18 @@ def test_debug_is_off_by_default() -> None:
     from django.conf import settings
 
     assert settings.DEBUG is False
+
+
+def test_the_settings_docstring_lists_every_variable_settings_reads() -> None:
+    """Every environment variable ``settings.py`` reads is documented at its top."""
+    import re
+    from pathlib import Path
+
+    from sanctuary import settings as module
+
+    source = Path(module.__file__).read_text(encoding="utf-8")
+    read = set(re.findall(r"""(?:env_bool|env_list|os\.environ\.get)\(\s*["']([A-Z_]+)["']""", source))
+    read |= set(re.findall(r"""os\.environ\[["']([A-Z_]+)["']\]""", source))
+    assert len(read) > 20
+    undocumented = {name for name in read if f"``{name}``" not in (module.__doc__ or "")}
+    assert undocumented == set()

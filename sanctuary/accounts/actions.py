@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from axes.utils import reset as axes_reset
 from django.db import transaction
@@ -85,6 +86,21 @@ def do_save_staff_user(actor: User, form: StaffUserForm) -> tuple[User, str | No
         fields.add("roles")
     record(actor, Action.CREATE if created else Action.UPDATE, user, fields=sorted(fields))
     return user, password
+
+
+@transaction.atomic
+def do_change_own_password(user: User, form: Any) -> None:
+    """A user's new password (Django's PasswordChangeForm, already valid)."""
+    form.save()
+    user.must_change_password = False
+    user.save(update_fields=["must_change_password"])
+    record(user, Action.PASSWORD_CHANGED, user)
+
+
+def do_set_language(user: User, language: str) -> None:
+    """The language a user's pages are shown in, remembered on the account."""
+    user.language = language
+    user.save(update_fields=["language"])
 
 
 @transaction.atomic

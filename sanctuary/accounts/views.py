@@ -123,11 +123,8 @@ def password_change(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     form = PasswordChangeForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        user.must_change_password = False
-        user.save(update_fields=["must_change_password"])
+        actions.do_change_own_password(user, form)
         update_session_auth_hash(request, user)
-        record(user, Action.PASSWORD_CHANGED, user)
         messages.success(request, _("Your password has been changed."))
         return redirect(settings.LOGIN_REDIRECT_URL)
     return render(request, "accounts/password_change.html", {"form": form}, status=400 if form.errors else 200)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from Crypto.Protocol.SecretSharing import Shamir
 from django.conf import settings
 from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
 
 from sanctuary.lib.refusal import Refusal
 from sanctuary.vault import crypto
@@ -44,6 +45,19 @@ class VaultSealed(Exception):
 
 class UnsealError(Refusal):
     """A share was refused; ``code`` names why, for a message in the user's language."""
+
+    messages = {
+        "checksum": _("This share has a typing mistake: check each group of four and type it again."),
+        "length": _("This share is too short or too long: it has nine groups of four letters and digits."),
+        "bad_character": _("This share contains a character that cannot be in a share."),
+        "version": _("This share was made by another version of Sanctuary."),
+        "foreign": _("This share belongs to another vault, or to keys that were replaced. Use a current share."),
+        "duplicate": _("This share has already been entered. The next key holder should enter theirs."),
+        "wrong_key": _("The shares did not open the vault: one of them is not right. Start again with all shares."),
+        "not_initialised": _("This server has no vault yet: run manage.py vault_init."),
+        "too_many": _("Too many shares were entered. Start again with all key holders."),
+        "rate_limited": _("Too many shares from this connection. Wait ten minutes and try again."),
+    }
 
 
 @dataclass

@@ -14,7 +14,6 @@ from django.contrib.sessions.models import Session
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -25,24 +24,9 @@ from sanctuary.lib.secret_files import read_or_create_secret
 from sanctuary.vault import state
 from sanctuary.vault.forms import ShareForm
 
-REFUSALS: dict[str, object] = {
-    "checksum": gettext_lazy("This share has a typing mistake: check each group of four and type it again."),
-    "length": gettext_lazy("This share is too short or too long: it has nine groups of four letters and digits."),
-    "bad_character": gettext_lazy("This share contains a character that cannot be in a share."),
-    "version": gettext_lazy("This share was made by another version of Sanctuary."),
-    "foreign": gettext_lazy("This share belongs to another vault, or to keys that were replaced. Use a current share."),
-    "duplicate": gettext_lazy("This share has already been entered. The next key holder should enter theirs."),
-    "wrong_key": gettext_lazy(
-        "The shares did not open the vault: one of them is not right. Start again with all shares."
-    ),
-    "not_initialised": gettext_lazy("This server has no vault yet: run manage.py vault_init."),
-    "too_many": gettext_lazy("Too many shares were entered. Start again with all key holders."),
-    "rate_limited": gettext_lazy("Too many shares from this connection. Wait ten minutes and try again."),
-}
-
 
 def _refusal(code: str) -> str:
-    return str(REFUSALS.get(code, code))
+    return state.UnsealError(code).message
 
 
 # Share submissions per client address in the last window (memory only, like the shares).
