@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.jobs import runner
-from sanctuary.jobs.models import Job
+from sanctuary.jobs.models import Job, JobState
 from sanctuary.vault import files
 from sanctuary.vault import state as vault_state
 
@@ -49,8 +50,17 @@ def job_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
-    template = "jobs/_progress.html" if request.htmx else "jobs/detail.html"  # type: ignore[attr-defined]
-    return render(request, template, _context(request, job))
+    if request.htmx:  # type: ignore[attr-defined]
+        next_url = job.outcome.get("next_url", "")
+        if job.state == JobState.DONE and next_url and not job.output_name and not job.rows:
+            # Finished while the page watched: go on to where the work leads, saying what it did.
+            if job.outcome.get("summary"):
+                messages.success(request, job.outcome["summary"])
+            response = HttpResponse("")
+            response["HX-Redirect"] = next_url
+            return response
+        return render(request, "jobs/_progress.html", _context(request, job))
+    return render(request, "jobs/detail.html", _context(request, job))
 
 
 @require_POST

@@ -132,3 +132,21 @@ def test_the_file_goes_once_to_the_one_who_asked(make_user, team_a) -> None:  # 
     assert response.status_code == 200 and response.content == b"CASH LIST"
     assert client.post(f"/jobs/{job.pk}/download/").status_code == 404  # deleted once downloaded
     assert AuditEntry.objects.filter(action=Action.EXPORT, object_type="jobs.job", object_id=str(job.pk)).exists()
+
+
+@pytest.mark.django_db
+def test_the_watching_page_moves_on_when_the_job_is_done(make_user) -> None:  # type: ignore[no-untyped-def]
+    """While the page polls (htmx), a finished job that leads somewhere sends the browser on,
+    with its summary as a message; a job with rows to read or a file to take stays."""
+    user = make_user("finance_officer")
+    client = verified_client(user)
+    job = runner.start("tests.echo", user, input_data=b"x")
+    Job.objects.filter(pk=job.pk).update(output_name="")
+    response = client.get(f"/jobs/{job.pk}/", HTTP_HX_REQUEST="true")
+    assert response["HX-Redirect"] == "/"
+    assert "echoed" in client.get("/").content.decode()
+    job.refresh_from_db()
+    job.rows = '["Row 3: wrong"]'
+    job.save(update_fields=["rows"])
+    response = client.get(f"/jobs/{job.pk}/", HTTP_HX_REQUEST="true")
+    assert "HX-Redirect" not in response and "Row 3: wrong" in response.content.decode()

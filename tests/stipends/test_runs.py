@@ -191,3 +191,34 @@ def test_cash_list_pdf_embeds_our_burmese_font_and_renders(team_a, officers, fin
     sheet = load_workbook(io.BytesIO(xlsx)).active
     assert sheet.cell(row=2, column=3).value == "ကိုအောင် 0"
     assert "true" not in exports.funder_export(lines).lower()
+
+
+def test_uploading_a_reconciliation_file_is_a_job_that_names_bad_rows(team_a, officers, finance, funder) -> None:  # type: ignore[no-untyped-def]
+    """Through the page: the file becomes a job; bad rows are listed on the job's page (kept
+    encrypted), nothing is applied; a good file reconciles the run."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from sanctuary.jobs.models import Job
+    from tests.conftest import verified_client
+
+    run, lines = _disbursed(team_a, officers, finance, funder, n=2)
+    a, b = lines
+    client = verified_client(finance[0])
+    header = "line,case_code,amount,currency,status,receipt,paid_on"
+    bad = f"{header}\n{a.pk},{a.person.case_code},700.00,THB,paid,R1,2026-11-05\n{b.pk},2099-9999,700.00,THB,paid,R2,\n"
+    upload = SimpleUploadedFile("run.csv", bad.encode(), content_type="text/csv")
+    page = client.post(f"/stipends/runs/{run.pk}/upload/", {"file": upload}, follow=True).content.decode()
+    assert "Nothing was applied" in page and "Row 3" in page
+    job = Job.objects.get(kind="stipends.reconcile")
+    assert job.state == "failed" and job.error == "rows" and not job.input_name
+    assert not PaymentLine.objects.exclude(status=LineStatus.PENDING).exists()
+    rows = [
+        f"{a.pk},{a.person.case_code},700.00,THB,paid,R1,2026-11-05",
+        f"{b.pk},{b.person.case_code},700,THB,returned,,",
+    ]
+    good = "\n".join([header, *rows]) + "\n"
+    upload = SimpleUploadedFile("run.csv", good.encode(), content_type="text/csv")
+    page = client.post(f"/stipends/runs/{run.pk}/upload/", {"file": upload}, follow=True).content.decode()
+    assert "2 lines reconciled" in page
+    run.refresh_from_db()
+    assert run.state == RunState.RECONCILED
