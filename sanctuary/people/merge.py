@@ -127,7 +127,8 @@ def do_merge(user: User, primary: Person, secondary: Person) -> Merge:
         with transaction.atomic():
             # Both rows locked, in id order: two opposite merges at once cannot deadlock or
             # fold each record into the other.
-            locked = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=[primary.pk, secondary.pk])}
+            rows = Person.objects.select_for_update().filter(pk__in=[primary.pk, secondary.pk]).order_by("pk")
+            locked = {p.pk: p for p in rows}
             kept, folded = locked[primary.pk], locked[secondary.pk]
             if kept.merged_into_id or folded.merged_into_id:
                 raise MergeRefused("already_merged")

@@ -216,3 +216,32 @@ def test_a_row_pointed_at_another_person_no_longer_decrypts(pair) -> None:  # ty
 
     with pytest.raises(DecryptError):
         moved.read_file()
+
+
+def test_two_opposite_merges_at_once_fold_one_record_only(team_a, staff) -> None:  # type: ignore[no-untyped-def]
+    """Two reviewers at once, one merging A into B and the other B into A, each in its own
+    connection: one merge completes, the other is refused; never a record merged both ways."""
+    import threading
+
+    first, second = accepted(team_a, staff["vetting"]), accepted(team_a, staff["vetting"])
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def merge(kept: Person, folded: Person) -> None:
+        try:
+            barrier.wait()
+            do_merge(staff["director"], kept, folded)
+            outcomes.append("merged")
+        except MergeRefused as refused:
+            outcomes.append(refused.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=merge, args=pair) for pair in ((first, second), (second, first))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["already_merged", "merged"]
+    merged = list(Person.objects.filter(merged_into__isnull=False).values_list("pk", "merged_into"))
+    assert len(merged) == 1 and merged[0][0] != merged[0][1]
