@@ -1,6 +1,6 @@
 """Browser tests: Debian's Chromium driven by Playwright. Never a downloaded browser.
 
-A missing Chromium fails the run (it is not skipped): `.ci/run` installs it.
+A missing Chromium fails the run (it is not skipped): `make test` installs it.
 """
 
 from __future__ import annotations
