@@ -175,13 +175,19 @@ def start(
     if input_data is not None:
         job.input_name = files.write_encrypted(input_data, job.file_aad_for("input"))
         job.save(update_fields=["input_name"])
-    if secret is not None:
-        with _secrets_lock:
-            _secrets[job.pk] = secret
+
+    def go() -> None:
+        # The secret is handed over only when the job is really queued: a rolled-back start
+        # leaves nothing in memory either.
+        if secret is not None:
+            with _secrets_lock:
+                _secrets[job.pk] = secret
+        enqueue(job.pk)
+
     if getattr(settings, "JOBS_RUN_INLINE", False):
-        enqueue(job.pk)  # at once, inside the caller's transaction (tests)
+        go()  # at once, inside the caller's transaction (tests)
     else:
-        transaction.on_commit(lambda: enqueue(job.pk))
+        transaction.on_commit(go)
     return job
 
 
