@@ -36,6 +36,8 @@ Work in the background and the modules
 - ``JOBS_RUN_INLINE``: ``1`` runs each job in the thread that starts it (tests); default off:
   the worker thread of the server process runs them.
 - ``JOBS_POLL_SECONDS``: how often that worker looks for work (default 1).
+- ``JOBS_OUTPUT_HOURS``: a file a job made and nobody downloaded is deleted after this long
+  (default 24).
 - ``MATCHING_NIGHTLY_HOUR``: hour of the nightly duplicate scan, local time (default 2;
   empty turns it off).
 - ``SHELTER_STAY_DAYS``: the policy length of a stay (default 90).
@@ -363,6 +365,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Run each job at once, in the thread that started it (tests; or a server without the worker).
 JOBS_RUN_INLINE = env_bool("JOBS_RUN_INLINE")
 JOBS_POLL_SECONDS = float(os.environ.get("JOBS_POLL_SECONDS", "1"))
+# A file made by a job (a cash list, encodings) and not downloaded is deleted after this long.
+JOBS_OUTPUT_HOURS = float(os.environ.get("JOBS_OUTPUT_HOURS", "24"))
 
 # --- Shelter and stipends ------------------------------------------------------------------
 SHELTER_STAY_DAYS = int(os.environ.get("SHELTER_STAY_DAYS", "90"))  # the policy length of a stay

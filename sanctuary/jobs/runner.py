@@ -31,8 +31,10 @@ import os
 import socket
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -273,12 +275,41 @@ def execute(job_id: int, watcher: Callable[[Job], None] | None = None) -> None:
             with translation.override(language):
                 Context(job).report(error=refusal.message)
         _finish(job, JobState.FAILED, refusal.code)
-    except Exception:
-        log.exception("job %s (%s) failed", job.pk, job.kind)
+    except Exception as error:  # noqa: BLE001 - recorded as "crashed", and re-raised to the backend
+        # The exception's type and where it was raised: its message may quote a value.
+        log.error("job %s (%s) failed: %s", job.pk, job.kind, where(error))
         _finish(job, JobState.FAILED, "crashed")
         raise JobFailed(f"job {job.pk} failed") from None
     else:
         _finish(job, JobState.DONE, "")
+
+
+def where(error: BaseException) -> str:
+    """An exception's type and the frames it passed through (file:line), never its message."""
+    frames = traceback.extract_tb(error.__traceback__)
+    trail = " < ".join(f"{frame.filename.rsplit('/', 2)[-1]}:{frame.lineno}" for frame in reversed(frames[-6:]))
+    return f"{type(error).__module__}.{type(error).__qualname__} at {trail}"
+
+
+def forget_secrets() -> None:
+    """Sealing drops the secrets queued jobs were holding (they fail as interrupted)."""
+    with _secrets_lock:
+        _secrets.clear()
+
+
+vault_state.on_seal(forget_secrets)
+
+
+def expire_outputs() -> int:
+    """Files made by jobs and not taken within ``JOBS_OUTPUT_HOURS`` are deleted."""
+    hours = float(getattr(settings, "JOBS_OUTPUT_HOURS", 24))
+    stale = Job.objects.exclude(output_name="").filter(finished_at__lt=timezone.now() - timedelta(hours=hours))
+    count = 0
+    for job in stale:
+        files.delete(job.output_name)
+        Job.objects.filter(pk=job.pk).update(output_name="")
+        count += 1
+    return count
 
 
 def _finish(job: Job, state: str, error: str) -> None:
@@ -342,15 +373,22 @@ def start_worker() -> None:
         return
     _worker_started.set()
 
+    pause = float(getattr(settings, "JOBS_POLL_SECONDS", 1.0))
+
     def loop() -> None:
         while vault_state.is_sealed():  # nothing can run before key holders unseal
-            time.sleep(float(getattr(settings, "JOBS_POLL_SECONDS", 1.0)))
-        try:
-            recover()
-        except Exception:  # the worker still runs new jobs
-            log.exception("job recovery failed")
-        finally:
-            close_old_connections()
-        _worker(batch=False).run()
+            time.sleep(pause)
+        backoff = pause
+        while True:
+            try:
+                recover()
+                expire_outputs()
+                _worker(batch=False).run()  # returns only on error: the database went away …
+            except Exception as error:  # noqa: BLE001 - the worker must outlive a database restart
+                log.error("jobs worker stopped, starting again in %.0f s: %s", backoff, where(error))
+            finally:
+                close_old_connections()
+            time.sleep(backoff)
+            backoff = min(backoff * 2, 60.0)
 
     threading.Thread(target=loop, name="jobs-worker", daemon=True).start()

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from sanctuary.accounts.policy import can_use
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.jobs import runner
@@ -69,9 +70,15 @@ def job_download(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     with transaction.atomic():
         job = get_object_or_404(Job.objects.visible_to(user).select_for_update(), pk=pk)
-        if job.started_by_id != user.pk or not job.output_name:
+        # The one who asked, still allowed to use the module, for a job that completed.
+        if job.started_by_id != user.pk or not job.output_name or job.state != JobState.DONE:
             raise Http404
-        data = files.read_decrypted(job.output_name, job.file_aad_for("output"))
+        if job.module and not can_use(user, job.module):
+            raise Http404
+        try:
+            data = files.read_decrypted(job.output_name, job.file_aad_for("output"))
+        except FileNotFoundError:
+            raise Http404 from None
         name = job.output_name
         job.output_name, job.downloaded_at = "", timezone.now()
         job.save(update_fields=["output_name", "downloaded_at"])

@@ -16,6 +16,7 @@ from sanctuary.audit.log import record as audit
 from sanctuary.audit.models import Action
 from sanctuary.jobs import runner
 from sanctuary.jobs.models import Job, JobState
+from sanctuary.lib.refusal import Refusal
 from sanctuary.linkage.blocking import blocking_keys
 from sanctuary.linkage.records import Record, prepare
 from sanctuary.matching.models import Decision, MatchReview, PersonMatchKey
@@ -140,14 +141,32 @@ def _queue_shared_identifiers(max_group: int = 20) -> int:
 
 @transaction.atomic
 def do_decide(user: User, review: MatchReview, decision: str) -> MatchReview:
+    """One reviewer's answer. "Same person" takes two: the first proposes it, a second, other
+    reviewer confirms it, and only then are the records merged (the older one is kept).
+    "Different" or "not sure" from anyone settles or parks the pair. A refused merge
+    (MergeRefused) undoes the confirmation too."""
     review = MatchReview.objects.select_for_update().get(pk=review.pk)
-    review.decision = decision
-    review.decided_by = user
-    review.decided_at = timezone.now()
+    if review.decision in {Decision.SAME, Decision.DIFFERENT}:  # decided meanwhile by someone else
+        raise MatchRefused("decided")
+    now = timezone.now()
+    if decision == Decision.SAME and review.decision != Decision.PROPOSED:
+        review.decision, review.proposed_by, review.proposed_at = Decision.PROPOSED, user, now
+        review.save(update_fields=["decision", "proposed_by", "proposed_at"])
+        audit(user, Action.UPDATE, review, fields=["decision"])
+        return review
+    if decision == Decision.SAME and review.proposed_by_id == user.pk:
+        raise MatchRefused("same_reviewer")
+    review.decision, review.decided_by, review.decided_at = decision, user, now
     review.save(update_fields=["decision", "decided_by", "decided_at"])
     audit(user, Action.UPDATE, review, fields=["decision"])
     if decision == Decision.SAME:
-        # The older record is kept. A refused merge (MergeRefused) undoes the decision too.
         primary, secondary = sorted((review.person_a, review.person_b), key=lambda p: (p.created_at, p.pk))
         do_merge(user, primary, secondary)
     return review
+
+
+class MatchRefused(Refusal):
+    messages = {
+        "decided": _("Already decided."),
+        "same_reviewer": _("You proposed this: a second reviewer must confirm that it is the same person."),
+    }

@@ -44,6 +44,8 @@ class PersonMatchKey(models.Model):
 
 class Decision(models.TextChoices):
     PENDING = "pending", _("To review")
+    # "Same person" takes two reviewers, like a vetting decision: one proposes, another confirms.
+    PROPOSED = "proposed", _("Same person? Waiting for a second reviewer")
     SAME = "same", _("Same person")
     DIFFERENT = "different", _("Different people")
     UNSURE = "unsure", _("Not sure")
@@ -62,6 +64,10 @@ class MatchReview(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    proposed_at = models.DateTimeField(null=True, blank=True)
     found_at = models.DateTimeField(auto_now_add=True)
 
     objects = MatchReviewQuerySet.as_manager()
@@ -71,6 +77,12 @@ class MatchReview(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["person_a", "person_b"], name="match_review_unique_pair"),
             models.CheckConstraint(condition=models.Q(person_a__lt=models.F("person_b")), name="match_review_ordered"),
+            # Four eyes on a merge, in the database like the other four-eyes rules: the one who
+            # proposed "same person" never confirms it.
+            models.CheckConstraint(
+                condition=~models.Q(decision="same") | ~models.Q(decided_by=models.F("proposed_by")),
+                name="match_merge_four_eyes",
+            ),
         ]
 
     def __str__(self) -> str:

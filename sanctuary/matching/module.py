@@ -25,10 +25,14 @@ def _merge(merge: Merge) -> None:
     secondary = merge.secondary
     # Pairs still to review with the merged record would ask about a record no longer shown;
     # decided pairs stay as history. A pair with the record kept is the one being decided.
-    MatchReview.objects.filter(decision__in=[Decision.PENDING, Decision.UNSURE]).filter(
+    MatchReview.objects.filter(decision__in=[Decision.PENDING, Decision.UNSURE, Decision.PROPOSED]).filter(
         Q(person_a=secondary) | Q(person_b=secondary)
     ).delete()
-    merge.move(PartnerMatch.objects.all())
+    # A partner's record matched to both: the kept record's match stays; the other stays with
+    # the folded record, as history (one match per run, person and partner record).
+    taken = set(PartnerMatch.objects.filter(person=merge.primary).values_list("run_id", "partner_ref"))
+    clashes = [m.pk for m in PartnerMatch.objects.filter(person=secondary) if (m.run_id, m.partner_ref) in taken]
+    merge.move(PartnerMatch.objects.exclude(pk__in=clashes))
     PersonMatchKey.objects.filter(person=secondary).delete()
     refresh_match_keys([Person.objects.prefetch_related("contacts").get(pk=merge.primary.pk)])
 

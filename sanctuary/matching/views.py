@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from sanctuary.accounts.policy import Module, module_required
 from sanctuary.jobs.models import Job
 from sanctuary.linkage.pprl import PPRLError
-from sanctuary.matching.actions import SCAN, do_decide, start_scan
+from sanctuary.matching.actions import SCAN, MatchRefused, do_decide, start_scan
 from sanctuary.matching.models import Decision, MatchReview, PartnerMatch, PartnerRun
 from sanctuary.matching.partners import do_decide_partner_match, start_export, start_import
 from sanctuary.people.merge import MergeRefused
@@ -34,7 +34,8 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     reviews = (
         MatchReview.objects.visible_to(user)
-        .filter(decision__in=[Decision.PENDING, Decision.UNSURE])
+        .filter(decision__in=[Decision.PENDING, Decision.UNSURE, Decision.PROPOSED])
+        .select_related("proposed_by")
         .select_related("person_a__team", "person_b__team")
         .order_by("decision", "-score", "id")
     )
@@ -67,20 +68,23 @@ def decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     if decision not in {Decision.SAME, Decision.DIFFERENT, Decision.UNSURE}:
         return HttpResponse(status=404)
     review: MatchReview = get_object_or_404(MatchReview.objects.visible_to(user), pk=pk)
-    if review.decision not in {Decision.PENDING, Decision.UNSURE}:
-        messages.error(request, _("Already decided."))
-        return redirect("matching:queue")
     if vault_state.is_sealed() and decision == Decision.SAME:
         messages.error(request, _("The vault is sealed: records cannot be merged until it is unsealed."))
         return redirect("matching:queue")
     try:
-        do_decide(user, review, decision)
-    except (MergeRefused, VaultSealed) as refusal:
-        messages.error(request, refusal.message if isinstance(refusal, MergeRefused) else _("The vault is sealed."))
+        review = do_decide(user, review, decision)
+    except (MergeRefused, MatchRefused) as refusal:
+        messages.error(request, refusal.message)
         return redirect("matching:queue")
-    messages.success(
-        request, _("Merged: both histories are now on one record.") if decision == Decision.SAME else _("Saved.")
-    )
+    except VaultSealed:
+        messages.error(request, _("The vault is sealed: records cannot be merged until it is unsealed."))
+        return redirect("matching:queue")
+    if review.decision == Decision.PROPOSED:
+        messages.success(request, _("Proposed: a second reviewer must confirm that it is the same person."))
+    elif review.decision == Decision.SAME:
+        messages.success(request, _("Merged: both histories are now on one record."))
+    else:
+        messages.success(request, _("Saved."))
     return redirect("matching:queue")
 
 

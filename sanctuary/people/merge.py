@@ -98,14 +98,15 @@ def unclaimed_relations(person: Person) -> list[str]:
     """Models pointing at ``person`` with rows that no merge step takes care of."""
     claimed = _claimed_models()
     missing = []
-    for relation in Person._meta.related_objects:
-        if not (relation.one_to_many or relation.one_to_one) or relation.related_model is Person:
+    # Hidden relations too (``related_name="+"``): they point at people all the same.
+    for relation in Person._meta._get_fields(forward=False, reverse=True, include_hidden=True):
+        model = relation.related_model
+        if not (relation.one_to_many or relation.one_to_one) or model is None or model is Person:
             continue
-        label = relation.related_model._meta.label
+        label = model._meta.label
         if label in claimed:
             continue
-        manager = relation.related_model._base_manager
-        if manager.filter(**{relation.field.name: person}).exists():
+        if model._base_manager.filter(**{relation.field.name: person}).exists():  # type: ignore[union-attr]
             missing.append(label)
     return sorted(set(missing))
 

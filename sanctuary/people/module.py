@@ -24,6 +24,7 @@ from sanctuary.people.models import (
     PersonSearchToken,
     Status,
 )
+from sanctuary.vault.crypto import DecryptError
 from sanctuary.vault.fields import read_values, write_values
 
 if TYPE_CHECKING:
@@ -58,6 +59,25 @@ def _pipeline(request: HttpRequest) -> dict[str, Any]:
     }
 
 
+def _check_merge(merge: Merge) -> list[str]:
+    """Records of two teams are not merged: the people of one team would move out of its
+    members' sight (a journey's coordinator among them). A director first moves one record
+    into the other's team. Every document must still be readable, to be encrypted again."""
+    primary, secondary = merge.primary, merge.secondary
+    reasons = []
+    if primary.team_id != secondary.team_id:
+        reasons.append(
+            str(_("the records are in different teams (%(a)s, %(b)s): a director moves one into the other's team"))
+            % {"a": primary.team or "—", "b": secondary.team or "—"}
+        )
+    for document in PersonDocument.objects.filter(person=secondary).select_related("person"):
+        try:
+            document.read_file()
+        except (OSError, DecryptError):
+            reasons.append(str(_("a document of %(code)s cannot be read any more")) % {"code": secondary.case_code})
+    return reasons
+
+
 def _merge(merge: Merge) -> None:
     """Contacts, household, timeline and documents follow the person, encrypted again for the
     record kept (documents' files too: written anew, the old file removed once the merge is
@@ -76,8 +96,10 @@ def _merge(merge: Merge) -> None:
         write_values(document, values, also=("person", "stored_name"))
         merge.delete_file_on_commit(old_name)
         merge.moved["people.PersonDocument"] = merge.moved.get("people.PersonDocument", 0) + 1
+    # On both records: a grant to see the kept record's identity would otherwise show the
+    # folded one's family and papers, which nobody approved.
     now = timezone.now()
-    requests = IdentityRequest.objects.filter(person=merge.secondary)
+    requests = IdentityRequest.objects.filter(person__in=[merge.primary, merge.secondary])
     requests.filter(status=IdentityRequestStatus.APPROVED, expires_at__gt=now).update(expires_at=now)
     requests.filter(status=IdentityRequestStatus.PENDING).update(status=IdentityRequestStatus.REFUSED, decided_at=now)
     # Search words come from the alias of the record kept; the other is no longer listed.
@@ -109,6 +131,7 @@ register(
                 "people.IdentityRequest",
                 "people.PersonSearchToken",
             ),
+            check=_check_merge,
             apply=_merge,
             order=10,
         ),

@@ -26,6 +26,7 @@ from sanctuary.accounts.policy import Module, can_approve_identity, can_use, mod
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.lib import stages
+from sanctuary.lib.refusal import Refusal
 from sanctuary.matching.actions import candidates_for, queue_pair
 from sanctuary.matching.models import MatchReview
 from sanctuary.matching.records import matching_record
@@ -224,7 +225,12 @@ def person_form_page(
                 return render(request, "people/person_form.html", context, status=409)
         if valid:
             if person is None:
-                person = (save_new or do_create_person)(user, form, formsets)
+                try:
+                    person = (save_new or do_create_person)(user, form, formsets)
+                except Refusal as refusal:  # e.g. the first contact was linked by a colleague meanwhile
+                    messages.error(request, refusal.message)
+                    context = {"form": form, "contacts": contacts, "household": household, "person": None}
+                    return render(request, "people/person_form.html", {**context, "intro": intro}, status=409)
                 messages.success(request, _("Person %(code)s created.") % {"code": person.case_code})
             else:
                 do_update_person(user, form, formsets)

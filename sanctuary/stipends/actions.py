@@ -319,9 +319,11 @@ def do_add_hold(user: User, person: Person, kind: str, reason: str, start: date,
 @transaction.atomic
 def do_review_line(user: User, line: PaymentLine) -> PaymentLine:
     """A finance officer has looked at a payment kept from a merged record."""
-    line = PaymentLine.objects.select_for_update().get(pk=line.pk)
+    line = PaymentLine.objects.select_for_update().select_related("run").get(pk=line.pk)
     if not line.needs_review:
         raise RunError("reviewed")
+    if line.run.drafted_by_id == user.pk:  # four eyes, as for the approval
+        raise RunError("own_run")
     line.needs_review = False
     line.reviewed_by = user
     line.reviewed_at = timezone.now()

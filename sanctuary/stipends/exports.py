@@ -157,7 +157,10 @@ def read_reconciliation(run: PaymentRun, data: bytes, visible_line_ids: set[int]
         report.errors.append((1, _("Missing columns: %(cols)s") % {"cols": ", ".join(missing)}))
         return report
     lines: dict[int, PaymentLine] = {
-        line.pk: line for line in run.lines.select_related("person").only("id", "amount", "status", "person__case_code")
+        line.pk: line
+        for line in run.lines.select_related("person", "merged_from").only(
+            "id", "amount", "status", "person__case_code", "merged_from__case_code"
+        )
     }
     seen: dict[int, int] = {}
     for row_number, row in enumerate(reader, start=2):
@@ -180,7 +183,8 @@ def read_reconciliation(run: PaymentRun, data: bytes, visible_line_ids: set[int]
             )
             continue
         seen[line.pk] = row_number
-        if values.get("case_code", "").upper() != line.person.case_code.upper():
+        codes = {line.person.case_code.upper()} | ({line.merged_from.case_code.upper()} if line.merged_from else set())
+        if values.get("case_code", "").upper() not in codes:  # a merged record's old code still counts
             report.errors.append(
                 (row_number, _("The case code does not match line %(line)s: unknown person.") % {"line": line.pk})
             )

@@ -39,20 +39,25 @@ def _merge(merge: Merge) -> None:
     """Payments, holds and funder lists follow the person.
 
     Two payments for the same funder and month (the same person was paid twice, once on each
-    record) both stay, as history on the record kept; the moved one names the record it was
-    made to, and both wait for a finance officer's review (a run cannot be paid out before).
+    record) both stay, as history on the record kept, and both wait for a second finance
+    officer's review (a run cannot be paid out before); so do moved lines of runs not paid out
+    yet. Every moved line names the record it was made to.
     Two open places on one funder's list become one: the moved one is closed today."""
     primary, secondary = merge.primary, merge.secondary
     taken = set(PaymentLine.objects.filter(person=primary).values_list("funder_id", "month"))
-    twice = [line.pk for line in PaymentLine.objects.filter(person=secondary) if (line.funder_id, line.month) in taken]
+    moved = PaymentLine.objects.filter(person=secondary)
+    twice = [(line.funder_id, line.month) for line in moved if (line.funder_id, line.month) in taken]
+    # Lines of runs not paid out yet were approved for someone else: a finance officer looks
+    # again before the money goes (do_disburse_run refuses until then).
+    unpaid = list(moved.filter(run__state__in=[RunState.DRAFT, RunState.APPROVED]).values_list("pk", flat=True))
+    PaymentLine.objects.filter(pk__in=unpaid).update(needs_review=True)
+    # Every moved line names the record it was made to, so a file exported before the merge
+    # still reconciles, and a month paid on both records may stand twice, as history.
+    merge.moved["stipends.PaymentLine"] = moved.update(person=primary, merged_from=secondary)
+    for funder_id, month in twice:
+        PaymentLine.objects.filter(person=primary, funder_id=funder_id, month=month).update(needs_review=True)
     if twice:
-        clashes = PaymentLine.objects.filter(pk__in=twice)
-        pairs = list(clashes.values_list("funder_id", "month"))
-        clashes.update(person=primary, merged_from=secondary, needs_review=True)
-        for funder_id, month in pairs:
-            PaymentLine.objects.filter(person=primary, funder_id=funder_id, month=month).update(needs_review=True)
         merge.note(str(_("%(n)s months were paid on both records: flagged for finance review.")) % {"n": len(twice)})
-    merge.move(PaymentLine.objects.all())
     today = timezone.localdate()
     listed = set(Enrollment.objects.filter(person=primary, end__isnull=True).values_list("funder_id", flat=True))
     for enrollment in Enrollment.objects.filter(person=secondary, end__isnull=True, funder_id__in=listed):

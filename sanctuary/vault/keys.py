@@ -129,6 +129,7 @@ def _rotate_values(job: RotationJob, batch_size: int, on_batch: Callable[[Rotati
         parent = getattr(model, "VAULT_PARENT", "").replace(".", "__")
         while True:
             with transaction.atomic():
+                ring = state.keyring()  # each batch: a "Seal now" stops the rotation at once
                 rows_query = model._default_manager.filter(pk__gt=last_pk).order_by("pk")
                 if parent:  # bound values need their parent's uid: one join, not a query per row
                     rows_query = rows_query.select_related(parent).only(
@@ -179,8 +180,11 @@ def _rotate_files(job: RotationJob, on_batch: Callable[[RotationJob], None] | No
         rows = model._default_manager.order_by("pk")
         parent = getattr(model, "VAULT_PARENT", "").replace(".", "__")
         for row in (rows.select_related(parent) if parent else rows).iterator():
+            ring = state.keyring()
             stored_name: str = row.stored_name  # type: ignore[attr-defined]
             path = files.storage_dir() / stored_name
+            if not path.exists():  # moved meanwhile (a merge wrote it anew): the next pass sees it
+                continue
             stored = path.read_text(encoding="ascii")
             bound = bool(getattr(model, "VAULT_PARENT", ""))
             if crypto.stored_version(stored) >= job.to_version and (crypto.is_bound(stored) or not bound):
@@ -211,6 +215,7 @@ def _rotate_other_files(job: RotationJob) -> int:
         declared: dict[str, str] = getattr(model, "VAULT_FILES", {})
         for field, part in declared.items():
             for row in model._default_manager.exclude(**{field: ""}).order_by("pk").iterator():
+                ring = state.keyring()
                 name: str = getattr(row, field)
                 path = files.storage_dir() / name
                 if not path.exists():

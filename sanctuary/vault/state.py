@@ -273,6 +273,15 @@ def on_unseal(hook: Callable[[], None]) -> None:
         _unseal_hooks.append(hook)
 
 
+_seal_hooks: list[Callable[[], None]] = []
+
+
+def on_seal(hook: Callable[[], None]) -> None:
+    """Run ``hook`` whenever the vault is sealed (others that hold secrets in memory forget them)."""
+    if hook not in _seal_hooks:
+        _seal_hooks.append(hook)
+
+
 def _load_keyring(kek: bytes) -> Keyring:
     data: dict[int, bytes] = {}
     index_key = b""
@@ -346,6 +355,11 @@ def seal() -> None:
         if ring is not None:
             _zero(ring.index_key)
             _zero(ring.kek)
+    for hook in _seal_hooks:
+        try:
+            hook()
+        except Exception:  # noqa: BLE001 - the keys are gone whatever a hook does
+            log.error("seal hook %s failed", getattr(hook, "__name__", hook))
 
 
 def _constant_eq(a: str, b: str) -> bool:

@@ -89,7 +89,10 @@ def _check_merge(merge: Merge) -> list[str]:
 
 def _merge(merge: Merge) -> None:
     primary, secondary = merge.primary, merge.secondary
-    outcomes = {o for o in (rules.latest_outcome(primary), rules.latest_outcome(secondary)) if o}
+    latest = (rules.latest_outcome(primary), rules.latest_outcome(secondary))
+    outcomes = {o for o in latest if o}
+    # A proposal about the folded record was about that identity: it lapses with it.
+    VettingDecision.objects.filter(person=secondary, state=DecisionState.PENDING).update(state=DecisionState.WITHDRAWN)
     for model in (Referee, RiskFlag, VettingNote, VettingDecision):
         merge.move(model.objects.all())
     # One result per check and person: the merged record keeps its own; a result of the other
@@ -104,8 +107,14 @@ def _merge(merge: Merge) -> None:
         elif _CHECK_STRICTNESS[CheckOutcome(result.outcome)] > _CHECK_STRICTNESS[CheckOutcome(mine.outcome)]:
             stricter_checks += 1
     _merge_alerts(merge)
-    if len(outcomes) > 1 or stricter_checks or (Outcome.REJECTED in outcomes and primary.status != Status.REJECTED):
-        _stricter_wins(merge, outcomes, stricter_checks)
+    # Any difference counts, "never vetted" against "accepted" too: an acceptance of one
+    # record is not one of the other identity.
+    if (
+        latest[0] != latest[1]
+        or stricter_checks
+        or (Outcome.REJECTED in outcomes and primary.status != Status.REJECTED)
+    ):
+        _stricter_wins(merge, outcomes, stricter_checks, differ=latest[0] != latest[1])
 
 
 def _merge_alerts(merge: Merge) -> None:
@@ -125,7 +134,7 @@ def _merge_alerts(merge: Merge) -> None:
         WatchAlert.objects.filter(pk=alert.pk).update(watched_id=watched, person_id=person)
 
 
-def _stricter_wins(merge: Merge, outcomes: set[str], stricter_checks: int) -> None:
+def _stricter_wins(merge: Merge, outcomes: set[str], stricter_checks: int, *, differ: bool) -> None:
     """The two records were vetted differently: the merged record is rejected if either was,
     and blocked until two officers have vetted it again (a "merged" flag, which takes two
     officers to clear like any flag)."""
@@ -134,7 +143,7 @@ def _stricter_wins(merge: Merge, outcomes: set[str], stricter_checks: int) -> No
     if Outcome.REJECTED in outcomes and primary.status != Status.REJECTED:
         do_change_status(merge.user, primary, Status.REJECTED, kind="vetting", by_decision=True)
         primary.refresh_from_db(fields=["status"])
-    if len(outcomes) > 1 or stricter_checks:
+    if differ or stricter_checks:
         RiskFlag.objects.create(
             person=primary,
             kind=FlagKind.MERGED,

@@ -1,5 +1,5 @@
-"""As a vetting officer would: scan the register, see a pair side by side by alias, merge
-them, and find one record carrying both timelines."""
+"""As vetting officers would: one scans the register, sees a pair side by side by alias and
+says "same person"; a second confirms it; one record then carries both timelines."""
 
 from __future__ import annotations
 
@@ -35,6 +35,12 @@ def test_review_and_merge_in_the_browser(page, live_server, make_user, team_a) -
     do_change_status(worker, newer, "vetting", "second registration")
     screenshot(page, "duplicate-review")
     review.locator("button:has-text('Same person')").click()
+    assert "second reviewer" in page.locator(".messages").inner_text()
+    assert Person.objects.get(pk=newer.pk).merged_into_id is None
+    page.context.clear_cookies()
+    _log_in(page, live_server, make_user("vetting_officer", language="en"))
+    page.goto(live_server.url + "/duplicates/")
+    page.locator("button:has-text('Confirm: same person, merge')").first.click()
     assert "Merged" in page.locator(".messages").inner_text()
     page.goto(f"{live_server.url}/people/{older.pk}/")
     timeline = page.locator(".timeline").inner_text()

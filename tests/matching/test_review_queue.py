@@ -81,6 +81,12 @@ def test_merging_keeps_both_histories(make_user, login, team_a) -> None:  # type
     ).first() or MatchReview.objects.create(person_a_id=min(a.pk, b.pk), person_b_id=max(a.pk, b.pk), score=0.9)
     events_before = PersonEvent.objects.filter(person__in=[a, b]).count()
     assert client.post(f"/duplicates/{review.pk}/same/").status_code == 302
+    assert MatchReview.objects.get(pk=review.pk).decision == Decision.PROPOSED  # one reviewer: nothing merged
+    assert Person.objects.get(pk=b.pk).merged_into_id is None
+    page = client.post(f"/duplicates/{review.pk}/same/", follow=True).content.decode()
+    assert "second reviewer must confirm" in page and Person.objects.get(pk=b.pk).merged_into_id is None
+    second: Client = login(make_user("vetting_officer"))
+    assert second.post(f"/duplicates/{review.pk}/same/").status_code == 302
     b.refresh_from_db()
     assert b.merged_into_id == a.pk
     assert PersonEvent.objects.filter(person=a).count() == events_before + 1  # + the merge note

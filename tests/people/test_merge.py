@@ -102,12 +102,13 @@ def test_two_open_stays_refuse_the_merge_naming_them_and_change_nothing(pair, st
 def test_the_review_queue_shows_the_refusal_instead_of_a_500(pair, staff) -> None:  # type: ignore[no-untyped-def]
     first, second, _funder = pair
     review = MatchReview.objects.create(person_a=first, person_b=second, score=0.9)
-    client = verified_client(staff["director"])
+    verified_client(staff["intake"]).post(f"/duplicates/{review.pk}/same/")  # the first reviewer proposes
+    client = verified_client(staff["director"])  # the second confirms: the merge is attempted
     response = client.post(f"/duplicates/{review.pk}/same/", follow=True)
     assert response.status_code == 200
     assert "cannot be merged yet" in response.content.decode()
     review.refresh_from_db()
-    assert review.decision == Decision.PENDING  # the decision is undone with the merge
+    assert review.decision == Decision.PROPOSED  # the confirmation is undone with the merge
 
 
 def test_a_merge_moves_every_row_and_keeps_both_payments_for_review(pair, staff) -> None:  # type: ignore[no-untyped-def]
@@ -245,3 +246,75 @@ def test_two_opposite_merges_at_once_fold_one_record_only(team_a, staff) -> None
     assert sorted(outcomes) == ["already_merged", "merged"]
     merged = list(Person.objects.filter(merged_into__isnull=False).values_list("pk", "merged_into"))
     assert len(merged) == 1 and merged[0][0] != merged[0][1]
+
+
+def test_an_acceptance_does_not_pass_to_an_identity_nobody_vetted(team_a, staff) -> None:  # type: ignore[no-untyped-def]
+    """The kept record was never vetted, the folded one was accepted: the merged record is
+    blocked (a "merged" flag two officers clear) until it is vetted itself."""
+    from tests.factories import PersonFactory
+
+    unvetted = PersonFactory(team=team_a)  # older: kept
+    vetted = accepted(team_a, staff["vetting"])
+    VettingDecision.objects.create(
+        person=vetted, outcome="on_hold", proposed_by=staff["vetting"][0], proposed_reason="r"
+    )
+    do_merge(staff["director"], unvetted, vetted)
+    assert admission_block(Person.objects.get(pk=unvetted.pk)) == "flagged"
+    assert RiskFlag.objects.filter(person=unvetted, kind=FlagKind.MERGED, cleared_at__isnull=True).exists()
+    assert not VettingDecision.objects.filter(person=unvetted, state=DecisionState.PENDING).exists()  # lapsed
+
+
+def test_a_true_name_grant_does_not_carry_over(pair, staff) -> None:  # type: ignore[no-untyped-def]
+    """A grant to see the kept record's identity ends with the merge: the folded record's
+    family and papers were never approved for anyone."""
+    from sanctuary.people.identity import do_decide_identity, do_request_identity
+    from sanctuary.people.models import IdentityRequest
+
+    first, second, _funder = pair
+    shelter.do_move_out(staff["shelter"], Stay.objects.open().get(person=second), timezone.localdate(), "job")
+    request = do_request_identity(staff["case"], first, "visit")
+    IdentityRequest.objects.filter(pk=request.pk).update(created_at=timezone.now() - timedelta(days=2))
+    staff["director"].approver_hold_until = None
+    do_decide_identity(staff["director"], request, approve=True)
+    assert IdentityRequest.objects.active_grant(staff["case"], first) is not None
+    do_merge(staff["director"], first, second)
+    assert IdentityRequest.objects.active_grant(staff["case"], first) is None
+
+
+def test_records_of_two_teams_are_not_merged(team_a, team_b, staff) -> None:  # type: ignore[no-untyped-def]
+    """A coordinator would lose sight of a journey, a team of its people: refused, named."""
+    kept, other = accepted(team_a, staff["vetting"]), accepted(team_b, staff["vetting"])
+    with pytest.raises(MergeRefused) as refused:
+        do_merge(staff["director"], kept, other)
+    assert any("different teams" in reason for reason in refused.value.blockers)
+
+
+def test_both_records_matched_to_one_partner_record_merge_without_a_500(team_a, staff) -> None:  # type: ignore[no-untyped-def]
+    from sanctuary.matching.models import PartnerMatch, PartnerRun
+
+    kept, other = accepted(team_a, staff["vetting"]), accepted(team_a, staff["vetting"])
+    run = PartnerRun.objects.create(partner="P", key_fingerprint="f")
+    for person in (kept, other):
+        PartnerMatch.objects.create(run=run, person=person, partner_ref="X1", score=0.9)
+    do_merge(staff["director"], kept, other)
+    assert PartnerMatch.objects.filter(person=kept).count() == 1
+    assert PartnerMatch.objects.filter(person=other).count() == 1  # kept with its record, as history
+
+
+def test_one_reviewer_cannot_merge_alone(team_a, staff) -> None:  # type: ignore[no-untyped-def]
+    """Four eyes on a merge, in code and in the database."""
+    from django.db import IntegrityError, transaction
+
+    from sanctuary.matching.actions import MatchRefused, do_decide
+
+    kept, other = accepted(team_a, staff["vetting"]), accepted(team_a, staff["vetting"])
+    review = MatchReview.objects.create(person_a=kept, person_b=other, score=0.9)
+    do_decide(staff["intake"], review, Decision.SAME)
+    with pytest.raises(MatchRefused):
+        do_decide(staff["intake"], review, Decision.SAME)
+    assert Person.objects.get(pk=other.pk).merged_into_id is None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MatchReview.objects.filter(pk=review.pk).update(decision=Decision.SAME, decided_by=staff["intake"])
+    do_decide(staff["director"], review, Decision.DIFFERENT)  # a second reviewer disagrees: settled
+    with pytest.raises(MatchRefused):
+        do_decide(staff["vetting"][0], review, Decision.SAME)
