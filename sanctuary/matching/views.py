@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Case, Count, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -37,7 +37,8 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         .filter(decision__in=[Decision.PENDING, Decision.UNSURE, Decision.PROPOSED])
         .select_related("proposed_by")
         .select_related("person_a__team", "person_b__team")
-        .order_by("decision", "-score", "id")
+        .annotate(waiting=Case(When(decision=Decision.PROPOSED, then=Value(0)), default=Value(1)))
+        .order_by("waiting", "decision", "-score", "id")  # a proposal waiting for a second reviewer first
     )
     page = Paginator(reviews, 20).get_page(request.GET.get("page"))
     job = Job.objects.visible_to(user).filter(kind=SCAN).order_by("-pk").first()
