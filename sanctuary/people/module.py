@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sanctuary.accounts.policy import Module, can_approve_identity
 from sanctuary.lib.stages import DashboardCard, MergeStep, NavEntry, Stage, register
+from sanctuary.people import jobs as _jobs  # noqa: F401  (registers the register-wide job kinds)
 from sanctuary.people.models import (
     ContactPoint,
     HouseholdMember,

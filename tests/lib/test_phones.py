@@ -95,3 +95,28 @@ def test_spacing_never_changes_the_reading(number: str, spacing: int) -> None:
     assert canonical_phone_or_empty(typed) == reading
     assert prepare(Record(record_id="x", phone=typed)).phone == reading
     assert clean_phone(typed) == reading
+
+
+@pytest.mark.django_db
+def test_reindex_reads_old_numbers_by_todays_rule(person_a) -> None:  # type: ignore[no-untyped-def]
+    """Stored numbers are read again by today's rule; one stored under the old reading
+    (081 224 8244 as a Myanmar landline) cannot be told from a real one, so it is listed for
+    staff to check, never changed behind their back."""
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    from sanctuary.jobs.models import Job
+    from sanctuary.people.models import ContactPoint, Person
+
+    old = ContactPoint.objects.create(person=person_a, kind="phone", value="+95812248244")
+    typed = ContactPoint.objects.create(person=person_a, kind="phone", value="0812248245")  # not E.164 yet
+    out = io.StringIO()
+    call_command("reindex", stdout=out)
+    assert "1 phones read again" in out.getvalue() and "1 numbers to check" in out.getvalue()
+    assert str(ContactPoint.objects.get(pk=typed.pk).value) == "+66812248245"
+    assert list(Person.objects.search("081 224 8245")) == [person_a]
+    assert str(ContactPoint.objects.get(pk=old.pk).value) == "+95812248244"  # what was typed is lost: listed
+    rows = json.loads(str(Job.objects.get(kind="people.reindex").rows))
+    assert rows == [f"{person_a.case_code}: +95812248244 / +66812248244?"]
