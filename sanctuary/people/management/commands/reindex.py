@@ -35,3 +35,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"\n{job.counts.get('phones', 0)} phones read again; keys of {job.counts.get('people', 0)} people rebuilt"
         )
+        if job.counts.get("to_check"):
+            self.stdout.write(f"{job.counts['to_check']} numbers to check: see job {job.pk} on the jobs page")
