@@ -22,8 +22,10 @@ class Refusal(Exception):
 
     @property
     def message(self) -> str:
-        """The refusal in the active language, with its values filled in."""
-        template = str(self.messages.get(self.code, GENERIC))
+        """The refusal in the active language, with its values filled in (a message made with
+        ``ngettext_lazy(…, …, "n")`` takes its plural form from the number ``n``)."""
+        template = self.messages.get(self.code, GENERIC)
         if not self.params:
-            return template
-        return template % {key: str(value) for key, value in self.params.items()}
+            return str(template)
+        values = {key: value if isinstance(value, int) else str(value) for key, value in self.params.items()}
+        return str(template % values)

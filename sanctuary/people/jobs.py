@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from sanctuary.accounts.policy import Module
 from sanctuary.jobs import runner
@@ -55,9 +56,15 @@ def reindex_job(job: runner.Context) -> None:
         done += len(batch)
         job.progress(done, stage="keys")
     job.count(phones=fixed, people=total, to_check=len(to_check))
-    summary = str(_("%(n)s phone numbers read again; search and duplicate keys rebuilt.")) % {"n": fixed}
+    summary = ngettext(
+        "%(n)s phone number read again; search and duplicate keys rebuilt.",
+        "%(n)s phone numbers read again; search and duplicate keys rebuilt.",
+        fixed,
+    ) % {"n": fixed}
     if to_check:
-        summary += " " + str(_("%(n)s Myanmar numbers may be Thai mobiles typed without +66: check them.")) % {
-            "n": len(to_check)
-        }
+        summary += " " + ngettext(
+            "%(n)s Myanmar number may be a Thai mobile typed without +66: check it.",
+            "%(n)s Myanmar numbers may be Thai mobiles typed without +66: check them.",
+            len(to_check),
+        ) % {"n": len(to_check)}
     job.report(summary, rows=to_check or None)

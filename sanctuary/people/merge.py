@@ -18,6 +18,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -113,7 +114,10 @@ def unclaimed_relations(person: Person) -> list[str]:
 
 def blockers(merge: Merge) -> list[str]:
     """Everything that stops this merge now, in the user's language."""
-    reasons = [str(MergeRefused("no_step", model=label).message) for label in unclaimed_relations(merge.secondary)]
+    reasons = [
+        MergeRefused("no_step", model=apps.get_model(label)._meta.verbose_name_plural).message
+        for label in unclaimed_relations(merge.secondary)
+    ]
     for _app, step in stages.merge_steps():
         reasons.extend(str(reason) for reason in step.check(merge))
     return reasons

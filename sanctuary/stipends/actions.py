@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
@@ -52,8 +53,10 @@ class RunError(Refusal):
         "own_run": _("You drafted this run: a second finance officer must approve it."),
         "not_approved": _("The run must be approved before it is paid out."),
         "not_disbursed": _("The run must be paid out before it is reconciled."),
-        "lines_to_review": _(
-            "%(n)s lines of this run come from records merged into one person: review them before paying out."
+        "lines_to_review": ngettext_lazy(
+            "%(n)s line of this run comes from records merged into one person: review it before paying out.",
+            "%(n)s lines of this run come from records merged into one person: review them before paying out.",
+            "n",
         ),
         "rule_date_taken": _("There is already a rule from that date."),
         "already_enrolled": _("Already on this funder's list."),

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from sanctuary.lib.stages import Access, DashboardCard, MergeStep, NavEntry, PersonPanel, Stage, register
 from sanctuary.people.admission import admissible
@@ -57,7 +58,14 @@ def _merge(merge: Merge) -> None:
     for funder_id, month in twice:
         PaymentLine.objects.filter(person=primary, funder_id=funder_id, month=month).update(needs_review=True)
     if twice:
-        merge.note(str(_("%(n)s months were paid on both records: flagged for finance review.")) % {"n": len(twice)})
+        merge.note(
+            ngettext(
+                "%(n)s month was paid on both records: flagged for finance review.",
+                "%(n)s months were paid on both records: flagged for finance review.",
+                len(twice),
+            )
+            % {"n": len(twice)}
+        )
     today = timezone.localdate()
     listed = set(Enrollment.objects.filter(person=primary, end__isnull=True).values_list("funder_id", flat=True))
     for enrollment in Enrollment.objects.filter(person=secondary, end__isnull=True, funder_id__in=listed):
