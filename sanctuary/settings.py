@@ -41,12 +41,14 @@ Work in the background and the modules
 - ``MATCHING_NIGHTLY_HOUR``: hour of the nightly duplicate scan, local time (default 2;
   empty turns it off).
 - ``SHELTER_STAY_DAYS``: the policy length of a stay (default 90).
+- ``CERTIFICATE_VERIFY_BASE``: the public address printed on training certificates before
+  ``/c/<code>`` (e.g. ``https://check.example.org``); empty prints the path alone.
 - ``SANCTUARY_BENCH_IDENTITY_CIPHER``: ``1`` only in ``make bench``, to measure what
   encryption costs (never in a deployment).
 
 Read elsewhere: ``WEB_THREADS`` and ``FORWARDED_ALLOW_IPS`` (``gunicorn.conf.py``),
 ``SANCTUARY_DEMO_AUTO_UNSEAL`` (``make run`` only), ``SANCTUARY_CLI_LANGUAGE`` (vault
-commands), and the crash tests' ``SANCTUARY_DRAFT_BATCH_DELAY`` and
+commands, ``verify_certificate``), and the crash tests' ``SANCTUARY_DRAFT_BATCH_DELAY`` and
 ``SANCTUARY_ROTATE_BATCH_DELAY``.
 """
 
@@ -122,6 +124,7 @@ INSTALLED_APPS = [
     "sanctuary.journeys",
     "sanctuary.shelter",
     "sanctuary.stipends",
+    "sanctuary.training",
     "sanctuary.demo",
 ]
 
@@ -370,3 +373,9 @@ JOBS_OUTPUT_HOURS = float(os.environ.get("JOBS_OUTPUT_HOURS", "24"))
 
 # --- Shelter and stipends ------------------------------------------------------------------
 SHELTER_STAY_DAYS = int(os.environ.get("SHELTER_STAY_DAYS", "90"))  # the policy length of a stay
+
+# --- Training certificates (sanctuary.training) ---------------------------------------------
+# The public address printed on a certificate before /c/<code> (e.g. https://check.example.org).
+# Empty: this server does not know under which address the public reaches it, so the
+# certificate prints the path alone.
+CERTIFICATE_VERIFY_BASE = os.environ.get("CERTIFICATE_VERIFY_BASE", "").strip().rstrip("/")

@@ -18,6 +18,8 @@ urlpatterns = [
     path("journeys/", include("sanctuary.journeys.urls")),
     path("shelter/", include("sanctuary.shelter.urls")),
     path("stipends/", include("sanctuary.stipends.urls")),
+    path("training/", include("sanctuary.training.urls")),
+    path("c/", include("sanctuary.training.public_urls")),
     path("", include("sanctuary.vault.urls")),
 ]
 

@@ -11,8 +11,11 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.http import urlencode
 
-# Paths anyone may open. Everything else needs a logged-in user who passed 2FA.
-PUBLIC_PREFIXES = ("/healthz", "/static/", "/lang/", "/accounts/login/", "/favicon.ico", "/unseal/", "/intake")
+from sanctuary.lib import stages
+
+# Paths anyone may open, with those the stages declare (``Stage.public_paths``). Everything
+# else needs a logged-in user who passed 2FA.
+PUBLIC_PREFIXES = ("/healthz", "/static/", "/lang/", "/accounts/login/", "/favicon.ico", "/unseal/")
 # Paths a logged-in user may open before passing 2FA.
 HALF_LOGGED_IN_PREFIXES = ("/accounts/2fa/", "/accounts/logout/")
 
@@ -40,7 +43,11 @@ class RequireTwoFactorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         path = request.path
         secret = settings.INTAKE_SECRET_PATH
-        if path.startswith(PUBLIC_PREFIXES) or (secret and path.startswith(f"/{secret}/")):
+        if (
+            path.startswith(PUBLIC_PREFIXES)
+            or path.startswith(stages.public_paths())
+            or (secret and path.startswith(f"/{secret}/"))
+        ):
             return self.get_response(request)
         user = request.user
         if not user.is_authenticated:

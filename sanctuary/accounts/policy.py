@@ -72,6 +72,7 @@ STAGE_GRANTS: dict[str, dict[str, set[str]]] = {
     "journeys": {Role.CASE_WORKER: {"journeys"}},
     "shelter": {Role.SHELTER_MANAGER: {"shelter"}},
     "stipends": {Role.FINANCE_OFFICER: {"stipends"}},
+    "training": {Role.TRAINER: {"training"}, Role.CASE_WORKER: {"training_apply"}},  # training_config: directors
 }
 
 # Roles that see every person in the organisation, whatever their teams.

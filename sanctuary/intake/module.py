@@ -95,5 +95,6 @@ register(
         merge=MergeStep(models=("intake.Submission",), apply=_merge),
         demo=_demo,
         demo_order=20,
+        public_paths=("/intake",),  # the public form and status page (the secret path is the core's)
     )
 )

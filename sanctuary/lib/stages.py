@@ -114,6 +114,9 @@ class Stage:
     merge: MergeStep | None = None
     demo: Callable[[Any], None] | None = None
     demo_order: int = 100
+    # Path prefixes anyone may open without logging in (the public intake form, the
+    # certificate check). Each is a door for outsiders: give it the threat model of one.
+    public_paths: tuple[str, ...] = ()
 
 
 _stages: dict[str, Stage] = {}
@@ -163,6 +166,10 @@ def timeline_kinds() -> list[TimelineKind]:
 def merge_steps() -> list[tuple[str, MergeStep]]:
     steps = [(stage.app, stage.merge) for stage in _stages.values() if stage.merge is not None]
     return sorted(steps, key=lambda pair: pair[1].order)
+
+
+def public_paths() -> tuple[str, ...]:
+    return tuple(path for stage in _stages.values() for path in stage.public_paths)
 
 
 def demo_steps() -> Iterator[tuple[str, Callable[[Any], None]]]:

@@ -24,8 +24,10 @@ from django.utils.translation import ngettext_lazy
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.lib.refusal import Refusal
+from sanctuary.people import support
 from sanctuary.people.admission import admissible, admission_block
 from sanctuary.people.models import HouseholdMember, Person, Relation
+from sanctuary.people.support import Adjustment
 from sanctuary.stipends.models import (
     Enrollment,
     Funder,
@@ -59,6 +61,7 @@ class RunError(Refusal):
             "n",
         ),
         "rule_date_taken": _("There is already a rule from that date."),
+        "unknown_condition": _("The rule names a condition that is not installed (%(code)s): edit the rule."),
         "already_enrolled": _("Already on this funder's list."),
         "reviewed": _("This line was reviewed already."),
     }
@@ -109,6 +112,20 @@ def _amount(rule: StipendRule, family: bool, enrollment: Enrollment, month: date
     return amount, f"{basis};prorated:{days}/{in_month}"
 
 
+def _conditions(rule: StipendRule, person_ids: list[int], month: date) -> dict[int, list[tuple[str, Adjustment]]]:
+    """What the conditions ticked on the rule do to each person's payment this month. A
+    condition no installed stage registers any more refuses the draft: paying in full what
+    the funder conditioned is not a silent default."""
+    found: dict[int, list[tuple[str, Adjustment]]] = {}
+    for code in rule.condition_codes():
+        condition = support.condition(code)
+        if condition is None:
+            raise RunError("unknown_condition", code=code)
+        for person_id, adjustment in condition.evaluate(person_ids, month, month_end(month)).items():
+            found.setdefault(person_id, []).append((code, adjustment))
+    return found
+
+
 def check_can_draft(funder: Funder, month: date) -> None:
     """Refuse before queueing a draft that cannot be made (no rule; approved already)."""
     if rule_for(funder, month_start(month)) is None:
@@ -149,12 +166,16 @@ def do_draft_run(user: User, funder: Funder, month: date, on_batch: Callable[[in
                 .annotate(n=Count("id"))
             )
             earlier = {row["person_id"]: row["n"] for row in counts}
+        adjustments = _conditions(rule, person_ids, month)
         lines: list[PaymentLine] = []
         done = 0
         for enrollment in enrollments:
             if rule.max_months and earlier.get(enrollment.person_id, 0) >= rule.max_months:
                 continue
             amount, basis = _amount(rule, enrollment.person_id in families, enrollment, month)
+            for code, adjustment in adjustments.get(enrollment.person_id, []):
+                amount = (amount * adjustment.share).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+                basis = f"{basis};cond:{code}:{adjustment.code}"
             lines.append(
                 PaymentLine(
                     run=run,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sanctuary.lib.forms import DateInput, NormalisedTextMixin
 from sanctuary.lib.text import ascii_digits
+from sanctuary.people import support
 from sanctuary.stipends.models import Funder, HoldKind, Method, StipendRule
 
 
@@ -39,10 +40,27 @@ class FunderForm(NormalisedTextMixin, forms.ModelForm):
 
 
 class RuleForm(forms.ModelForm):
+    condition_list = forms.MultipleChoiceField(
+        label=_("Conditions"), required=False, widget=forms.CheckboxSelectMultiple, choices=()
+    )
+
     class Meta:
         model = StipendRule
         fields = ["effective_from", "single_amount", "family_amount", "prorate", "max_months"]
         widgets = {"effective_from": DateInput()}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["condition_list"]
+        field.choices = support.condition_choices()  # type: ignore[attr-defined]
+        if not field.choices:  # type: ignore[attr-defined]
+            del self.fields["condition_list"]
+        elif self.instance.pk:
+            field.initial = self.instance.condition_codes()
+
+    def save(self, commit: bool = True) -> StipendRule:
+        self.instance.conditions = ",".join(self.cleaned_data.get("condition_list") or [])
+        return super().save(commit=commit)
 
 
 class EnrollForm(forms.Form):

@@ -19,7 +19,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from sanctuary.accounts.policy import ModuleQuerySet
-from sanctuary.people import admission
+from sanctuary.people import admission, support
 from sanctuary.people.models import PersonScopedQuerySet
 from sanctuary.vault.fields import EncryptedModel, EncryptedTextField
 
@@ -60,6 +60,9 @@ class StipendRule(models.Model):
     family_amount = models.DecimalField(_("with a spouse or dependants, per month"), max_digits=10, decimal_places=2)
     prorate = models.BooleanField(_("pay part of the first and last month"), default=False)
     max_months = models.PositiveSmallIntegerField(_("at most this many months"), null=True, blank=True)
+    # Codes of conditions other stages register (``sanctuary.people.support``), comma-separated:
+    # e.g. "training_attendance" pays in proportion to training attendance.
+    conditions = models.CharField(_("conditions"), max_length=200, blank=True, default="")
 
     objects = FinanceQuerySet.as_manager()
 
@@ -74,6 +77,12 @@ class StipendRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.funder} from {self.effective_from}"
+
+    def condition_codes(self) -> list[str]:
+        return [code for code in self.conditions.split(",") if code]
+
+    def condition_labels(self) -> list[str]:
+        return [str(c.label) if (c := support.condition(code)) else code for code in self.condition_codes()]
 
 
 class Enrollment(models.Model):
@@ -199,8 +208,9 @@ class PaymentLine(models.Model):
     month = models.DateField()
     amount = models.DecimalField(max_digits=10, decimal_places=2)
     currency = models.CharField(max_length=3)
-    # Why this amount, as codes (never personal data): e.g. "family", "prorated:12/30".
-    basis = models.CharField(max_length=64)
+    # Why this amount, as codes (never personal data): e.g. "family", "prorated:12/30",
+    # "cond:training_attendance:attendance:63:80".
+    basis = models.CharField(max_length=200)
     status = models.CharField(max_length=16, choices=LineStatus.choices, default=LineStatus.PENDING)
     receipt = models.CharField(_("receipt reference"), max_length=64, blank=True)
     reconciled_by = models.ForeignKey(
@@ -247,6 +257,10 @@ class PaymentLine(models.Model):
                 words.append(gettext("family rate"))
             elif code.startswith("prorated:"):
                 words.append(gettext("part month: %(days)s days") % {"days": code.split(":", 1)[1]})
+            elif code.startswith("cond:"):
+                _cond, name, detail = ([*code.split(":", 2), "", ""])[:3]
+                condition = support.condition(name)
+                words.append(condition.describe(detail) if condition else code)
             else:
                 words.append(code)
         return "; ".join(words)

@@ -3,7 +3,8 @@ approve, the person page's ledger button, the merge step and the demo's funder."
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterable
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
@@ -11,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from sanctuary.lib.stages import Access, DashboardCard, MergeStep, NavEntry, PersonPanel, Stage, register
+from sanctuary.people import support
 from sanctuary.people.admission import admissible
 from sanctuary.people.models import Person, Status
 from sanctuary.stipends import jobs as _jobs  # noqa: F401  (registers the stipend job kinds)
@@ -87,6 +89,34 @@ def _demo(demo: Any) -> None:
     Enrollment.objects.bulk_create(
         [Enrollment(person=p, funder=funder, start=start, added_by=director) for p in eligible]
     )
+
+
+def _stipend_ends(person_ids: Iterable[int]) -> dict[int, date]:
+    """When each person's stipend ends: the end set on their list entry, or the rule's last
+    month (``max_months`` after they joined). The earliest of their funders decides."""
+    ends: dict[int, date] = {}
+    limits = {}
+    for funder_id, months in StipendRule.objects.order_by("funder_id", "-effective_from").values_list(
+        "funder_id", "max_months"
+    ):
+        limits.setdefault(funder_id, months)
+    ids = list(person_ids)
+    for person_id, funder_id, start in Enrollment.objects.filter(person_id__in=ids, end__isnull=True).values_list(
+        "person_id", "funder_id", "start"
+    ):
+        months = limits.get(funder_id)
+        if months:
+            index = start.month - 1 + months
+            end = date(start.year + index // 12, index % 12 + 1, 1) - timedelta(days=1)
+            ends[person_id] = min(end, ends.get(person_id, end))
+    for person_id, end in Enrollment.objects.filter(person_id__in=ids, end__isnull=False).values_list(
+        "person_id", "end"
+    ):
+        ends[person_id] = min(end, ends.get(person_id, end))
+    return ends
+
+
+support.register_stipend_end(_stipend_ends)
 
 
 register(
