@@ -94,6 +94,11 @@ def _application(request: HttpRequest, pk: int) -> Application:
     )
 
 
+def _status(form: Any) -> int:
+    """A form shown again after a POST was refused or invalid: 400, with everything typed."""
+    return 400 if form.is_bound else 200
+
+
 def _refused(request: HttpRequest, error: Exception) -> None:
     messages.error(request, getattr(error, "message", str(error)))
 
@@ -155,7 +160,7 @@ def course_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         else:
             messages.success(request, _("Course saved."))
             return redirect("training:cohort_new_for", saved.pk) if pk is None else redirect("training:courses")
-    return render(request, "training/course_form.html", {"form": form, "course": course})
+    return render(request, "training/course_form.html", {"form": form, "course": course}, status=_status(form))
 
 
 @require_http_methods(["GET", "POST"])
@@ -178,7 +183,7 @@ def cohort_new(request: HttpRequest, course_pk: int) -> HttpResponse:
             form.add_error(None, error.message)
         else:
             return redirect("training:cohort", cohort.pk)
-    return render(request, "training/cohort_new.html", {"form": form, "course": course})
+    return render(request, "training/cohort_new.html", {"form": form, "course": course}, status=_status(form))
 
 
 @require_GET
@@ -351,7 +356,7 @@ def apply(request: HttpRequest, person_pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Application saved: %(state)s.") % {"state": application.get_state_display()})
             return redirect("training:application", application.pk)
-    return render(request, "training/apply.html", {"form": form, "person": person})
+    return render(request, "training/apply.html", {"form": form, "person": person}, status=_status(form))
 
 
 @require_GET
