@@ -61,7 +61,7 @@ class RunError(Refusal):
             "n",
         ),
         "rule_date_taken": _("There is already a rule from that date."),
-        "unknown_condition": _("The rule names a condition that is not installed (%(code)s): edit the rule."),
+        "unknown_condition": _("The rule names a condition that is not installed (%(name)s): edit the rule."),
         "already_enrolled": _("Already on this funder's list."),
         "reviewed": _("This line was reviewed already."),
     }
@@ -120,7 +120,7 @@ def _conditions(rule: StipendRule, person_ids: list[int], month: date) -> dict[i
     for code in rule.condition_codes():
         condition = support.condition(code)
         if condition is None:
-            raise RunError("unknown_condition", code=code)
+            raise RunError("unknown_condition", name=code)
         for person_id, adjustment in condition.evaluate(person_ids, month, month_end(month)).items():
             found.setdefault(person_id, []).append((code, adjustment))
     return found

@@ -95,7 +95,7 @@ def _stipend_ends(person_ids: Iterable[int]) -> dict[int, date]:
     """When each person's stipend ends: the end set on their list entry, or the rule's last
     month (``max_months`` after they joined). The earliest of their funders decides."""
     ends: dict[int, date] = {}
-    limits = {}
+    limits: dict[int, int | None] = {}
     for funder_id, months in StipendRule.objects.order_by("funder_id", "-effective_from").values_list(
         "funder_id", "max_months"
     ):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sanctuary.accounts.models import Role, User
 from sanctuary.lib.forms import DateInput, NormalisedTextMixin
-from sanctuary.training.models import WEEKDAYS, Course, Outcome, TrainingSettings
+from sanctuary.training.models import WEEKDAYS, Cohort, Course, Outcome, TrainingSettings
 
 
 class CourseForm(NormalisedTextMixin, forms.ModelForm):
@@ -102,7 +102,7 @@ class AddSessionForm(NormalisedTextMixin, forms.Form):
 
 
 class ApplyForm(NormalisedTextMixin, forms.Form):
-    cohort = forms.ModelChoiceField(label=_("Cohort or group"), queryset=None, empty_label=None)  # type: ignore[arg-type]
+    cohort = forms.ModelChoiceField(label=_("Cohort or group"), queryset=Cohort.objects.none(), empty_label=None)
     reason = forms.CharField(label=_("Why this course"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
     asked_by_person = forms.BooleanField(label=_("The person asked for it"), required=False)
 

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from sanctuary.people.merge import Merge
 
 
-def _waiting_for_second(user: User) -> Any:
+def _waiting_for_second(user: Any) -> Any:
     """Lists (selections, graduations) someone else proposed, waiting for this user."""
     selections = Selection.objects.visible_to(user).filter(state=Selection.State.PROPOSED).exclude(proposed_by=user)
     graduations = Graduation.objects.visible_to(user).filter(state=Graduation.State.PROPOSED).exclude(proposed_by=user)
@@ -66,10 +66,10 @@ def _sees_training(user: Any) -> bool:
 
 
 def _card(request: HttpRequest) -> dict[str, Any] | None:
-    user = request.user
+    user: Any = request.user
     if not _sees_training(user):
         return None
-    selections, graduations, revokes = _waiting_for_second(user)  # type: ignore[arg-type]
+    selections, graduations, revokes = _waiting_for_second(user)
     return {
         "running": Cohort.objects.visible_to(user).filter(state=CohortState.RUNNING).count(),
         "enrolling": Cohort.objects.visible_to(user).filter(state=CohortState.ENROLLING).count(),

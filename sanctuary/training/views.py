@@ -226,7 +226,7 @@ def cohort(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "training/cohort.html", context)
 
 
-def _next_states(cohort: Cohort) -> list[tuple[str, str]]:
+def _next_states(cohort: Cohort) -> list[tuple[str, Any]]:
     allowed = actions._TRANSITIONS.get(CohortState(cohort.state), set())
     order = [CohortState.ENROLLING, CohortState.RUNNING, CohortState.DRAFT]
     return [(state.value, state.label) for state in order if state in allowed]
@@ -671,6 +671,7 @@ def graduation(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Graduation list proposed: a second person approves it."))
         return redirect("training:graduation", found.pk)
     pending = found.graduations.filter(state=Graduation.State.PROPOSED).select_related("proposed_by").first()
+    results: list[dict[str, Any]]
     if found.is_group:
         results = []
     else:

@@ -159,7 +159,9 @@ def test_graduation_and_the_second_approver_through_the_screens(
     present = AttendanceStatus.objects.get(status_set=StatusSet.current(), code="present")
     for session in cohort.sessions.filter(day__lte=timezone.localdate()):
         actions.do_take_attendance(first, session, {app.pk: present.pk})
-    login(first).post(f"/training/applications/{app.pk}/assessment/", {"name": "Engine", "passed": "on", "kind": "practical"})
+    login(first).post(
+        f"/training/applications/{app.pk}/assessment/", {"name": "Engine", "passed": "on", "kind": "practical"}
+    )
     page = login(first).get(f"/training/cohorts/{cohort.pk}/graduation/").content.decode()
     assert "passes" in page
     login(first).post(f"/training/cohorts/{cohort.pk}/graduation/")
