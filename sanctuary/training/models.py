@@ -58,22 +58,32 @@ class OrgQuerySet(EncryptedQuerySet):
 
 
 class TrainingQuerySet(PersonScopedQuerySet):
-    """Rows about a person: trainers and case workers see those of the people they may see."""
+    """Rows about a person: trainers and case workers see those of the people they may see
+    (their teams). A trainer also sees the rows of the cohorts they teach, whatever the
+    students' teams: a training centre teaches people of every team, and the trainer needs
+    their names for the roll call, not their records (the person page stays team-scoped)."""
+
+    cohort_path: ClassVar[str] = "cohort"
 
     def visible_to(self, user: User) -> Any:
         if not user.is_authenticated or not _either(user):
             return self.none()
         if sees_all_people(user):
             return self.all()
-        return self.filter(**{f"{self.person_path}__in": Person.objects.visible_to(user)})
+        mine = Q(**{f"{self.person_path}__in": Person.objects.visible_to(user)})
+        if can_use(user, TRAINING):
+            mine |= Q(**{f"{self.cohort_path}__trainer": user})
+        return self.filter(mine)
 
 
 class ThroughApplication(TrainingQuerySet):
     person_path = "application__person"
+    cohort_path = "application__cohort"
 
 
 class ThroughAttendance(TrainingQuerySet):
     person_path = "attendance__application__person"
+    cohort_path = "attendance__application__cohort"
 
 
 # --- The organisation's settings ---------------------------------------------------------------

@@ -183,3 +183,23 @@ def test_a_case_worker_sees_only_their_teams_applications(
     assert worker.get(f"/training/applications/{app_theirs.pk}/").status_code == 404
     assert worker.post(f"/training/applications/{app_theirs.pk}/withdraw/", {"reason": "x"}).status_code == 404
     assert worker.get(f"/training/cohorts/{cohort.pk}/").status_code == 403
+
+
+def test_a_trainer_sees_the_people_of_the_cohorts_they_teach_but_not_their_records(
+    team_a: Any, team_b: Any, officers: Any, make_user: Any, login: Any
+) -> None:
+    director = make_user("director")
+    teacher, colleague = make_user("trainer", teams=[team_b]), make_user("trainer", teams=[team_b])
+    student = accepted(team_a, officers)
+    cohort, (app,) = helpers.seated(director, [student], weekdays="0123456")
+    cohort.trainer = teacher
+    cohort.save(update_fields=["trainer"])
+    page = login(teacher).get(f"/training/cohorts/{cohort.pk}/").content.decode()
+    assert student.alias in page
+    assert login(teacher).get(f"/training/applications/{app.pk}/").status_code == 200
+    assert login(teacher).get(f"/people/{student.pk}/").status_code == 404
+    day = timezone.localdate().isoformat()
+    assert student.alias in login(teacher).get(f"/training/cohorts/{cohort.pk}/attendance/{day}/").content.decode()
+    other = login(colleague).get(f"/training/cohorts/{cohort.pk}/").content.decode()
+    assert student.alias not in other and "1 more person in other teams is not shown." in other
+    assert login(colleague).get(f"/training/applications/{app.pk}/").status_code == 404
