@@ -2,7 +2,7 @@
 
 People appear by case code and alias only: a cash list is handed around a distribution and
 may be lost. The PDF embeds our own Noto fonts (Burmese and Thai shape correctly whatever
-fonts the server has), rendered by WeasyPrint.
+fonts the server has), rendered by WeasyPrint through ``sanctuary.lib.pdf``.
 """
 
 from __future__ import annotations
@@ -13,15 +13,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from sanctuary.lib import pdf
 from sanctuary.lib.dates import read_date
 from sanctuary.lib.text import ascii_digits, normalise
 from sanctuary.stipends.actions import Mark
@@ -34,43 +31,12 @@ CSV_COLUMNS = ["line", "case_code", "amount", "currency", "status", "receipt", "
 MAX_CSV_BYTES = 2 * 1024 * 1024
 
 
-def _fonts_dir() -> Path:
-    return Path(settings.BASE_DIR) / "sanctuary" / "static" / "fonts"
-
-
 def cash_list_pdf(run: PaymentRun, lines: Iterable[PaymentLine], language: str) -> bytes:
-    from weasyprint import HTML
-
     html = render_to_string(
         "stipends/cash_list_pdf.html",
-        {"run": run, "lines": list(lines), "fonts": _fonts_dir().as_uri(), "LANGUAGE_CODE": language},
+        {"run": run, "lines": list(lines), "fonts": pdf.fonts_uri(), "LANGUAGE_CODE": language},
     )
-    pdf: bytes = HTML(string=html, base_url=str(_fonts_dir()), url_fetcher=_local_fonts_only()).write_pdf()
-    return pdf
-
-
-FONT_SUFFIXES = {".woff2"}
-
-
-def _local_fonts_only() -> object:
-    """A WeasyPrint URL fetcher that loads nothing but our bundled font files: no network, no other file.
-
-    WeasyPrint 70 takes a `URLFetcher` (a plain function, as older versions took, makes every
-    @font-face fail with "cannot be loaded" and the PDF fall back to system fonts).
-    """
-    from weasyprint.urls import URLFetcher
-
-    fonts = _fonts_dir().resolve()
-
-    class LocalFontsOnly(URLFetcher):
-        def fetch(self, url: str, headers: object = None) -> object:
-            parts = urlsplit(url)
-            path = Path(url2pathname(parts.path)).resolve()
-            if parts.scheme != "file" or parts.netloc or path.parent != fonts or path.suffix not in FONT_SUFFIXES:
-                raise ValueError(f"only bundled fonts are loaded, not {url}")
-            return super().fetch(path.as_uri(), headers)
-
-    return LocalFontsOnly(allowed_protocols={"file"}, allow_redirects=False)
+    return pdf.render_pdf(html)
 
 
 def cash_list_xlsx(run: PaymentRun, lines: Iterable[PaymentLine]) -> bytes:
