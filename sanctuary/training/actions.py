@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from sanctuary.accounts.policy import can_use
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.lib.refusal import Refusal
@@ -31,6 +32,7 @@ from sanctuary.training.models import (
     ACTIVE_STATES,
     FOLLOW_UP_MONTHS,
     TAKING_PART,
+    TRAINING_CONFIG,
     Alert,
     AlertKind,
     Application,
@@ -95,6 +97,8 @@ class TrainingError(Refusal):
             "n",
         ),
         "no_days": _("The course has no days of the week: choose at least one."),
+        "kind_fixed": _("This course has cohorts already: its kind cannot change. Make a new course."),
+        "trainer_config": _("Only a director chooses a cohort's trainer."),
     }
 
 
@@ -117,6 +121,13 @@ def do_save_course(user: User, course: Course, prerequisites: Iterable[Course] |
     new = course.pk is None
     if new:
         course.created_by = user
+    else:
+        # A course's kind decides whether seats need a confirmed list: switching it under
+        # its cohorts would let one person seat people (a group) or close a cohort without
+        # a graduation approval.
+        before = Course.objects.select_for_update().get(pk=course.pk)
+        if before.kind != course.kind and before.cohorts.exists():
+            raise TrainingError("kind_fixed")
     course.save()
     if prerequisites is not None:
         course.prerequisites.set([c for c in prerequisites if c.pk != course.pk])
@@ -128,7 +139,10 @@ def do_save_course(user: User, course: Course, prerequisites: Iterable[Course] |
 def do_create_cohort(
     user: User, course: Course, start: date, *, seats: int | None = None, trainer: User | None = None, label: str = ""
 ) -> Cohort:
-    """A draft cohort with its sessions made from the course's weekly pattern."""
+    """A draft cohort with its sessions made from the course's weekly pattern. Only a
+    director names its trainer (see :func:`do_update_cohort`)."""
+    if trainer is not None and not can_use(user, TRAINING_CONFIG):
+        raise TrainingError("trainer_config")
     days = session_days(course, start)
     if not days:
         raise TrainingError("no_days")
@@ -167,12 +181,20 @@ def do_set_cohort_state(user: User, cohort: Cohort, state: str, reason: str = ""
     if state == CohortState.CANCELLED:
         cohort.cancel_reason = reason[:300]
         fields.append("cancel_reason")
-        # Pending lists are moot; nobody keeps a seat or a place in the line.
-        Selection.objects.filter(cohort=cohort, state=Selection.State.PROPOSED).update(
-            state=Selection.State.DECLINED, decided_by=user, decided_at=timezone.now()
+        now = timezone.now()
+        # Pending lists are moot: one's own proposals are withdrawn, the others declined
+        # (a proposer never appears as the one who decided).
+        for model in (Selection, Graduation):
+            pending = model.objects.filter(cohort=cohort, state="proposed")
+            pending.filter(proposed_by=user).delete()
+            pending.exclude(proposed_by=user).update(state="declined", decided_by=user, decided_at=now)
+        # Nobody keeps a seat or a place in the line, and days not taught are not held:
+        # attendance (and a stipend conditioned on it) never counts them.
+        Application.objects.filter(cohort=cohort, state__in=ACTIVE_STATES).update(
+            state=AppState.WITHDRAWN, withdrawn_by=user, withdrawn_at=now
         )
-        Graduation.objects.filter(cohort=cohort, state=Graduation.State.PROPOSED).exclude(proposed_by=user).update(
-            state=Graduation.State.DECLINED, decided_by=user, decided_at=timezone.now()
+        Session.objects.filter(cohort=cohort, day__gt=timezone.localdate(), cancelled=False).update(
+            cancelled=True, note=str(_("cohort cancelled"))[:200]
         )
     cohort.save(update_fields=fields)
     record(user, Action.UPDATE, cohort, fields=fields)
@@ -181,9 +203,13 @@ def do_set_cohort_state(user: User, cohort: Cohort, state: str, reason: str = ""
 
 @transaction.atomic
 def do_update_cohort(user: User, cohort: Cohort, *, seats: int, trainer: User | None, label: str) -> Cohort:
+    """Seats, label, and (directors only) the trainer: naming a trainer shows them the names
+    of the cohort's people, whatever their teams, so nobody names themselves."""
     cohort = _lock(cohort)
     if cohort.state in (CohortState.GRADUATED, CohortState.CANCELLED):
         raise TrainingError("state", state=CohortState(cohort.state).label)
+    if trainer != cohort.trainer and not can_use(user, TRAINING_CONFIG):
+        raise TrainingError("trainer_config")
     seated = cohort.applications.filter(state=AppState.SEATED).count()
     if seats < seated:
         raise TrainingError("seats_below", n=seated)
@@ -198,6 +224,9 @@ def do_update_cohort(user: User, cohort: Cohort, *, seats: int, trainer: User | 
 
 @transaction.atomic
 def do_edit_session(user: User, session: Session, *, cancelled: bool, note: str, topic: str) -> Session:
+    cohort = _lock(session.cohort)  # the lock attendance takes: no mark slips in meanwhile
+    if cohort.state in (CohortState.GRADUATED, CohortState.CANCELLED):
+        raise TrainingError("state", state=CohortState(cohort.state).label)
     session = Session.objects.select_for_update().get(pk=session.pk)
     if cancelled and not session.cancelled and session.marks.exists():
         raise TrainingError("marked")
@@ -435,6 +464,8 @@ def do_confirm_selection(user: User, selection: Selection) -> Selection:
         raise TrainingError("decided")
     if selection.proposed_by_id == user.pk:
         raise TrainingError("own_list")
+    if cohort.state not in (CohortState.ENROLLING, CohortState.RUNNING):
+        raise TrainingError("state", state=CohortState(cohort.state).label)
     rows = [r.as_row() for r in rank(cohort, today=timezone.localtime(selection.proposed_at).date())]
     if _fingerprint(rows) != selection.fingerprint:
         raise TrainingError("changed")
@@ -591,24 +622,32 @@ def do_resolve_alert(user: User, alert: Alert) -> Alert:
 
 
 def attendance_share(applications: list[int], until: date | None = None) -> dict[int, tuple[Decimal, Decimal]]:
-    """Application id -> (weighted days, days that count) over held sessions up to ``until``.
-    A day not marked counts as a day missed: attendance that was never taken is not given."""
+    """Application id -> (weighted days, days that count) over the sessions held while the
+    person had a seat (from the day they got it) up to ``until`` (today). A day not marked
+    counts as a day missed: attendance that was never taken is not given."""
     until = until or timezone.localdate()
-    apps = Application.objects.filter(pk__in=applications).values_list("pk", "cohort_id")
-    by_cohort: dict[int, list[int]] = {}
-    for pk, cohort_id in apps:
-        by_cohort.setdefault(cohort_id, []).append(pk)
-    held = dict(
-        Session.objects.filter(cohort_id__in=list(by_cohort), cancelled=False, day__lte=until)
-        .values("cohort_id")
-        .annotate(n=Count("id"))
-        .values_list("cohort_id", "n")
-    )
-    result = {pk: (Decimal(0), Decimal(held.get(cohort_id, 0))) for cohort_id, pks in by_cohort.items() for pk in pks}
+    windows = {
+        pk: (cohort_id, timezone.localtime(seated_at).date() if seated_at else None)
+        for pk, cohort_id, seated_at in Application.objects.filter(pk__in=applications).values_list(
+            "pk", "cohort_id", "seated_at"
+        )
+    }
+    held: dict[int, list[date]] = {}
+    for cohort_id, day in Session.objects.filter(
+        cohort_id__in={c for c, _s in windows.values()}, cancelled=False, day__lte=until
+    ).values_list("cohort_id", "day"):
+        held.setdefault(cohort_id, []).append(day)
+    result = {
+        pk: (Decimal(0), Decimal(sum(1 for day in held.get(cohort_id, []) if since is None or day >= since)))
+        for pk, (cohort_id, since) in windows.items()
+    }
     marks = Attendance.objects.filter(
         application_id__in=applications, session__cancelled=False, session__day__lte=until
-    ).values_list("application_id", "status__weight", "status__counts")
-    for app_id, weight, counts in marks:
+    ).values_list("application_id", "session__day", "status__weight", "status__counts")
+    for app_id, day, weight, counts in marks:
+        since = windows[app_id][1]
+        if since is not None and day < since:
+            continue
         done, total = result[app_id]
         result[app_id] = (done + weight, total) if counts else (done, total - 1)
     return result
@@ -621,6 +660,8 @@ def attendance_share(applications: list[int], until: date | None = None) -> dict
 def do_record_assessment(
     user: User, application: Application, name: str, passed: bool, kind: str = Assessment.Kind.PRACTICAL
 ) -> Assessment:
+    _lock(application.cohort)  # two saves of one assessment at once: one after the other
+    application = Application.objects.get(pk=application.pk)
     if application.state != AppState.SEATED:
         raise TrainingError("not_member")
     assessment, created = Assessment.objects.update_or_create(
@@ -712,6 +753,8 @@ def do_approve_graduation(user: User, graduation: Graduation) -> Graduation:
         raise TrainingError("decided")
     if graduation.proposed_by_id == user.pk:
         raise TrainingError("own_list")
+    if cohort.state != CohortState.RUNNING:
+        raise TrainingError("state", state=CohortState(cohort.state).label)
     results = graduation_check(cohort)
     if _fingerprint([r.as_row() for r in results]) != graduation.fingerprint:
         raise TrainingError("changed")

@@ -60,6 +60,8 @@ class CourseForm(NormalisedTextMixin, forms.ModelForm):
             self.fields["prerequisite_list"].initial = list(self.instance.prerequisites.values_list("pk", flat=True))
         self.fields["prerequisite_list"].queryset = others  # type: ignore[attr-defined]
         self.fields["weekday_list"].initial = self.instance.days if self.instance.pk else [0, 1, 2, 3, 4, 5]
+        if self.instance.pk and self.instance.cohorts.exists():
+            self.fields["kind"].disabled = True  # cohorts were made for it: see do_save_course
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

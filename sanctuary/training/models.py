@@ -59,13 +59,24 @@ class OrgQuerySet(EncryptedQuerySet):
 
 class TrainingQuerySet(PersonScopedQuerySet):
     """Rows about a person: trainers and case workers see those of the people they may see
-    (their teams). A trainer also sees the rows of the cohorts they teach, whatever the
-    students' teams: a training centre teaches people of every team, and the trainer needs
-    their names for the roll call, not their records (the person page stays team-scoped)."""
+    (their teams).
+
+    ``roll_call(user)`` adds, for a trainer, the rows of the cohorts a director made them the
+    trainer of, whatever the students' teams: a training centre teaches people of every team,
+    and the trainer needs names, marks and assessments for the roll call, not the records.
+    Reasons, excuses, follow-ups and every write about the person stay with ``visible_to``.
+    """
 
     cohort_path: ClassVar[str] = "cohort"
 
     def visible_to(self, user: User) -> Any:
+        if not user.is_authenticated or not _either(user):
+            return self.none()
+        if sees_all_people(user):
+            return self.all()
+        return self.filter(**{f"{self.person_path}__in": Person.objects.visible_to(user)})
+
+    def roll_call(self, user: User) -> Any:
         if not user.is_authenticated or not _either(user):
             return self.none()
         if sees_all_people(user):

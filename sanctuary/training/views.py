@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sanctuary.accounts.policy import can_use, module_required
+from sanctuary.audit.log import record
+from sanctuary.audit.models import Action
 from sanctuary.people.admission import NotAdmissible
 from sanctuary.people.models import Person
 from sanctuary.training import actions
@@ -87,11 +89,11 @@ def _cohort(request: HttpRequest, pk: int) -> Cohort:
     return get_object_or_404(Cohort.objects.visible_to(request.user).select_related("course", "trainer"), pk=pk)  # type: ignore[arg-type]
 
 
-def _application(request: HttpRequest, pk: int) -> Application:
-    return get_object_or_404(
-        Application.objects.visible_to(request.user).select_related("person", "cohort__course"),  # type: ignore[arg-type]
-        pk=pk,
-    )
+def _application(request: HttpRequest, pk: int, *, roll_call: bool = False) -> Application:
+    """An application the user may see through their teams, or (``roll_call``) also one of a
+    cohort they teach: names, marks and assessments only."""
+    found = Application.objects.roll_call if roll_call else Application.objects.visible_to
+    return get_object_or_404(found(request.user).select_related("person", "cohort__course"), pk=pk)  # type: ignore[arg-type]
 
 
 def _status(form: Any) -> int:
@@ -167,7 +169,9 @@ def course_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @module_required(TRAINING)
 def cohort_new(request: HttpRequest, course_pk: int) -> HttpResponse:
     course = get_object_or_404(Course.objects.visible_to(request.user), pk=course_pk)  # type: ignore[arg-type]
-    form = CohortForm(request.POST or None, initial={"seats": course.seats, "start": timezone.localdate()})
+    form = _without_trainer(
+        request, CohortForm(request.POST or None, initial={"seats": course.seats, "start": timezone.localdate()})
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -176,7 +180,7 @@ def cohort_new(request: HttpRequest, course_pk: int) -> HttpResponse:
                 course,
                 data["start"],
                 seats=data["seats"],
-                trainer=data["trainer"],
+                trainer=data.get("trainer"),
                 label=data["label"],
             )
         except TrainingError as error:
@@ -191,7 +195,7 @@ def cohort_new(request: HttpRequest, course_pk: int) -> HttpResponse:
 def cohort(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     found = _cohort(request, pk)
-    visible = Application.objects.visible_to(user).filter(cohort=found).select_related("person")
+    visible = Application.objects.roll_call(user).filter(cohort=found).select_related("person")
     seated = list(visible.filter(state__in=TAKING_PART).order_by("person__case_code"))
     shares = actions.attendance_share([a.pk for a in seated])
     for app in seated:
@@ -219,11 +223,20 @@ def cohort(request: HttpRequest, pk: int) -> HttpResponse:
         "selection": found.selections.filter(state=Selection.State.PROPOSED).first(),
         "confirmed": found.selections.filter(state=Selection.State.CONFIRMED).exists(),
         "graduation": found.graduations.filter(state=Graduation.State.PROPOSED).first(),
-        "edit_form": CohortEditForm(initial={"seats": found.seats, "trainer": found.trainer_id, "label": found.label}),
+        "edit_form": _without_trainer(
+            request, CohortEditForm(initial={"seats": found.seats, "trainer": found.trainer_id, "label": found.label})
+        ),
         "cancel_form": CancelForm(),
         "next_states": _next_states(found),
     }
     return render(request, "training/cohort.html", context)
+
+
+def _without_trainer(request: HttpRequest, form: Any) -> Any:
+    """Only directors name a cohort's trainer (it shows the trainer the cohort's names)."""
+    if not can_use(request.user, TRAINING_CONFIG):
+        del form.fields["trainer"]
+    return form
 
 
 def _next_states(cohort: Cohort) -> list[tuple[str, Any]]:
@@ -236,7 +249,7 @@ def _next_states(cohort: Cohort) -> list[tuple[str, Any]]:
 @module_required(TRAINING)
 def cohort_edit(request: HttpRequest, pk: int) -> HttpResponse:
     found = _cohort(request, pk)
-    form = CohortEditForm(request.POST)
+    form = _without_trainer(request, CohortEditForm(request.POST))
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -244,7 +257,7 @@ def cohort_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 request.user,  # type: ignore[arg-type]
                 found,
                 seats=data["seats"],
-                trainer=data["trainer"],
+                trainer=data["trainer"] if "trainer" in form.fields else found.trainer,
                 label=data["label"],
             )
         except TrainingError as error:
@@ -363,7 +376,10 @@ def apply(request: HttpRequest, person_pk: int) -> HttpResponse:
 @either_required
 def application(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    app = _application(request, pk)
+    app = _application(request, pk, roll_call=True)
+    # Through the teams: the whole page. Only as the cohort's trainer: the roll call part.
+    record_view = Application.objects.visible_to(user).filter(pk=app.pk).exists()
+    record(user, Action.VIEW, app, fields=["application"] if record_view else ["roll_call"])
     marks = list(
         Attendance.objects.filter(application=app).select_related("session", "status").order_by("-session__day")
     )
@@ -392,7 +408,8 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
         "excuse_form": ExcuseForm(),
         "assessment_form": AssessmentForm(),
         "follow_up_form": FollowUpForm(),
-        "active": app.state in (AppState.APPLIED, AppState.SEATED, AppState.WAITLISTED),
+        "active": record_view and app.state in (AppState.APPLIED, AppState.SEATED, AppState.WAITLISTED),
+        "record_view": record_view,
     }
     return render(request, "training/application.html", context)
 
@@ -437,7 +454,7 @@ def excuse(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @module_required(TRAINING)
 def assessment(request: HttpRequest, pk: int) -> HttpResponse:
-    app = _application(request, pk)
+    app = _application(request, pk, roll_call=True)
     form = AssessmentForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -516,7 +533,7 @@ def selection(request: HttpRequest, pk: int) -> HttpResponse:
         rows = [r.as_row() | {"terms": r.terms} for r in actions.rank(found)] if not found.is_group else []
     apps = {
         a.pk: a
-        for a in Application.objects.visible_to(user).filter(pk__in=[r["app"] for r in rows]).select_related("person")
+        for a in Application.objects.roll_call(user).filter(pk__in=[r["app"] for r in rows]).select_related("person")
     }
     rules = TrainingSettings.current()
     table = []
@@ -556,7 +573,10 @@ def selection_decide(request: HttpRequest, pk: int, answer: str) -> HttpResponse
 
 
 def _day(value: str) -> date:
-    day = parse_date(value)
+    try:
+        day = parse_date(value)
+    except ValueError:  # well formed, but no such day (2025-02-30)
+        day = None
     if day is None:
         raise Http404
     return day
@@ -583,7 +603,7 @@ def attendance(request: HttpRequest, pk: int, day: str) -> HttpResponse:
         )
     statuses = list(AttendanceStatus.objects.filter(status_set=StatusSet.current()))
     people = list(
-        Application.objects.visible_to(user)
+        Application.objects.roll_call(user)
         .filter(cohort=found, state__in=TAKING_PART)
         .select_related("person")
         .order_by("person__case_code")
@@ -678,9 +698,7 @@ def graduation(request: HttpRequest, pk: int) -> HttpResponse:
         results = pending.results if pending else [r.as_row() for r in actions.graduation_check(found)]
     apps = {
         a.pk: a
-        for a in Application.objects.visible_to(user)
-        .filter(pk__in=[r["app"] for r in results])
-        .select_related("person")
+        for a in Application.objects.roll_call(user).filter(pk__in=[r["app"] for r in results]).select_related("person")
     }
     table = [{"row": r, "application": apps.get(r["app"])} for r in results]
     return render(

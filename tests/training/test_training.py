@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from sanctuary.audit.models import AuditEntry
 from sanctuary.people.admission import NotAdmissible
@@ -93,7 +93,8 @@ def test_applying_for_someone_not_admitted_is_refused_naming_the_rule(team_a: An
     with pytest.raises(NotAdmissible) as error:
         actions.do_apply(trainers[0], person, made, "wants a trade")
     assert error.value.code == "not_accepted"
-    assert "vetting" in error.value.message
+    with translation.override("en"):
+        assert "vetting" in error.value.message
 
 
 def test_prerequisites_twice_and_closed_cohorts_are_refused(team_a: Any, officers: Any, trainers: Any) -> None:
@@ -382,8 +383,8 @@ def test_attendance_conditions_the_stipend_when_the_funder_says_so(
     made = helpers.cohort(trainers[0], helpers.course(trainers[0], weekdays="0123456", weeks=1), start=month)
     apps = [actions.do_apply(trainers[0], p, made, "r") for p in (person, diligent)]
     for app in apps:
-        app.state = AppState.SEATED
-        app.save(update_fields=["state"])
+        app.state, app.seated_at = AppState.SEATED, timezone.now() - timedelta(days=40)
+        app.save(update_fields=["state", "seated_at"])
     actions.do_set_cohort_state(trainers[0], made, CohortState.RUNNING)
     keep = Session.objects.filter(cohort=made).first()  # one session, on the 1st
     Session.objects.filter(cohort=made).exclude(pk=keep.pk).delete()  # type: ignore[union-attr]
@@ -402,7 +403,8 @@ def test_attendance_conditions_the_stipend_when_the_funder_says_so(
     run = stipends.do_draft_run(finance, funder, month)
     lines = {line.person_id: line for line in run.lines.all()}
     assert lines[person.pk].amount == Decimal("525.00")  # late: 0.75 of a day, below 80%
-    assert "training attendance 75%, below 80%: 75% paid" in lines[person.pk].basis_display()
+    with translation.override("en"):
+        assert "training attendance 75%, below 80%: 75% paid" in lines[person.pk].basis_display()
     assert lines[diligent.pk].amount == Decimal("700.00")
 
 
@@ -427,3 +429,52 @@ def test_a_merge_refuses_two_places_in_one_cohort_and_moves_the_rest(
     moved.refresh_from_db()
     assert moved.person == kept and moved.reason == "needs it"
     assert moved.excuses.get().reason == "Clinic"
+
+
+def test_a_courses_kind_is_fixed_once_it_has_cohorts(trainers: Any) -> None:
+    made = helpers.cohort(trainers[0])
+    course = made.course
+    course.kind = "civic"
+    with pytest.raises(TrainingError) as error:
+        actions.do_save_course(trainers[0], course)
+    assert error.value.code == "kind_fixed"
+
+
+def test_cancelling_withdraws_everyone_and_closes_pending_lists(team_a: Any, officers: Any, trainers: Any) -> None:
+    first, second = trainers
+    made, (app,) = helpers.seated(first, [accepted(team_a, officers)], weekdays="0123456")
+    graduation = actions.do_propose_graduation(first, made)
+    actions.do_set_cohort_state(first, made, CohortState.CANCELLED, "Trainer left")  # no IntegrityError
+    assert not Graduation.objects.filter(pk=graduation.pk).exists()  # one's own proposal: withdrawn
+    app.refresh_from_db()
+    assert app.state == AppState.WITHDRAWN
+    assert not made.sessions.filter(day__gt=timezone.localdate(), cancelled=False).exists()
+    with pytest.raises(TrainingError) as error:
+        actions.do_edit_session(first, made.sessions.first(), cancelled=True, note="", topic="")
+    assert error.value.code == "state"
+    other, (seat,) = helpers.seated(first, [accepted(team_a, officers)], weekdays="0123456")
+    pending = actions.do_propose_graduation(first, other)
+    actions.do_set_cohort_state(second, other, CohortState.CANCELLED, "No money")
+    pending.refresh_from_db()
+    assert (pending.state, pending.decided_by) == ("declined", second)
+
+
+def test_the_stipend_counts_only_days_held_while_seated_and_up_to_today(
+    team_a: Any, officers: Any, trainers: Any
+) -> None:
+    from sanctuary.training.stipend import evaluate
+
+    today = timezone.localdate()
+    person = accepted(team_a, officers)
+    made, (app,) = helpers.seated(trainers[0], [person], weekdays="0123456", days_ago=2, weeks=8)
+    present = _status("present")
+    for session in made.sessions.filter(day__lte=today):
+        actions.do_take_attendance(trainers[0], session, {app.pk: present.pk})
+    first = today.replace(day=1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    assert evaluate([person.pk], first, last) == {}  # present every day so far: paid in full
+    # Promoted from the waitlist today: the days before the seat are not missed days.
+    type(app).objects.filter(pk=app.pk).update(seated_at=timezone.now())
+    assert evaluate([person.pk], first, last) == {}
+    actions.do_set_cohort_state(trainers[0], made, CohortState.CANCELLED, "Closed")
+    assert evaluate([person.pk], first, last) == {}

@@ -203,3 +203,35 @@ def test_a_trainer_sees_the_people_of_the_cohorts_they_teach_but_not_their_recor
     other = login(colleague).get(f"/training/cohorts/{cohort.pk}/").content.decode()
     assert student.alias not in other and "1 more person in other teams is not shown." in other
     assert login(colleague).get(f"/training/applications/{app.pk}/").status_code == 404
+
+
+def test_only_a_director_names_a_trainer_and_a_teacher_sees_only_the_roll_call(
+    team_a: Any, team_b: Any, officers: Any, make_user: Any, login: Any
+) -> None:
+    outsider = make_user("trainer", teams=[team_b])
+    student = accepted(team_a, officers)
+    director = make_user("director")
+    cohort, (app,) = helpers.seated(director, [student], weekdays="0123456")
+    actions.do_excuse(director, app, timezone.localdate(), timezone.localdate(), "HOSPITAL VISIT")
+    client = login(outsider)
+    client.post(f"/training/cohorts/{cohort.pk}/edit/", {"seats": "3", "trainer": outsider.pk, "label": ""})
+    cohort.refresh_from_db()
+    assert cohort.trainer is None and cohort.seats == 3  # the trainer field is not theirs to set
+    with pytest.raises(actions.TrainingError) as error:
+        actions.do_update_cohort(outsider, cohort, seats=3, trainer=outsider, label="")
+    assert error.value.code == "trainer_config"
+    actions.do_update_cohort(director, cohort, seats=3, trainer=outsider, label="")
+    page = client.get(f"/training/applications/{app.pk}/").content.decode()
+    assert student.alias in page and "reason" not in page and "HOSPITAL" not in page
+    assert client.post(f"/training/applications/{app.pk}/withdraw/", {"reason": "x"}).status_code == 404
+    assert client.post(f"/training/applications/{app.pk}/excuse/", {}).status_code == 404
+    response = client.post(
+        f"/training/applications/{app.pk}/assessment/", {"name": "Engine", "passed": "on", "kind": "practical"}
+    )
+    assert response.status_code == 302 and app.assessments.get().passed
+
+
+def test_an_impossible_day_is_not_found(make_user: Any, login: Any) -> None:
+    trainer = make_user("trainer")
+    cohort = helpers.cohort(trainer)
+    assert login(trainer).get(f"/training/cohorts/{cohort.pk}/attendance/2025-02-30/").status_code == 404
