@@ -31,6 +31,7 @@ MODULES = [
     "journeys",
     "shelter",
     "stipends",
+    "training",
 ]
 
 ACCESS = [importlib.import_module(f"tests.{name}.access") for name in MODULES]

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from sanctuary.training import actions
 from sanctuary.training.models import Alert, AlertKind, AppState, FollowUp
-from tests.access import ORG, TEAM, Url
+from sanctuary.vetting.models import DecisionState, VettingDecision
+from tests.access import ALL, ORG, PUBLIC, TEAM, Url
 from tests.training import helpers
 
 TRAINING = frozenset({"director", "trainer"})
@@ -55,6 +56,9 @@ URLS = [
     Url("training:alerts", "GET", EITHER),
     Url("training:resolve_alert", "POST", EITHER, TEAM, lambda o: {"pk": o["alert"]}),
     Url("training:settings", "GET", CONFIG),
+    Url("certificates:check", "GET", ALL, PUBLIC),
+    Url("certificates:key", "GET", ALL, PUBLIC),
+    Url("certificates:certificate", "GET", ALL, PUBLIC, lambda o: {"code": o["code"]}),
 ]
 
 
@@ -65,11 +69,21 @@ def objects(world: Any) -> dict[str, Any]:
     director, trainer = world.users["director"], world.users["trainer"]
     running, (app,) = helpers.seated(director, [world.person], seats=2, days_ago=3, weekdays="0123456")
     alert = Alert.objects.create(application=app, kind=AlertKind.ABSENT, count=3)
+    VettingDecision.objects.create(  # the team's other person, accepted too
+        person=world.other,
+        outcome="accepted",
+        state=DecisionState.CONFIRMED,
+        proposed_by=world.users["vetting_officer"],
+        proposed_reason="r",
+        second_by=director,
+        second_reason="r",
+        second_at=timezone.now(),
+    )
     _done, (graduate,) = helpers.seated(director, [world.other], days_ago=20, name_en="Sewing")
     graduate.state = AppState.GRADUATED
     graduate.save(update_fields=["state"])
     follow_up = FollowUp.objects.create(application=graduate, months=1, due=timezone.localdate())
-    certificate = _certificate(director, graduate)
+    certificate, code = _certificate(director, graduate)
     enrolling = helpers.cohort(director, start=timezone.localdate() + timedelta(days=5))
     actions.do_apply(director, world.person, enrolling, "reason")
     selection = actions.do_propose_selection(trainer, enrolling)
@@ -84,13 +98,15 @@ def objects(world: Any) -> dict[str, Any]:
         "graduate": graduate.pk,
         "follow_up": follow_up.pk,
         "certificate": certificate,
+        "code": code,
         "enrolling": enrolling.pk,
         "selection": selection.pk,
         "graduation": graduation.pk,
     }
 
 
-def _certificate(user: Any, graduate: Any) -> int:
-    from sanctuary.training import certificates  # the certificate module (signing, PDF)
+def _certificate(user: Any, graduate: Any) -> tuple[int, str]:
+    from sanctuary.training import certificates
 
-    return certificates.do_issue_certificate(user, graduate, name_choice="alias").pk
+    issued = certificates.do_issue_certificate(user, graduate, name_choice="alias")
+    return issued.pk, certificates.group_code(str(issued.code))
