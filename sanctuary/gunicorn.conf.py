@@ -7,6 +7,9 @@ Raise ``WEB_THREADS`` for more concurrency; do not raise ``workers``.
 
 import os
 import sys
+from typing import Any
+
+from gunicorn.glogging import Logger
 
 workers = 1
 threads = int(os.environ.get("WEB_THREADS", "8"))
@@ -18,6 +21,21 @@ graceful_timeout = 10
 accesslog = "-"
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"
+
+
+class _RedactingLogger(Logger):
+    """The access log's path with the secrets a stage declares cut off (``/c/<code>`` is
+    logged as ``/c/…``): see ``sanctuary.lib.logs``."""
+
+    def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
+        atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
+        from sanctuary.lib.logs import redact  # the app is loaded in the worker by now
+
+        atoms["U"] = redact(str(atoms.get("U", "")))
+        return atoms
+
+
+logger_class = _RedactingLogger
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 

@@ -117,6 +117,9 @@ class Stage:
     # Path prefixes anyone may open without logging in (the public intake form, the
     # certificate check). Each is a door for outsiders: give it the threat model of one.
     public_paths: tuple[str, ...] = ()
+    # Path prefixes whose rest is a secret (a certificate's code): logged as the prefix only
+    # (``sanctuary.lib.logs``).
+    redacted_paths: tuple[str, ...] = ()
 
 
 _stages: dict[str, Stage] = {}
@@ -170,6 +173,10 @@ def merge_steps() -> list[tuple[str, MergeStep]]:
 
 def public_paths() -> tuple[str, ...]:
     return tuple(path for stage in _stages.values() for path in stage.public_paths)
+
+
+def redacted_paths() -> tuple[str, ...]:
+    return tuple(path for stage in _stages.values() for path in stage.redacted_paths)
 
 
 def demo_steps() -> Iterator[tuple[str, Callable[[Any], None]]]:

@@ -205,6 +205,7 @@ register(
         demo=_demo,
         demo_order=50,
         public_paths=("/c/",),  # the certificate check: anyone with a certificate's code
+        redacted_paths=("/c/",),  # …whose code never reaches a log
     )
 )
 
