@@ -2,7 +2,8 @@
 
 For each month, a person who had training sessions that month is paid in proportion to the
 attendance share of those sessions when it is below their course's minimum; at or above the
-minimum they are paid in full. Only sessions held while they had a seat, up to today, count. The line's basis says so in words: "training attendance 63%,
+minimum they are paid in full. Only sessions held while they had a seat, up to today,
+count. The line's basis says so in words: "training attendance 63%,
 below 80%: 63% paid". Stipends reads this through ``sanctuary.people.support`` and never
 imports training.
 """

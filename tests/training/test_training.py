@@ -452,7 +452,7 @@ def test_cancelling_withdraws_everyone_and_closes_pending_lists(team_a: Any, off
     with pytest.raises(TrainingError) as error:
         actions.do_edit_session(first, made.sessions.first(), cancelled=True, note="", topic="")
     assert error.value.code == "state"
-    other, (seat,) = helpers.seated(first, [accepted(team_a, officers)], weekdays="0123456")
+    other, (_seat,) = helpers.seated(first, [accepted(team_a, officers)], weekdays="0123456")
     pending = actions.do_propose_graduation(first, other)
     actions.do_set_cohort_state(second, other, CohortState.CANCELLED, "No money")
     pending.refresh_from_db()
