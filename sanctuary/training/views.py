@@ -392,6 +392,7 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
         mark.history = changes.get(mark.pk, [])  # type: ignore[attr-defined]
     done, total = actions.attendance_share([app.pk]).get(app.pk, (0, 0))
     trainer = can_use(user, TRAINING)
+    certificates = list(Certificate.objects.filter(application=app))
     context = {
         "application": app,
         "marks": marks,
@@ -401,8 +402,10 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
         "criteria": app.cohort.course.criteria_lines(),
         "follow_ups": app.follow_ups.all(),
         "alerts": app.alerts.filter(resolved_at__isnull=True),
-        "certificates": list(Certificate.objects.filter(application=app)),
-        "can_issue": trainer and app.state == AppState.GRADUATED,
+        "certificates": certificates,
+        "can_issue": trainer
+        and app.state == AppState.GRADUATED
+        and not any(c.revoked_at is None for c in certificates),
         "trainer": trainer,
         "withdraw_form": WithdrawForm(),
         "excuse_form": ExcuseForm(),
