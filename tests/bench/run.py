@@ -99,6 +99,51 @@ def money_rows() -> list[Row]:
     return rows
 
 
+def _against_bare(result: dict[str, Any], key: str) -> str:
+    ms, queries, kb = result[f"{key}_ms"], result[f"{key}_queries"], result[f"{key}_kb"]
+    return f"{ms:.1f} ms = {ms / result['bare_ms']:.1f}x bare ({queries} queries, {kb} KB)"
+
+
+def training_rows() -> list[Row]:
+    """Training screens against a bare view (one query, a tiny template, the same middleware),
+    on SQLite and (when it answers) PostgreSQL."""
+    rows = []
+    admin = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    for database in ("sqlite", "postgresql"):
+        args = [sys.executable, "-m", "tests.bench.training_bench", "--repeat", "40"]
+        if database == "postgresql":
+            args += ["--postgres", admin]
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        done = subprocess.run(args, capture_output=True, text=True, env=env)
+        if done.returncode != 0:
+            rows.append(
+                {"database": database, "figure": "not measured", "value": done.stderr.strip()[-120:], "target": ""}
+            )
+            continue
+        r = json.loads(done.stdout.strip().splitlines()[-1])
+        rows += [
+            {
+                "database": database,
+                "figure": "bare view: 1 query, tiny template, same middleware (median)",
+                "value": f"{r['bare_ms']:.1f} ms ({r['bare_queries']} queries in all)",
+                "target": "-",
+            },
+            {
+                "database": database,
+                "figure": f"attendance page, {r['people']} people (median)",
+                "value": _against_bare(r, "attendance"),
+                "target": "-",
+            },
+            {
+                "database": database,
+                "figure": f"cohort list, {r['listed']} of {r['cohorts']} cohorts listed (median)",
+                "value": _against_bare(r, "list"),
+                "target": "-",
+            },
+        ]
+    return rows
+
+
 def print_table(title: str, rows: list[Row]) -> None:
     if not rows:
         return
@@ -114,6 +159,7 @@ def print_table(title: str, rows: list[Row]) -> None:
 
 def main() -> None:
     print_table("Shelter and stipends (server time, medians)", money_rows())
+    print_table("Training (server time, medians of 40 requests)", training_rows())
     print_table("People and vault (SQLite, medians over repeated requests)", vault_rows())
     from tests.bench import matching_bench
 
