@@ -544,7 +544,8 @@ def do_issue_certificate(
         raise CertificateError("name_choice")
     name = _printed_name(user, application, name_choice, chosen_name)
     cohort, course = application.cohort, application.cohort.course
-    held = Session.objects.filter(cohort=cohort, cancelled=False).count()
+    # Hours taught, not planned: a cohort graduated before its last day claims no more.
+    held = Session.objects.filter(cohort=cohort, cancelled=False, day__lte=timezone.localdate()).count()
     key, private = signing_key(user)
     code = new_code()
     statement = {

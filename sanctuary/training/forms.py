@@ -141,7 +141,7 @@ class AssessmentForm(NormalisedTextMixin, forms.Form):
 
 
 class FollowUpForm(NormalisedTextMixin, forms.Form):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=[("", "—"), *Outcome.choices])
     note = forms.CharField(label=_("Note"), max_length=1000, required=False)
 
 

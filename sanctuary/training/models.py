@@ -30,6 +30,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sanctuary.accounts.policy import can_use, sees_all_people
 from sanctuary.people import admission
@@ -232,14 +233,14 @@ class CourseKind(models.TextChoices):
     CIVIC = "civic", _("Civic education or life skills: groups, no graduation")
 
 
-WEEKDAYS = [
-    (0, _("Mon")),
-    (1, _("Tue")),
-    (2, _("Wed")),
-    (3, _("Thu")),
-    (4, _("Fri")),
-    (5, _("Sat")),
-    (6, _("Sun")),
+WEEKDAYS = [  # with a context: "Mon" alone is also Mon State
+    (0, pgettext_lazy("weekday", "Mon")),
+    (1, pgettext_lazy("weekday", "Tue")),
+    (2, pgettext_lazy("weekday", "Wed")),
+    (3, pgettext_lazy("weekday", "Thu")),
+    (4, pgettext_lazy("weekday", "Fri")),
+    (5, pgettext_lazy("weekday", "Sat")),
+    (6, pgettext_lazy("weekday", "Sun")),
 ]
 
 

@@ -401,6 +401,8 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
         "assessments": app.assessments.all(),
         "criteria": app.cohort.course.criteria_lines(),
         "follow_ups": app.follow_ups.all(),
+        # One form at a time: the earliest follow-up not recorded yet.
+        "next_follow_up": app.follow_ups.filter(outcome="").values_list("pk", flat=True).first(),
         "alerts": app.alerts.filter(resolved_at__isnull=True),
         "certificates": certificates,
         "can_issue": trainer
