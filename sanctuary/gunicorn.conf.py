@@ -42,7 +42,7 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 def post_worker_init(worker: object) -> None:
     """The jobs worker and the nightly duplicate scan's timer, in this process (the one that
     holds the keys); DEMO ONLY: unseal with the demo shares kept in var/ (set by `make run`)."""
-    from sanctuary.jobs import runner
+    from sanctuary.background import runner
     from sanctuary.matching import nightly
 
     runner.start_worker()

@@ -116,7 +116,7 @@ INSTALLED_APPS = [
     "sanctuary.vault",
     "sanctuary.accounts",
     "sanctuary.audit",
-    "sanctuary.jobs",
+    "sanctuary.background",
     "sanctuary.people",
     "sanctuary.matching",
     "sanctuary.intake",
@@ -363,7 +363,7 @@ CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
 _nightly = os.environ.get("MATCHING_NIGHTLY_HOUR", "2").strip()
 MATCHING_NIGHTLY_HOUR = int(_nightly) if _nightly else None
 
-# --- Long work (sanctuary.jobs) ------------------------------------------------------------
+# --- Long work (sanctuary.background) ------------------------------------------------------------
 # django-tasks with its database backend. The worker is a thread of the one gunicorn worker
 # process (the only one holding the unsealed keys), started in gunicorn's post_worker_init.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

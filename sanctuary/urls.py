@@ -10,7 +10,7 @@ urlpatterns = [
     path("accounts/", include("sanctuary.accounts.urls")),
     path("people/", include("sanctuary.people.urls")),
     path("audit/", include("sanctuary.accounts.audit_urls")),
-    path("jobs/", include("sanctuary.jobs.urls")),
+    path("background/", include("sanctuary.background.urls")),
     path("duplicates/", include("sanctuary.matching.urls")),
     path("intake/", include(("sanctuary.intake.public_urls", "intake_public")), {"base": "/intake/"}),
     path("triage/", include("sanctuary.intake.urls")),

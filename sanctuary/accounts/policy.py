@@ -41,7 +41,7 @@ class Module(models.TextChoices):
     APPROVE_IDENTITY = "approve_identity", "approve_identity"  # approve requests to see true names
     DUPLICATES = "duplicates", "duplicates"  # review possible duplicates, merge records
     PARTNERS = "partners", "partners"  # privacy-preserving linkage with partner organisations
-    JOBS = "jobs", "jobs"  # see every background job (others see the jobs they started)
+    BACKGROUND = "background", "background"  # see every background job (others see the jobs they started)
 
 
 _PEOPLE_READERS = {Module.PEOPLE}

@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from sanctuary.audit.log import record as audit
 from sanctuary.audit.models import Action
-from sanctuary.jobs import runner
-from sanctuary.jobs.models import Job, JobState
+from sanctuary.background import runner
+from sanctuary.background.models import Job, JobState
 from sanctuary.lib.refusal import Refusal
 from sanctuary.linkage.blocking import blocking_keys
 from sanctuary.linkage.records import Record, prepare

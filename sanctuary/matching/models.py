@@ -1,5 +1,5 @@
 """Duplicate finding inside the product: blind-indexed blocking keys, the review queue and
-partner linkage. Scans are jobs (``sanctuary.jobs``). Nothing here holds a name or number
+partner linkage. Scans are jobs (``sanctuary.background``). Nothing here holds a name or number
 in clear."""
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ A scan reads decrypted names and computes blind indexes, so it must run where th
 keys are: in the one gunicorn worker (``sanctuary/gunicorn.conf.py``), never in a separate
 task worker that would need keys of its own. django-tasks has no periodic scheduling, so a
 daemon thread waits for the configured hour (``MATCHING_NIGHTLY_HOUR``, local time) and
-starts the same scan job as the "Scan now" button (``sanctuary.jobs``), when the vault is
+starts the same scan job as the "Scan now" button (``sanctuary.background``), when the vault is
 unsealed and no scan is already running. A sealed server skips the night and tries again the
 next.
 """
@@ -34,7 +34,7 @@ def seconds_until(hour: int, now: datetime | None = None) -> float:
 
 def run_if_due() -> bool:
     """Start a scan unless sealed or one is running (started in the last 6 hours)."""
-    from sanctuary.jobs.models import Job, JobState
+    from sanctuary.background.models import Job, JobState
     from sanctuary.matching.actions import SCAN, start_scan
     from sanctuary.vault import state
 

@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 from sanctuary.audit.log import record as audit
 from sanctuary.audit.models import Action
-from sanctuary.jobs import runner
-from sanctuary.jobs.models import Job
+from sanctuary.background import runner
+from sanctuary.background.models import Job
 from sanctuary.linkage.pprl import encode_records, key_fingerprint, parse_key
 from sanctuary.matching.models import PartnerMatch, PartnerRun
 from sanctuary.matching.records import record_for

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from sanctuary.accounts.policy import Module, module_required
-from sanctuary.jobs.models import Job
+from sanctuary.background.models import Job
 from sanctuary.linkage.pprl import PPRLError
 from sanctuary.matching.actions import SCAN, MatchRefused, do_decide, start_scan
 from sanctuary.matching.models import Decision, MatchReview, PartnerMatch, PartnerRun
@@ -127,7 +127,7 @@ def partner_export(request: HttpRequest) -> HttpResponse:
         except PPRLError:
             form.add_error("key", _("The key must be at least 32 bytes, written in hex or base64."))
         else:
-            return redirect("jobs:detail", pk=job.pk)
+            return redirect("background:detail", pk=job.pk)
     runs = PartnerRun.objects.visible_to(request.user).annotate(n_matches=Count("matches"))  # type: ignore[arg-type]
     context = {"runs": runs, "export_form": form, "pairs_form": PairsForm()}
     return render(request, "matching/partners.html", context, status=400)
@@ -145,7 +145,7 @@ def partner_import(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("The vault is sealed: the file can be read only when it is unsealed."))
         return redirect("matching:partner_run", pk=run.pk)
     job = start_import(request.user, run, form.cleaned_data["pairs"].read())  # type: ignore[arg-type]
-    return redirect("jobs:detail", pk=job.pk)
+    return redirect("background:detail", pk=job.pk)
 
 
 def _run_context(run: PartnerRun, errors: list[str] | None = None) -> dict[str, object]:

@@ -1,4 +1,4 @@
-"""Work on the whole register, as jobs (``sanctuary.jobs``)."""
+"""Work on the whole register, as jobs (``sanctuary.background``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from sanctuary.accounts.policy import Module
-from sanctuary.jobs import runner
+from sanctuary.background import runner
 from sanctuary.lib.phones import read_phone
 from sanctuary.matching.actions import refresh_match_keys
 from sanctuary.people.models import ContactKind, Person, refresh_search_tokens

@@ -1,4 +1,4 @@
-"""Stipend work that can take long, as jobs (``sanctuary.jobs``): drafting a month's run,
+"""Stipend work that can take long, as jobs (``sanctuary.background``): drafting a month's run,
 reading a reconciliation file, and making the files handed out (cash lists, bank CSV, the
 funder's export)."""
 
@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
-from sanctuary.jobs import runner
+from sanctuary.background import runner
 from sanctuary.stipends import actions, exports
 from sanctuary.stipends.models import STIPENDS, Funder, PaymentLine, PaymentRun, RunState
 

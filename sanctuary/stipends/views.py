@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from sanctuary.accounts.policy import module_required
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
-from sanctuary.jobs import runner
+from sanctuary.background import runner
 from sanctuary.people.admission import NotAdmissible
 from sanctuary.people.models import Person
 from sanctuary.stipends import actions, exports, jobs
@@ -45,7 +45,7 @@ def runs(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error.message)
         else:
             job = runner.start(jobs.DRAFT, user, params={"funder": funder.pk, "month": month.isoformat()})
-            return redirect("jobs:detail", pk=job.pk)
+            return redirect("background:detail", pk=job.pk)
     runs = PaymentRun.objects.visible_to(user).select_related("funder", "drafted_by", "approved_by")[:60]
     context = {"form": form, "runs": runs}
     return render(request, "stipends/runs.html", context, status=400 if form.errors else 200)
@@ -222,7 +222,7 @@ def run_upload(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, _("The file is larger than 2 MB."))
         else:
             job = runner.start(jobs.RECONCILE, user, params={"run": run.pk}, input_data=upload.read())
-            return redirect("jobs:detail", pk=job.pk)
+            return redirect("background:detail", pk=job.pk)
     return redirect("stipends:run", pk=run.pk)
 
 
@@ -239,7 +239,7 @@ def run_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         messages.error(request, actions.RunError("not_approved").message)
         return redirect("stipends:run", pk=run.pk)
     job = runner.start(jobs.EXPORT, user, params={"run": run.pk, "kind": kind})
-    return redirect("jobs:detail", pk=job.pk)
+    return redirect("background:detail", pk=job.pk)
 
 
 @require_http_methods(["GET", "POST"])

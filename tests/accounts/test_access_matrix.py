@@ -25,7 +25,7 @@ MODULES = [
     "accounts",
     "people",
     "matching",
-    "jobs",
+    "background",
     "intake",
     "vetting",
     "journeys",

@@ -107,7 +107,7 @@ def test_reindex_reads_old_numbers_by_todays_rule(person_a) -> None:  # type: ig
 
     from django.core.management import call_command
 
-    from sanctuary.jobs.models import Job
+    from sanctuary.background.models import Job
     from sanctuary.people.models import ContactPoint, Person
 
     old = ContactPoint.objects.create(person=person_a, kind="phone", value="+95812248244")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sanctuary.jobs.models import Job, JobState
+from sanctuary.background.models import Job, JobState
 from sanctuary.matching.models import MatchReview, PartnerMatch, PartnerRun
 from tests.access import DIRECTOR, ORG, TEAM, Url
 from tests.factories import PersonFactory

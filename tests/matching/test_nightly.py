@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sanctuary.jobs.models import Job
+from sanctuary.background.models import Job
 from sanctuary.matching import nightly
 from sanctuary.matching.models import MatchReview
 from sanctuary.people.models import ContactPoint

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from sanctuary.audit.models import Action, AuditEntry
-from sanctuary.jobs.models import Job
+from sanctuary.background.models import Job
 from sanctuary.linkage.pprl import encode_csv, match_files, parse_key
 from sanctuary.matching.models import PartnerMatch, PartnerRun
 from tests.factories import PersonFactory
@@ -63,13 +63,13 @@ def test_export_match_import_review(make_user, login, team_a, tmp_path) -> None:
     PersonFactory.create_batch(5, team=team_a)
     director: Client = login(make_user("director"))
     response = director.post("/duplicates/partners/export/", {"partner": "Friends of Mae Sot", "key": KEY})
-    assert response.status_code == 302 and response["Location"].startswith("/jobs/")  # encoded as a job
+    assert response.status_code == 302 and response["Location"].startswith("/background/")  # encoded as a job
     job = Job.objects.get(kind="matching.partner_export")
     assert job.state == "done" and KEY not in json.dumps(job.params) and job.output_name
-    response = director.post(f"/jobs/{job.pk}/download/")
+    response = director.post(f"/background/{job.pk}/download/")
     assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
     body = response.content.decode()
-    assert director.post(f"/jobs/{job.pk}/download/").status_code == 404  # handed out once, then deleted
+    assert director.post(f"/background/{job.pk}/download/").status_code == 404  # handed out once, then deleted
     for secret in ("Aung", "Kyaw", "Ko Partner", "959420123456", "Monywa", KEY):
         assert secret not in body
     ours = tmp_path / "ours.json"

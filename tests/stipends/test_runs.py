@@ -198,7 +198,7 @@ def test_uploading_a_reconciliation_file_is_a_job_that_names_bad_rows(team_a, of
     encrypted), nothing is applied; a good file reconciles the run."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from sanctuary.jobs.models import Job
+    from sanctuary.background.models import Job
     from tests.conftest import verified_client
 
     run, lines = _disbursed(team_a, officers, finance, funder, n=2)

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sanctuary.jobs import runner
-from sanctuary.jobs.models import Job
+from sanctuary.background import runner
+from sanctuary.background.models import Job
 from sanctuary.people import jobs
 from sanctuary.vault import state
 from sanctuary.vault.management.commands._client import read_shares

@@ -13,8 +13,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from sanctuary.accounts.models import User
-from sanctuary.jobs import runner
-from sanctuary.jobs.models import Job
+from sanctuary.background import runner
+from sanctuary.background.models import Job
 from sanctuary.stipends import actions, jobs
 from sanctuary.stipends.models import Funder, PaymentRun
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from sanctuary.jobs import runner
+from sanctuary.background import runner
 
 
 @task()

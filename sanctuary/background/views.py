@@ -15,8 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 from sanctuary.accounts.policy import can_use
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
-from sanctuary.jobs import runner
-from sanctuary.jobs.models import Job, JobState
+from sanctuary.background import runner
+from sanctuary.background.models import Job, JobState
 from sanctuary.vault import files
 from sanctuary.vault import state as vault_state
 
@@ -45,7 +45,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
     jobs = Job.objects.visible_to(request.user).select_related("started_by")[:100]
     labels = {name: k.label for name, k in runner.kinds().items()}
     rows = [(job, labels.get(job.kind, job.kind)) for job in jobs]
-    return render(request, "jobs/list.html", {"rows": rows})
+    return render(request, "background/list.html", {"rows": rows})
 
 
 @require_GET
@@ -60,8 +60,8 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
             response = HttpResponse("")
             response["HX-Redirect"] = next_url
             return response
-        return render(request, "jobs/_progress.html", _context(request, job))
-    return render(request, "jobs/detail.html", _context(request, job))
+        return render(request, "background/_progress.html", _context(request, job))
+    return render(request, "background/detail.html", _context(request, job))
 
 
 @require_POST

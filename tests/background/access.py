@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sanctuary.jobs.models import Job, JobState
+from sanctuary.background.models import Job, JobState
 from tests.access import ALL, NONE, ORG, Url
 
 URLS = [
-    Url("jobs:list", "GET", ALL, NONE),
+    Url("background:list", "GET", ALL, NONE),
     # A job of the stipends module: its users (and directors) see it, whatever their team.
-    Url("jobs:detail", "GET", frozenset({"director", "finance_officer"}), ORG, lambda o: {"pk": o["job"]}),
+    Url("background:detail", "GET", frozenset({"director", "finance_officer"}), ORG, lambda o: {"pk": o["job"]}),
     # Only the one who started it takes its file: everyone else gets 404.
-    Url("jobs:download", "POST", frozenset(), ORG, lambda o: {"pk": o["job"]}),
+    Url("background:download", "POST", frozenset(), ORG, lambda o: {"pk": o["job"]}),
 ]
 
 

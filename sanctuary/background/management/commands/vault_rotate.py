@@ -1,6 +1,6 @@
 """``manage.py vault_rotate < shares``: new data key, every value re-encrypted; resumable.
 
-It is the vault's command, kept here because it runs as a job (``sanctuary.jobs``): the jobs
+It is the vault's command, kept here because it runs as a job (``sanctuary.background``): the jobs
 page shows its progress, and if this process dies the server resumes it (the rotation itself
 continues where it stopped, ``sanctuary.vault.keys.rotate``), or a second run of this command
 does. The vault sits below the jobs in the layers, so the command lives with the jobs.
@@ -16,8 +16,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
-from sanctuary.jobs import runner
-from sanctuary.jobs.models import Job
+from sanctuary.background import runner
+from sanctuary.background.models import Job
 from sanctuary.vault import state
 from sanctuary.vault.management.commands._client import read_shares
 from sanctuary.vault.models import RotationJob

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from sanctuary.accounts.policy import Module
-from sanctuary.jobs import runner
+from sanctuary.background import runner
 from sanctuary.lib.stages import NavEntry, Stage, register
 from sanctuary.vault import keys
 from sanctuary.vault.models import RotationJob
@@ -25,7 +25,7 @@ def rotate(job: runner.Context) -> None:
 
 register(
     Stage(
-        app="jobs",
-        nav=(NavEntry(url="jobs:list", label=_("Jobs"), visible=lambda user: True, order=99),),
+        app="background",
+        nav=(NavEntry(url="background:list", label=_("Jobs"), visible=lambda user: True, order=99),),
     )
 )

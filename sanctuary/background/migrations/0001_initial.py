@@ -6,6 +6,21 @@ import uuid
 from django.conf import settings
 from django.db import migrations, models
 
+# The app was labelled ``jobs`` until the stage of jobs and papers needed the name. A database
+# made before keeps the old table and migration record: jobs are short-lived (their files
+# expire in hours), so on upgrade the old rows are dropped, not copied, together with queued
+# django-tasks rows that name the old module path. Nothing happens on a new database.
+
+
+def forget_old_label(apps, schema_editor):
+    connection = schema_editor.connection
+    if "jobs_job" in connection.introspection.table_names():
+        schema_editor.execute(schema_editor.sql_delete_table % {"table": schema_editor.quote_name("jobs_job")})
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM django_migrations WHERE app = %s AND name = %s", ["jobs", "0001_jobs"])
+    DBTaskResult = apps.get_model("django_tasks_database", "DBTaskResult")
+    DBTaskResult.objects.filter(task_path__startswith="sanctuary.jobs.").delete()
+
 
 class Migration(migrations.Migration):
 
@@ -13,9 +28,12 @@ class Migration(migrations.Migration):
 
     dependencies = [
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ("django_tasks_database", "__first__"),
     ]
 
     operations = [
+        # First, before the old table's index names are taken again.
+        migrations.RunPython(forget_old_label, migrations.RunPython.noop),
         migrations.CreateModel(
             name='Job',
             fields=[

@@ -34,7 +34,7 @@ class JobQuerySet(EncryptedQuerySet):
         a colleague's draft); directors (``jobs``) see every job."""
         if not user.is_authenticated:
             return self.none()
-        if can_use(user, Module.JOBS) and sees_all_people(user):
+        if can_use(user, Module.BACKGROUND) and sees_all_people(user):
             return self.all()
         return self.filter(models.Q(started_by=user) | models.Q(module__in=modules_for(user)))
 

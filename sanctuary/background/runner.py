@@ -42,7 +42,7 @@ from django.db import close_old_connections, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from sanctuary.jobs.models import Job, JobState
+from sanctuary.background.models import Job, JobState
 from sanctuary.lib.refusal import Refusal
 from sanctuary.vault import files
 from sanctuary.vault import state as vault_state
@@ -211,7 +211,7 @@ def run_here(
 
 
 def enqueue(job_id: int) -> None:
-    from sanctuary.jobs.tasks import run_job
+    from sanctuary.background.tasks import run_job
 
     result = run_job.enqueue(job_id)
     Job.objects.filter(pk=job_id).update(task_id=str(result.id))

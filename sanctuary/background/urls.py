@@ -1,8 +1,8 @@
 from django.urls import path
 
-from sanctuary.jobs import views
+from sanctuary.background import views
 
-app_name = "jobs"
+app_name = "background"
 
 urlpatterns = [
     path("", views.job_list, name="list"),

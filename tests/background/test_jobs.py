@@ -12,8 +12,8 @@ from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
 from sanctuary.audit.models import Action, AuditEntry
-from sanctuary.jobs import runner
-from sanctuary.jobs.models import Job, JobState
+from sanctuary.background import runner
+from sanctuary.background.models import Job, JobState
 from sanctuary.vault import state
 from tests.conftest import verified_client
 
@@ -122,16 +122,16 @@ def _kept_input(job: Job, data: bytes) -> str:
 def test_the_file_goes_once_to_the_one_who_asked(make_user, team_a) -> None:  # type: ignore[no-untyped-def]
     owner, colleague = make_user("finance_officer"), make_user("finance_officer")
     job = runner.start("tests.echo", owner, input_data=b"cash list")
-    assert verified_client(colleague).get(f"/jobs/{job.pk}/").status_code == 200  # same module: sees it
-    assert verified_client(colleague).post(f"/jobs/{job.pk}/download/").status_code == 404
-    assert verified_client(make_user("shelter_manager")).get(f"/jobs/{job.pk}/").status_code == 404
+    assert verified_client(colleague).get(f"/background/{job.pk}/").status_code == 200  # same module: sees it
+    assert verified_client(colleague).post(f"/background/{job.pk}/download/").status_code == 404
+    assert verified_client(make_user("shelter_manager")).get(f"/background/{job.pk}/").status_code == 404
     client = verified_client(owner)
-    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    page = client.get(f"/background/{job.pk}/").content.decode()
     assert "echoed" in page and "job-download" in page
-    response = client.post(f"/jobs/{job.pk}/download/")
+    response = client.post(f"/background/{job.pk}/download/")
     assert response.status_code == 200 and response.content == b"CASH LIST"
-    assert client.post(f"/jobs/{job.pk}/download/").status_code == 404  # deleted once downloaded
-    assert AuditEntry.objects.filter(action=Action.EXPORT, object_type="jobs.job", object_id=str(job.pk)).exists()
+    assert client.post(f"/background/{job.pk}/download/").status_code == 404  # deleted once downloaded
+    assert AuditEntry.objects.filter(action=Action.EXPORT, object_type="background.job", object_id=str(job.pk)).exists()
 
 
 @pytest.mark.django_db
@@ -142,11 +142,11 @@ def test_the_watching_page_moves_on_when_the_job_is_done(make_user) -> None:  # 
     client = verified_client(user)
     job = runner.start("tests.echo", user, input_data=b"x")
     Job.objects.filter(pk=job.pk).update(output_name="")
-    response = client.get(f"/jobs/{job.pk}/", HTTP_HX_REQUEST="true")
+    response = client.get(f"/background/{job.pk}/", HTTP_HX_REQUEST="true")
     assert response["HX-Redirect"] == "/"
     assert "echoed" in client.get("/").content.decode()
     job.refresh_from_db()
     job.rows = '["Row 3: wrong"]'
     job.save(update_fields=["rows"])
-    response = client.get(f"/jobs/{job.pk}/", HTTP_HX_REQUEST="true")
+    response = client.get(f"/background/{job.pk}/", HTTP_HX_REQUEST="true")
     assert "HX-Redirect" not in response and "Row 3: wrong" in response.content.decode()
