@@ -181,18 +181,13 @@ def do_set_cohort_state(user: User, cohort: Cohort, state: str, reason: str = ""
     if state == CohortState.CANCELLED:
         cohort.cancel_reason = reason[:300]
         fields.append("cancel_reason")
-        now = timezone.now()
-        # Pending lists are moot: one's own proposals are withdrawn, the others declined
-        # (a proposer never appears as the one who decided).
+        # Pending lists are moot: withdrawn if one's own, declined otherwise.
         for model in (Selection, Graduation):
-            pending = model.objects.filter(cohort=cohort, state="proposed")
-            pending.filter(proposed_by=user).delete()
-            pending.exclude(proposed_by=user).update(state="declined", decided_by=user, decided_at=now)
+            for pending in model.objects.filter(cohort=cohort, state="proposed"):
+                _decline(user, model, pending)
         # Nobody keeps a seat or a place in the line, and days not taught are not held:
         # attendance (and a stipend conditioned on it) never counts them.
-        Application.objects.filter(cohort=cohort, state__in=ACTIVE_STATES).update(
-            state=AppState.WITHDRAWN, withdrawn_by=user, withdrawn_at=now
-        )
+        _withdraw_all(user, cohort, ACTIVE_STATES)
         Session.objects.filter(cohort=cohort, day__gt=timezone.localdate(), cancelled=False).update(
             cancelled=True, note=str(_("cohort cancelled"))[:200]
         )
@@ -293,6 +288,13 @@ def do_apply(user: User, person: Person, cohort: Cohort, reason: str, *, asked_b
     record(user, Action.CREATE, application, fields=["reason", "state"])
     _timeline(person, user)
     return application
+
+
+def _withdraw_all(user: User, cohort: Cohort, states: tuple[str, ...]) -> None:
+    """Close the line when a cohort ends or is cancelled: nobody waits for it any more."""
+    Application.objects.filter(cohort=cohort, state__in=states).update(
+        state=AppState.WITHDRAWN, withdrawn_by=user, withdrawn_at=timezone.now()
+    )
 
 
 def _seated(cohort: Cohort) -> int:
@@ -484,19 +486,27 @@ def do_confirm_selection(user: User, selection: Selection) -> Selection:
     return selection
 
 
+def _decline(user: User, model: type[Any], pending: Any) -> Any:
+    """Decline a pending list (selection or graduation); its proposer withdraws it instead
+    (deleted: a proposer never appears as the one who decided). The caller holds the
+    transaction."""
+    pending = model.objects.select_for_update().get(pk=pending.pk)
+    if pending.state != "proposed":
+        raise TrainingError("decided")
+    if pending.proposed_by_id == user.pk:
+        pk = pending.pk
+        pending.delete()
+        record(user, Action.DELETE, object_type=model._meta.label_lower, object_id=pk)
+        return pending
+    pending.state, pending.decided_by, pending.decided_at = "declined", user, timezone.now()
+    pending.save(update_fields=["state", "decided_by", "decided_at"])
+    record(user, Action.UPDATE, pending, fields=["state"])
+    return pending
+
+
 @transaction.atomic
 def do_decline_selection(user: User, selection: Selection) -> Selection:
-    selection = Selection.objects.select_for_update().get(pk=selection.pk)
-    if selection.state != Selection.State.PROPOSED:
-        raise TrainingError("decided")
-    if selection.proposed_by_id == user.pk:  # withdrawing one's own proposal is allowed too
-        selection.delete()
-        record(user, Action.DELETE, object_type="training.selection", object_id=selection.pk)
-        return selection
-    selection.state, selection.decided_by, selection.decided_at = Selection.State.DECLINED, user, timezone.now()
-    selection.save(update_fields=["state", "decided_by", "decided_at"])
-    record(user, Action.UPDATE, selection, fields=["state"])
-    return selection
+    return _decline(user, Selection, selection)  # type: ignore[no-any-return]
 
 
 # --- Attendance -----------------------------------------------------------------------------------
@@ -621,32 +631,44 @@ def do_resolve_alert(user: User, alert: Alert) -> Alert:
     return alert
 
 
-def attendance_share(applications: list[int], until: date | None = None) -> dict[int, tuple[Decimal, Decimal]]:
+def attendance_share(
+    applications: list[int], until: date | None = None, first: date | None = None
+) -> dict[int, tuple[Decimal, Decimal]]:
     """Application id -> (weighted days, days that count) over the sessions held while the
-    person had a seat (from the day they got it) up to ``until`` (today). A day not marked
-    counts as a day missed: attendance that was never taken is not given."""
+    person had a seat: from the day they got it (and ``first``) to the day they withdrew (and
+    ``until``, today by default). A day not marked counts as a day missed: attendance that
+    was never taken is not given; an excused day is left out. Graduation, the cohort page and
+    the stipend condition all count this way."""
     until = until or timezone.localdate()
-    windows = {
-        pk: (cohort_id, timezone.localtime(seated_at).date() if seated_at else None)
-        for pk, cohort_id, seated_at in Application.objects.filter(pk__in=applications).values_list(
-            "pk", "cohort_id", "seated_at"
-        )
-    }
+    windows: dict[int, tuple[int, date | None, date]] = {}
+    for pk, cohort_id, seated_at, withdrawn_at in Application.objects.filter(pk__in=applications).values_list(
+        "pk", "cohort_id", "seated_at", "withdrawn_at"
+    ):
+        since = timezone.localtime(seated_at).date() if seated_at else None
+        if first is not None:
+            since = max(first, since) if since else first
+        end = min(until, timezone.localtime(withdrawn_at).date()) if withdrawn_at else until
+        windows[pk] = (cohort_id, since, end)
+
+    def inside(app_id: int, day: date) -> bool:
+        _cohort, since, end = windows[app_id]
+        return (since is None or day >= since) and day <= end
+
     held: dict[int, list[date]] = {}
-    for cohort_id, day in Session.objects.filter(
-        cohort_id__in={c for c, _s in windows.values()}, cancelled=False, day__lte=until
-    ).values_list("cohort_id", "day"):
+    days = Session.objects.filter(cohort_id__in={w[0] for w in windows.values()}, cancelled=False, day__lte=until)
+    for cohort_id, day in days.values_list("cohort_id", "day"):
         held.setdefault(cohort_id, []).append(day)
     result = {
-        pk: (Decimal(0), Decimal(sum(1 for day in held.get(cohort_id, []) if since is None or day >= since)))
-        for pk, (cohort_id, since) in windows.items()
+        pk: (Decimal(0), Decimal(sum(1 for day in held.get(cohort_id, []) if inside(pk, day))))
+        for pk, (cohort_id, _since, _end) in windows.items()
     }
     marks = Attendance.objects.filter(
-        application_id__in=applications, session__cancelled=False, session__day__lte=until
-    ).values_list("application_id", "session__day", "status__weight", "status__counts")
-    for app_id, day, weight, counts in marks:
-        since = windows[app_id][1]
-        if since is not None and day < since:
+        application_id__in=list(windows), session__cancelled=False, session__day__lte=until
+    )
+    for app_id, day, weight, counts in marks.values_list(
+        "application_id", "session__day", "status__weight", "status__counts"
+    ):
+        if not inside(app_id, day):
             continue
         done, total = result[app_id]
         result[app_id] = (done + weight, total) if counts else (done, total - 1)
@@ -769,9 +791,7 @@ def do_approve_graduation(user: User, graduation: Graduation) -> Graduation:
             follow_ups += [FollowUp(application=app, months=m, due=follow_up_due(today, m)) for m in FOLLOW_UP_MONTHS]
     FollowUp.objects.bulk_create(follow_ups)
     # The line is closed with the cohort: nobody waits for a course that ended.
-    Application.objects.filter(cohort=cohort, state__in=(AppState.WAITLISTED, AppState.APPLIED)).update(
-        state=AppState.WITHDRAWN, withdrawn_at=timezone.now(), withdrawn_by=user
-    )
+    _withdraw_all(user, cohort, (AppState.WAITLISTED, AppState.APPLIED))
     cohort.state = CohortState.GRADUATED
     cohort.save(update_fields=["state"])
     graduation.state, graduation.decided_by, graduation.decided_at = Graduation.State.APPROVED, user, timezone.now()
@@ -782,17 +802,7 @@ def do_approve_graduation(user: User, graduation: Graduation) -> Graduation:
 
 @transaction.atomic
 def do_decline_graduation(user: User, graduation: Graduation) -> Graduation:
-    graduation = Graduation.objects.select_for_update().get(pk=graduation.pk)
-    if graduation.state != Graduation.State.PROPOSED:
-        raise TrainingError("decided")
-    if graduation.proposed_by_id == user.pk:
-        graduation.delete()
-        record(user, Action.DELETE, object_type="training.graduation", object_id=graduation.pk)
-        return graduation
-    graduation.state, graduation.decided_by, graduation.decided_at = Graduation.State.DECLINED, user, timezone.now()
-    graduation.save(update_fields=["state", "decided_by", "decided_at"])
-    record(user, Action.UPDATE, graduation, fields=["state"])
-    return graduation
+    return _decline(user, Graduation, graduation)  # type: ignore[no-any-return]
 
 
 @transaction.atomic
@@ -807,9 +817,7 @@ def do_end_group(user: User, cohort: Cohort) -> Cohort:
         app.state = AppState.FINISHED
         app.save(update_fields=["state"])
         _timeline(app.person, user)
-    Application.objects.filter(cohort=cohort, state__in=(AppState.WAITLISTED, AppState.APPLIED)).update(
-        state=AppState.WITHDRAWN, withdrawn_at=timezone.now(), withdrawn_by=user
-    )
+    _withdraw_all(user, cohort, (AppState.WAITLISTED, AppState.APPLIED))
     cohort.state = CohortState.GRADUATED
     cohort.save(update_fields=["state"])
     record(user, Action.UPDATE, cohort, fields=["state"])

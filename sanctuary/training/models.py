@@ -436,21 +436,14 @@ class Application(EncryptedModel):
         super().save(*args, **kwargs)
 
 
-class Selection(models.Model):
-    """A ranked list proposed by one person and confirmed or declined by another. ``ranking``
-    holds application ids, scores and the terms that made them (numbers only, no names);
-    ``fingerprint`` is what the list was made from, so a list that changed under the
-    confirmer is refused rather than confirmed unseen."""
+class TwoPersonList(models.Model):
+    """A list one person proposes and another decides: the ranked selection and the graduation
+    list. ``fingerprint`` is what the list was made from, so a list that changed under the
+    second person is refused rather than decided unseen. The database refuses a decision by
+    the proposer, a decision without a decider, and two pending lists for one cohort."""
 
-    class State(models.TextChoices):
-        PROPOSED = "proposed", _("Waiting for a second person")
-        CONFIRMED = "confirmed", _("Confirmed")
-        DECLINED = "declined", _("Declined")
-
-    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="selections")
-    ranking = models.JSONField(default=list)
+    cohort: models.ForeignKey[Cohort, Cohort]  # each list names its own related_name
     fingerprint = models.CharField(max_length=64)
-    state = models.CharField(max_length=12, choices=State.choices, default=State.PROPOSED)
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     proposed_at = models.DateTimeField(default=timezone.now)
     decided_by = models.ForeignKey(
@@ -461,19 +454,37 @@ class Selection(models.Model):
     objects = OrgQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
+        abstract = True
         ordering = ["-proposed_at", "-id"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("proposed_by")),
-                name="training_selection_four_eyes",
+                name="%(app_label)s_%(class)s_four_eyes",
             ),
             models.CheckConstraint(
-                condition=Q(state="proposed") | Q(decided_by__isnull=False), name="training_selection_decided_by"
+                condition=Q(state="proposed") | Q(decided_by__isnull=False), name="%(app_label)s_%(class)s_decided_by"
             ),
             models.UniqueConstraint(
-                fields=["cohort"], condition=Q(state="proposed"), name="training_selection_one_pending"
+                fields=["cohort"], condition=Q(state="proposed"), name="%(app_label)s_%(class)s_one_pending"
             ),
         ]
+
+
+class Selection(TwoPersonList):
+    """A ranked list confirmed or declined by a second person. ``ranking`` holds application
+    ids, scores and the terms that made them (numbers only, no names)."""
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", _("Waiting for a second person")
+        CONFIRMED = "confirmed", _("Confirmed")
+        DECLINED = "declined", _("Declined")
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="selections")
+    ranking = models.JSONField(default=list)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PROPOSED)
+
+    class Meta(TwoPersonList.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"selection {self.pk}"
@@ -605,7 +616,7 @@ class Assessment(models.Model):
         return f"assessment {self.pk}"
 
 
-class Graduation(models.Model):
+class Graduation(TwoPersonList):
     """The graduation list: who passes and why, proposed by one person and approved by another.
     ``results`` is what was checked (application ids, shares, counts and reason codes)."""
 
@@ -616,31 +627,10 @@ class Graduation(models.Model):
 
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="graduations")
     results = models.JSONField(default=list)
-    fingerprint = models.CharField(max_length=64)
     state = models.CharField(max_length=12, choices=State.choices, default=State.PROPOSED)
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    proposed_at = models.DateTimeField(default=timezone.now)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
 
-    objects = OrgQuerySet.as_manager()  # type: ignore[misc]
-
-    class Meta:
-        ordering = ["-proposed_at", "-id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("proposed_by")),
-                name="training_graduation_four_eyes",
-            ),
-            models.CheckConstraint(
-                condition=Q(state="proposed") | Q(decided_by__isnull=False), name="training_graduation_decided_by"
-            ),
-            models.UniqueConstraint(
-                fields=["cohort"], condition=Q(state="proposed"), name="training_graduation_one_pending"
-            ),
-        ]
+    class Meta(TwoPersonList.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"graduation {self.pk}"

@@ -18,22 +18,25 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from sanctuary.people.support import Adjustment, StipendCondition
-from sanctuary.training.models import TAKING_PART, Application, AppState, Attendance, CohortState, Session
+from sanctuary.training.actions import attendance_share
+from sanctuary.training.models import TAKING_PART, Application, AppState, CohortState
 
 
 def evaluate(person_ids: list[int], first: date, last: date) -> dict[int, Adjustment]:
     """Person id -> what their attendance does to this month's payment.
 
-    Counted: sessions held (not cancelled) from the first of the month, or the day the
-    person got their seat, until the end of the month or today, whichever comes first, or
-    the day they withdrew. A cancelled cohort counts for nothing, and neither does a day
-    that has not happened yet: a run drafted on the 3rd judges three days, not thirty.
+    Counted as ``attendance_share`` counts (graduation counts the same way): sessions held
+    from the first of the month, or the day the person got their seat, until the end of the
+    month or today, whichever comes first, or the day they withdrew. A cancelled cohort
+    counts for nothing, and neither does a day that has not happened yet: a run drafted on
+    the 3rd judges three days, not thirty.
     """
     until = min(last, timezone.localdate())
     if until < first:
         return {}
-    rows = list(
-        Application.objects.filter(
+    rows = dict(
+        (pk, (person_id, minimum))
+        for pk, person_id, minimum in Application.objects.filter(
             person_id__in=person_ids,
             seated_at__isnull=False,
             state__in=(*TAKING_PART, AppState.WITHDRAWN),
@@ -41,40 +44,15 @@ def evaluate(person_ids: list[int], first: date, last: date) -> dict[int, Adjust
             cohort__end__gte=first,
         )
         .exclude(cohort__state=CohortState.CANCELLED)
-        .values_list("pk", "person_id", "cohort_id", "cohort__course__min_attendance", "seated_at", "withdrawn_at")
+        .values_list("pk", "person_id", "cohort__course__min_attendance")
     )
-    if not rows:
-        return {}
-    windows = {}
-    for pk, person_id, cohort_id, minimum, seated_at, withdrawn_at in rows:
-        begin = max(first, timezone.localtime(seated_at).date())
-        end = min(until, timezone.localtime(withdrawn_at).date()) if withdrawn_at else until
-        if begin <= end:
-            windows[pk] = (person_id, cohort_id, minimum, begin, end)
-    days: dict[int, list[date]] = {}
-    for cohort_id, day in Session.objects.filter(
-        cohort_id__in={w[1] for w in windows.values()}, cancelled=False, day__gte=first, day__lte=until
-    ).values_list("cohort_id", "day"):
-        days.setdefault(cohort_id, []).append(day)
-    done: dict[int, Decimal] = {}
-    excused: dict[int, int] = {}
-    for app_id, day, weight, counts in Attendance.objects.filter(
-        application_id__in=list(windows), session__cancelled=False, session__day__gte=first, session__day__lte=until
-    ).values_list("application_id", "session__day", "status__weight", "status__counts"):
-        _person, _cohort, _minimum, begin, end = windows[app_id]
-        if not begin <= day <= end:
-            continue
-        if counts:
-            done[app_id] = done.get(app_id, Decimal(0)) + weight
-        else:
-            excused[app_id] = excused.get(app_id, 0) + 1
     # A person in two cohorts in one month: the lower share decides.
     result: dict[int, Adjustment] = {}
-    for app_id, (person_id, cohort_id, minimum, begin, end) in windows.items():
-        held = sum(1 for day in days.get(cohort_id, []) if begin <= day <= end) - excused.get(app_id, 0)
+    for app_id, (done, held) in attendance_share(list(rows), until=until, first=first).items():
         if held <= 0:
             continue
-        share = (done.get(app_id, Decimal(0)) / held).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        person_id, minimum = rows[app_id]
+        share = (done / held).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         percent = int(share * 100)
         if percent >= minimum:
             continue

@@ -560,17 +560,34 @@ def selection(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @module_required(TRAINING)
 def selection_decide(request: HttpRequest, pk: int, answer: str) -> HttpResponse:
-    found = get_object_or_404(Selection.objects.visible_to(request.user), pk=pk)  # type: ignore[arg-type]
+    return _decide(
+        request,
+        Selection,
+        pk,
+        answer,
+        {
+            "confirm": (
+                actions.do_confirm_selection,
+                _("List confirmed: seats given, the others are on the waitlist."),
+            ),
+            "decline": (actions.do_decline_selection, ""),
+        },
+    )
+
+
+def _decide(request: HttpRequest, model: type[Any], pk: int, answer: str, answers: dict[str, Any]) -> HttpResponse:
+    """The second person's answer to a pending list (or its proposer withdrawing it)."""
+    found = get_object_or_404(model.objects.visible_to(request.user), pk=pk)
+    if answer not in answers:
+        raise Http404
+    action, done = answers[answer]
     try:
-        if answer == "confirm":
-            actions.do_confirm_selection(request.user, found)  # type: ignore[arg-type]
-            messages.success(request, _("List confirmed: seats given, the others are on the waitlist."))
-        elif answer == "decline":
-            actions.do_decline_selection(request.user, found)  # type: ignore[arg-type]
-        else:
-            raise Http404
+        action(request.user, found)
     except TrainingError as error:
         _refused(request, error)
+    else:
+        if done:
+            messages.success(request, done)
     return redirect("training:cohort", found.cohort_id)
 
 
@@ -722,18 +739,16 @@ def graduation(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @module_required(TRAINING)
 def graduation_decide(request: HttpRequest, pk: int, answer: str) -> HttpResponse:
-    found = get_object_or_404(Graduation.objects.visible_to(request.user), pk=pk)  # type: ignore[arg-type]
-    try:
-        if answer == "approve":
-            actions.do_approve_graduation(request.user, found)  # type: ignore[arg-type]
-            messages.success(request, _("Graduation approved."))
-        elif answer == "decline":
-            actions.do_decline_graduation(request.user, found)  # type: ignore[arg-type]
-        else:
-            raise Http404
-    except TrainingError as error:
-        _refused(request, error)
-    return redirect("training:cohort", found.cohort_id)
+    return _decide(
+        request,
+        Graduation,
+        pk,
+        answer,
+        {
+            "approve": (actions.do_approve_graduation, _("Graduation approved.")),
+            "decline": (actions.do_decline_graduation, ""),
+        },
+    )
 
 
 # --- Settings ----------------------------------------------------------------------------------------

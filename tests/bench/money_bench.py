@@ -9,33 +9,12 @@ python -m tests.bench.money_bench [--postgres postgres://postgres@127.0.0.1:5432
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import sys
-import tempfile
 import time
 import uuid
 from datetime import date, timedelta
 
+from tests.bench.harness import in_throwaway_database, setup_django
 from tests.bench.web_bench import _median_ms
-
-
-def _postgres_database(admin_url: str) -> tuple[str, str]:
-    import psycopg
-
-    name = f"sanctuary_bench_{os.getpid()}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = admin_url.rsplit("/", 1)[0]
-    return f"{base}/{name}", name
-
-
-def _drop_postgres_database(admin_url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:
@@ -45,36 +24,11 @@ def main() -> None:
     parser.add_argument("--postgres", default="")
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
-    os.environ["SANCTUARY_VAR_DIR"] = tempfile.mkdtemp(prefix="sanctuary-bench-")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "sanctuary.settings"
-    pg_name = ""
-    if args.postgres:
-        url, pg_name = _postgres_database(args.postgres)
-        os.environ["DATABASE_URL"] = url
-    else:
-        os.environ.pop("DATABASE_URL", None)
-    try:
-        print(json.dumps(_run(args)))
-    finally:
-        if pg_name:
-            from django.db import connections
-
-            connections.close_all()
-            _drop_postgres_database(args.postgres, pg_name)
-    sys.stdout.flush()
+    in_throwaway_database(args.postgres, lambda: _run(args))
 
 
 def _run(args: argparse.Namespace) -> dict[str, object]:
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    settings.ALLOWED_HOSTS = ["testserver"]
+    setup_django()
     from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone

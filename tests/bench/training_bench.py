@@ -16,16 +16,15 @@ hits all three alike; the medians are printed. Never a pass/fail timing test.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
 import sys
-import tempfile
 import time
 import types
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
+
+from tests.bench.harness import in_throwaway_database, setup_django
 
 PEOPLE_IN_SESSION = 12
 COHORTS = 200
@@ -76,40 +75,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--postgres", default="")
     args = parser.parse_args()
-    os.environ["SANCTUARY_VAR_DIR"] = tempfile.mkdtemp(prefix="sanctuary-bench-")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "sanctuary.settings"
-    pg_name = ""
-    if args.postgres:
-        from tests.bench.money_bench import _postgres_database
-
-        url, pg_name = _postgres_database(args.postgres)
-        os.environ["DATABASE_URL"] = url
-    else:
-        os.environ.pop("DATABASE_URL", None)
-    try:
-        print(json.dumps(_run(args)))
-    finally:
-        if pg_name:
-            from django.db import connections
-
-            from tests.bench.money_bench import _drop_postgres_database
-
-            connections.close_all()
-            _drop_postgres_database(args.postgres, pg_name)
-    sys.stdout.flush()
+    in_throwaway_database(args.postgres, lambda: _run(args))
 
 
 def _run(args: argparse.Namespace) -> dict[str, object]:
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    settings.ALLOWED_HOSTS = ["testserver"]
+    settings = setup_django()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # users are made, not timed
     settings.ROOT_URLCONF = _urlconf()
     from django.core.management import call_command
