@@ -235,3 +235,18 @@ def test_an_impossible_day_is_not_found(make_user: Any, login: Any) -> None:
     trainer = make_user("trainer")
     cohort = helpers.cohort(trainer)
     assert login(trainer).get(f"/training/cohorts/{cohort.pk}/attendance/2025-02-30/").status_code == 404
+
+
+def test_session_days_name_the_weekday_not_mon_state(make_user: Any, login: Any) -> None:
+    from django.utils import translation
+
+    from sanctuary.people.models import Region
+
+    trainer = make_user("trainer", language="my")
+    monday = timezone.localdate() - timedelta(days=timezone.localdate().weekday() + 7)
+    cohort = helpers.cohort(trainer, start=monday)
+    page = login(trainer).get(f"/training/cohorts/{cohort.pk}/sessions/").content.decode()
+    with translation.override("my"):
+        weekday, state = str(translation.pgettext("weekday", "Mon")), str(Region.MON.label)
+    assert weekday != "Mon" and f"{weekday} {monday:%Y-%m-%d}" in page
+    assert state not in page
