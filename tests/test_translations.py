@@ -66,9 +66,10 @@ def test_djangos_own_form_messages_are_translated(lang: str) -> None:
     from django.utils import translation
 
     for field, value in ((forms.CharField(), ""), (forms.IntegerField(min_value=1), "0"), (forms.DateField(), "x")):
-        with translation.override(lang), pytest.raises(ValidationError) as error:
-            field.clean(value)
-        message = str(error.value.messages[0])
+        with translation.override(lang):
+            with pytest.raises(ValidationError) as error:
+                field.clean(value)
+            message = str(error.value.messages[0])  # lazy: read while the language is active
         with translation.override("en"):
             try:
                 field.clean(value)

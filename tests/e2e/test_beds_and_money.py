@@ -63,7 +63,7 @@ def test_place_extend_draft_approve_pay_reconcile(
     maker.select_option("#id_funder", str(funder.pk))
     maker.fill("#id_month", month.strftime("%Y-%m"))
     maker.click("#draft-run")
-    maker.wait_for_url("**/jobs/*/")  # drafted as a job; its page leads on to the run
+    maker.wait_for_url("**/background/*/")  # drafted as a job; its page leads on to the run
     maker.click("#job-next")
     maker.wait_for_url("**/stipends/runs/*/")
     run = PaymentRun.objects.get()
@@ -73,7 +73,7 @@ def test_place_extend_draft_approve_pay_reconcile(
     checker.click("#approve-run")
     checker.wait_for_selector("#download-pdf")
     checker.click("#download-pdf")
-    checker.wait_for_url("**/jobs/*/")  # the cash list is made as a job, for this user only
+    checker.wait_for_url("**/background/*/")  # the cash list is made as a job, for this user only
     with checker.expect_download() as download:
         checker.click("#job-download")
     pdf_path = tmp_path / "cash-list.pdf"
@@ -92,7 +92,7 @@ def test_place_extend_draft_approve_pay_reconcile(
     checker.click("#disburse-run")
     checker.wait_for_load_state()
     checker.click("#download-csv")
-    checker.wait_for_url("**/jobs/*/")
+    checker.wait_for_url("**/background/*/")
     with checker.expect_download() as download:
         checker.click("#job-download")
     csv_path = tmp_path / "run.csv"
@@ -103,7 +103,7 @@ def test_place_extend_draft_approve_pay_reconcile(
     checker.wait_for_url(f"**/stipends/runs/{run.pk}/")
     checker.set_input_files("#id_file", str(csv_path))
     checker.click("#upload-csv")
-    checker.wait_for_url("**/jobs/*/")
+    checker.wait_for_url("**/background/*/")
     screenshot(checker, "stipend-reconcile-job-my")
     checker.click("#job-next")
     checker.wait_for_url(f"**/stipends/runs/{run.pk}/")
