@@ -119,12 +119,16 @@ INSTALLED_APPS = [
     "sanctuary.background",
     "sanctuary.people",
     "sanctuary.matching",
+    "sanctuary.consent",
     "sanctuary.intake",
     "sanctuary.vetting",
     "sanctuary.journeys",
     "sanctuary.shelter",
     "sanctuary.stipends",
     "sanctuary.training",
+    "sanctuary.care",
+    "sanctuary.jobs",
+    "sanctuary.legal",
     "sanctuary.demo",
 ]
 

@@ -20,6 +20,10 @@ urlpatterns = [
     path("stipends/", include("sanctuary.stipends.urls")),
     path("training/", include("sanctuary.training.urls")),
     path("c/", include("sanctuary.training.public_urls")),
+    path("consent/", include("sanctuary.consent.urls")),
+    path("care/", include("sanctuary.care.urls")),
+    path("jobs/", include("sanctuary.jobs.urls")),
+    path("papers/", include("sanctuary.legal.urls")),
     path("", include("sanctuary.vault.urls")),
 ]
 

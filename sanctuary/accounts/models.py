@@ -26,6 +26,8 @@ class Role(models.TextChoices):
     FINANCE_OFFICER = "finance_officer", _("Finance officer")
     TRAINER = "trainer", _("Trainer")
     COUNSELLOR = "counsellor", _("Counsellor")
+    # A counsellor who also co-signs emergency access to counselling notes (with a director).
+    COUNSELLOR_LEAD = "counsellor_lead", _("Counsellor lead")
     EVIDENCE_OFFICER = "evidence_officer", _("Evidence officer")
     AUDITOR = "auditor", _("Auditor")
 

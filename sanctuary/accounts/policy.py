@@ -42,6 +42,7 @@ class Module(models.TextChoices):
     DUPLICATES = "duplicates", "duplicates"  # review possible duplicates, merge records
     PARTNERS = "partners", "partners"  # privacy-preserving linkage with partner organisations
     BACKGROUND = "background", "background"  # see every background job (others see the jobs they started)
+    CONSENT = "consent", "consent"  # record, renew and withdraw a person's consents
 
 
 _PEOPLE_READERS = {Module.PEOPLE}
@@ -49,14 +50,15 @@ _PEOPLE_WRITERS = {Module.PEOPLE, Module.PEOPLE_EDIT}
 
 # Role -> core modules. Directors are given every module (below).
 CORE_GRANTS: dict[str, set[str]] = {
-    Role.INTAKE_OFFICER: {*_PEOPLE_WRITERS, Module.DUPLICATES},
+    Role.INTAKE_OFFICER: {*_PEOPLE_WRITERS, Module.DUPLICATES, Module.CONSENT},
     Role.VETTING_OFFICER: {*_PEOPLE_READERS, Module.DUPLICATES},
-    Role.CASE_WORKER: set(_PEOPLE_WRITERS),
+    Role.CASE_WORKER: {*_PEOPLE_WRITERS, Module.CONSENT},
     Role.SHELTER_MANAGER: set(_PEOPLE_READERS),
     Role.FINANCE_OFFICER: set(_PEOPLE_READERS),
     Role.TRAINER: set(_PEOPLE_READERS),
-    Role.COUNSELLOR: set(_PEOPLE_READERS),
-    Role.EVIDENCE_OFFICER: set(_PEOPLE_READERS),
+    Role.COUNSELLOR: {*_PEOPLE_READERS, Module.CONSENT},
+    Role.COUNSELLOR_LEAD: {*_PEOPLE_READERS, Module.CONSENT},
+    Role.EVIDENCE_OFFICER: {*_PEOPLE_READERS, Module.CONSENT},
     # Auditors check the log; they never see personal data.
     Role.AUDITOR: {Module.AUDIT},
 }
@@ -73,6 +75,15 @@ STAGE_GRANTS: dict[str, dict[str, set[str]]] = {
     "shelter": {Role.SHELTER_MANAGER: {"shelter"}},
     "stipends": {Role.FINANCE_OFFICER: {"stipends"}},
     "training": {Role.TRAINER: {"training"}, Role.CASE_WORKER: {"training_apply"}},  # training_config: directors
+    # Counselling notes open only for counsellors' roles, never by module alone: directors
+    # hold every module but read no note (sanctuary/care/notes.py). care_config: directors.
+    "care": {
+        Role.CASE_WORKER: {"care"},
+        Role.COUNSELLOR: {"counselling"},
+        Role.COUNSELLOR_LEAD: {"counselling", "counselling_lead"},
+    },
+    "jobs": {Role.CASE_WORKER: {"jobs"}},
+    "legal": {Role.CASE_WORKER: {"legal"}},  # legal_config (document types, the clock): directors
 }
 
 # Roles that see every person in the organisation, whatever their teams.

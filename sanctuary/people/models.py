@@ -516,6 +516,8 @@ class DocumentKind(models.TextChoices):
     PHOTO = "photo", _("Photo")
     DOCUMENT = "document", _("Document")
     PROOF = "proof", _("Vetting proof")
+    CONSENT = "consent", _("Consent form")
+    PAPER = "paper", _("Legal paper")
 
 
 class PersonDocument(EncryptedModel):

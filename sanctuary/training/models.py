@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from sanctuary.accounts.policy import can_use, sees_all_people
 from sanctuary.people import admission
 from sanctuary.people.models import Person, PersonScopedQuerySet
+from sanctuary.people.work import Trade
 from sanctuary.vault.fields import EncryptedModel, EncryptedQuerySet, EncryptedTextField
 
 if TYPE_CHECKING:
@@ -212,19 +213,6 @@ class AttendanceStatus(models.Model):
 
 
 # --- Courses and cohorts ----------------------------------------------------------------------
-
-
-class Trade(models.TextChoices):
-    PHONE = "phone", _("Phone repair")
-    BICYCLE = "bicycle", _("Bicycle repair")
-    EBIKE = "ebike", _("E-bike repair")
-    MOTORCYCLE = "motorcycle", _("Motorcycle repair")
-    FARMING = "farming", _("Farming")
-    SEWING = "sewing", _("Sewing")
-    IT = "it", _("Computers and IT")
-    CIVIC = "civic", _("Civic education")
-    LIFE_SKILLS = "life_skills", _("Life skills")
-    OTHER = "other", _("Other")
 
 
 class CourseKind(models.TextChoices):

@@ -32,6 +32,10 @@ MODULES = [
     "shelter",
     "stipends",
     "training",
+    "consent",
+    "care",
+    "jobs",
+    "legal",
 ]
 
 ACCESS = [importlib.import_module(f"tests.{name}.access") for name in MODULES]
