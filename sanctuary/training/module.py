@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sanctuary.accounts.policy import can_use
 from sanctuary.lib.stages import Access, DashboardCard, MergeStep, NavEntry, PersonPanel, Stage, TimelineKind, register
-from sanctuary.people import support
+from sanctuary.people import support, work
 from sanctuary.people.admission import admission_block
 from sanctuary.people.models import Person, Status
 from sanctuary.training import stipend
@@ -24,6 +24,7 @@ from sanctuary.training.models import (
     TRAINING_CONFIG,
     Alert,
     Application,
+    AppState,
     Certificate,
     Cohort,
     CohortState,
@@ -210,3 +211,30 @@ register(
 )
 
 support.register_condition(stipend.ATTENDANCE)
+
+
+def _skills(person_ids: Any) -> dict[int, list[work.Skill]]:
+    """The trades people trained in, for jobs' matching (``sanctuary.people.work``): one
+    query; graduates at the level they reached on the cohort's last day."""
+    levels = {
+        AppState.GRADUATED: work.SkillLevel.GRADUATED,
+        AppState.SEATED: work.SkillLevel.TRAINING,
+        AppState.APPLIED: work.SkillLevel.APPLIED,
+        AppState.WAITLISTED: work.SkillLevel.APPLIED,
+        AppState.NOT_PASSED: work.SkillLevel.TRAINING,
+        AppState.FINISHED: work.SkillLevel.TRAINING,
+    }
+    found: dict[int, list[work.Skill]] = {}
+    rows = (
+        Application.objects.filter(person_id__in=list(person_ids), state__in=list(levels))
+        .select_related("cohort__course")
+        .order_by("cohort__start")
+    )
+    for app in rows:
+        course = app.cohort.course
+        on = app.cohort.end if app.state == AppState.GRADUATED else app.cohort.start
+        found.setdefault(app.person_id, []).append(work.Skill(course.trade, levels[app.state], on, course.name))
+    return found
+
+
+work.register_skills(_skills)
