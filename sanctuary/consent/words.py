@@ -1,0 +1,51 @@
+"""A consent in plain words, in the active language, for the person page: what was agreed,
+by whom, with whom, until when, and what that means for sharing now."""
+
+from __future__ import annotations
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from sanctuary.consent.models import ConsentRecord, GivenBy, State
+
+
+def _day(value: object) -> str:
+    return formats.date_format(value) if value else ""
+
+
+def sentence(record: ConsentRecord) -> str:
+    words = {
+        "purpose": str(record.get_purpose_display()),
+        "recipient": record.recipient_label(),
+        "given": _day(record.given_on),
+        "asked": _day(record.requested_at.date()),
+        "until": _day(record.expires_on),
+        "withdrawn": _day(record.withdrawn_on),
+    }
+    if record.given_by == GivenBy.RELATIVE:
+        who = _("A relative (%(relation)s), on their behalf,") % {"relation": record.relative_relation or "—"}
+    else:
+        who = _("The person")
+    words["who"] = who
+    state = record.effective_state
+    if state == State.GIVEN:
+        text = _("%(who)s agreed on %(given)s: %(purpose)s, to %(recipient)s.") % words
+        if record.expires_on:
+            return text + " " + _("It is valid until %(until)s.") % words
+        return text + " " + _("It has no end date; it can be withdrawn at any time.")
+    templates = {
+        State.EXPIRED: _(
+            "Expired on %(until)s: %(purpose)s, to %(recipient)s. Nothing may be shared until it is renewed."
+        ),
+        State.WITHDRAWN: _(
+            "Withdrawn on %(withdrawn)s: %(purpose)s, to %(recipient)s. Nothing may be shared for this any more."
+        ),
+        State.REFUSED: _(
+            "%(who)s said no on %(asked)s: %(purpose)s, to %(recipient)s. Nothing may be shared for this."
+        ),
+        State.RENEWED: _("Renewed: %(purpose)s, to %(recipient)s. The newer record is the one that counts."),
+    }
+    asked = _(
+        "Asked on %(asked)s, no answer yet: %(purpose)s, to %(recipient)s. Nothing may be shared until they agree."
+    )
+    return templates.get(state, asked) % words
