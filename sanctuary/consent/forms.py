@@ -49,7 +49,7 @@ class AnswerFields(NormalisedTextMixin, forms.Form):
         self.fields["given_on"].initial = timezone.localdate()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         given_on, expires_on = data.get("given_on"), data.get("expires_on")
         if data.get("state") == State.GIVEN:
             if not given_on and "given_on" not in self.errors:
@@ -101,7 +101,7 @@ class NoticeFields(forms.Form):
         self.fields["retain_until"].initial = default_retention()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         keep, expires = data.get("retain_until"), data.get("expires_on")
         if keep and expires and keep < expires:
             self.add_error("retain_until", _("The record must be kept at least until the consent ends."))
@@ -147,7 +147,7 @@ class ConsentForm(AnswerFields, NoticeFields):
         self.fields["recipient"].queryset = Recipient.objects.filter(active=True)  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if not data.get("recipient") and not data.get("category"):
             self.add_error("category", _("Name a partner, or choose a category of recipients."))
         return data
@@ -156,13 +156,13 @@ class ConsentForm(AnswerFields, NoticeFields):
 class RenewForm(AnswerFields, NoticeFields):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["state"].choices = [(State.GIVEN, _("Given"))]
+        self.fields["state"].choices = [(State.GIVEN, _("Given"))]  # type: ignore[attr-defined]
 
 
 class AnswerForm(AnswerFields):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["state"].choices = [(State.GIVEN, _("Given")), (State.REFUSED, _("Refused"))]
+        self.fields["state"].choices = [(State.GIVEN, _("Given")), (State.REFUSED, _("Refused"))]  # type: ignore[attr-defined]
 
 
 class WithdrawForm(NormalisedTextMixin, forms.Form):

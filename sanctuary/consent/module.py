@@ -52,13 +52,17 @@ def _demo(demo: Any) -> None:
         if n >= 30:
             break
         given = Answer(state=State.GIVEN, given_on=today - timedelta(days=20 + n), method=Method.SIGNED)
-        common = {"notice_version": "2026-1", "notice_language": "my", "retain_until": default_retention()}
-        do_record_consent(
-            director, person, purpose=Purpose.CARE, recipient=None, category=Category.INTERNAL, answer=given, **common
-        )
-        if n % 2 == 0:
+        for purpose, recipient in ((Purpose.CARE, None), (Purpose.SHARING, clinic))[: 1 + (n % 2 == 0)]:
             do_record_consent(
-                director, person, purpose=Purpose.SHARING, recipient=clinic, category="", answer=given, **common
+                director,
+                person,
+                purpose=purpose,
+                recipient=recipient,
+                category=Category.INTERNAL if recipient is None else "",
+                notice_version="2026-1",
+                notice_language="my",
+                retain_until=default_retention(),
+                answer=given,
             )
 
 

@@ -54,6 +54,10 @@ def withdrawn(record: ConsentRecord, user: Any) -> None:
         listener(record, user)
 
 
+def _day(value: Any) -> str:
+    return formats.date_format(value) if value else "—"
+
+
 def _recipient_words(recipient: Recipient | None) -> str:
     return recipient.name if recipient is not None else str(Category.INTERNAL.label)
 
@@ -89,9 +93,9 @@ def require(person: Any, purpose: str, recipient: Recipient | None = None) -> Co
     latest = max(records, key=lambda r: (r.requested_at, r.pk))
     state = latest.effective_state
     if state == State.EXPIRED:
-        raise ConsentRefused("expired", date=formats.date_format(latest.expires_on), **words)
+        raise ConsentRefused("expired", date=_day(latest.expires_on), **words)
     if state == State.WITHDRAWN:
-        raise ConsentRefused("withdrawn", date=formats.date_format(latest.withdrawn_on), **words)
+        raise ConsentRefused("withdrawn", date=_day(latest.withdrawn_on), **words)
     if state == State.REFUSED:
         raise ConsentRefused("refused", **words)
     if state == State.REQUESTED:

@@ -3,13 +3,15 @@ by whom, with whom, until when, and what that means for sharing now."""
 
 from __future__ import annotations
 
-from django.utils import formats
+from typing import Any
+
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
-from sanctuary.consent.models import ConsentRecord, GivenBy, State
+from sanctuary.consent.models import ConsentRecord, GivenBy, NoticeLanguage, State
 
 
-def _day(value: object) -> str:
+def _day(value: Any) -> str:
     return formats.date_format(value) if value else ""
 
 
@@ -48,4 +50,14 @@ def sentence(record: ConsentRecord) -> str:
     asked = _(
         "Asked on %(asked)s, no answer yet: %(purpose)s, to %(recipient)s. Nothing may be shared until they agree."
     )
-    return templates.get(state, asked) % words
+    return templates.get(State(state), asked) % words
+
+
+def sentence_in_notice_language(record: ConsentRecord) -> str:
+    """The same sentence in the language of the notice, to read back to the person; empty
+    when that is the language already shown (or not one of ours)."""
+    language = record.notice_language
+    if language == NoticeLanguage.OTHER or language == (translation.get_language() or "")[:2]:
+        return ""
+    with translation.override(language):
+        return sentence(record)

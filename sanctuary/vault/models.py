@@ -27,6 +27,10 @@ class VaultConfig(models.Model):
 class KeyPurpose(models.TextChoices):
     DATA = "data", "data"  # AES-256-GCM for field values and files
     INDEX = "index", "index"  # HMAC key for blind indexes (never rotated: indexes would change)
+    # The root of scoped keys (``state.scope_cipher``): values only some roles may read, such as
+    # counselling notes. The general data keys cannot open them; each scope derives its own key
+    # from this root with its own label.
+    SCOPE = "scope", "scope"
 
 
 class DataKey(models.Model):

@@ -67,6 +67,7 @@ class Keyring:
     data_versions: list[int]
     kek: bytearray  # kept to wrap new data keys (rotation) and reload them
     epoch: int = 0  # VaultConfig.key_epoch when these keys were loaded
+    scope_root: bytearray = field(default_factory=bytearray)  # empty until the first scoped key is made
 
     def decrypt(self, stored: str, aad: bytes) -> bytes:
         """Decrypt; a value under a key version this process has not loaded yet (rotated by
@@ -284,11 +285,13 @@ def on_seal(hook: Callable[[], None]) -> None:
 
 def _load_keyring(kek: bytes) -> Keyring:
     data: dict[int, bytes] = {}
-    index_key = b""
+    index_key = scope_root = b""
     for key in DataKey.objects.all():
         plain = crypto.unwrap(kek, bytes(key.wrapped), key.aad())
         if key.purpose == KeyPurpose.INDEX:
             index_key = plain
+        elif key.purpose == KeyPurpose.SCOPE:
+            scope_root = plain
         else:
             data[key.version] = plain
     current = max(v for v in data)
@@ -303,6 +306,7 @@ def _load_keyring(kek: bytes) -> Keyring:
         data_versions=sorted(data),
         kek=bytearray(kek),
         epoch=epoch,
+        scope_root=bytearray(scope_root),
     )
 
 
@@ -345,6 +349,38 @@ def current_kek() -> bytes:
     return bytes(keyring().kek)
 
 
+SCOPE_LABELS = frozenset({"counselling"})
+
+
+def scope_cipher(label: str) -> crypto.Cipher:
+    """The cipher of one scope (``"counselling"``): its key is derived from the scope root
+    with the scope's own label, so neither the general data keys nor another scope's key
+    opens its values. The caller checks the reader's role first; this only needs the vault
+    unsealed. A vault made before scopes existed gets its root on first use (wrapped under
+    the key-encryption key like every data key, so rekeying carries it over)."""
+    if label not in SCOPE_LABELS:
+        raise ValueError(f"unknown key scope {label!r}")
+    ring = keyring()
+    with _lock:
+        if not ring.scope_root:
+            ring.scope_root[:] = _make_scope_root(bytes(ring.kek))
+        root = bytes(ring.scope_root)
+    key = crypto.hkdf(root, b"sanctuary scope", f"sanctuary scope key v1|{label}".encode())
+    return crypto.Cipher({1: key}, 1)
+
+
+def _make_scope_root(kek: bytes) -> bytes:
+    with transaction.atomic():
+        existing = DataKey.objects.select_for_update().filter(purpose=KeyPurpose.SCOPE, version=1).first()
+        if existing is not None:  # made by another process meanwhile
+            return crypto.unwrap(kek, bytes(existing.wrapped), existing.aad())
+        key = DataKey(purpose=KeyPurpose.SCOPE, version=1)
+        root = crypto.random_key()
+        key.wrapped = crypto.wrap(kek, root, key.aad())
+        key.save()
+        return root
+
+
 def seal() -> None:
     """Forget every key at once. Partial unseal progress is dropped too."""
     global _keyring
@@ -355,6 +391,7 @@ def seal() -> None:
         if ring is not None:
             _zero(ring.index_key)
             _zero(ring.kek)
+            _zero(ring.scope_root)
     for hook in _seal_hooks:
         try:
             hook()
@@ -386,7 +423,7 @@ def initialise(holders: int, threshold: int) -> list[str]:
         tag=tag, holders=holders, threshold=threshold, salt=salt, verifier=crypto.verifier(unseal_key, salt)
     )
     kek = crypto.derive_kek(unseal_key, salt)
-    for purpose in (KeyPurpose.DATA, KeyPurpose.INDEX):
+    for purpose in (KeyPurpose.DATA, KeyPurpose.INDEX, KeyPurpose.SCOPE):
         key = DataKey(purpose=purpose, version=1)
         key.wrapped = crypto.wrap(kek, crypto.random_key(), key.aad())
         key.save()

@@ -62,6 +62,7 @@ DEMO_USERS: list[tuple[str, list[str], list[int]]] = [
     ("finance2", [Role.FINANCE_OFFICER], [0, 1, 2]),
     ("trainer", [Role.TRAINER], [2]),
     ("counsellor", [Role.COUNSELLOR], [1]),
+    ("counsellorlead", [Role.COUNSELLOR, Role.COUNSELLOR_LEAD], [0, 1]),
     ("evidence", [Role.EVIDENCE_OFFICER], [0]),
     ("auditor", [Role.AUDITOR], []),
 ]
