@@ -144,6 +144,44 @@ def training_rows() -> list[Row]:
     return rows
 
 
+def care_rows() -> list[Row]:
+    """The case worker's dashboard and the care list at 200 and 2,000 open items, against a
+    bare view, on SQLite and (when it answers) PostgreSQL: server time and query counts."""
+    rows = []
+    admin = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    for database in ("sqlite", "postgresql"):
+        args = [sys.executable, "-m", "tests.bench.care_bench", "--repeat", "40"]
+        if database == "postgresql":
+            args += ["--postgres", admin]
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        done = subprocess.run(args, capture_output=True, text=True, env=env)
+        if done.returncode != 0:
+            rows.append(
+                {"database": database, "figure": "not measured", "value": done.stderr.strip()[-120:], "target": ""}
+            )
+            continue
+        r = json.loads(done.stdout.strip().splitlines()[-1])
+        for name, label in (("dashboard", "case worker's dashboard"), ("list", "care list, 50 a page")):
+            small, big = r[f"{name}_200_ms"], r[f"{name}_2000_ms"]
+            rows.append(
+                {
+                    "database": database,
+                    "figure": f"{label}, {r['items_2000']} open items ({r['overdue_2000']} overdue)",
+                    "value": f"{big:.1f} ms = {big / r['bare_2000_ms']:.1f}x bare; at 200 items {small:.1f} ms",
+                    "target": "-",
+                }
+            )
+            rows.append(
+                {
+                    "database": database,
+                    "figure": f"{label}: queries at 200 / 2,000 items",
+                    "value": f"{r[f'{name}_200_queries']} / {r[f'{name}_2000_queries']}",
+                    "target": "equal",
+                }
+            )
+    return rows
+
+
 def print_table(title: str, rows: list[Row]) -> None:
     if not rows:
         return
@@ -160,6 +198,7 @@ def print_table(title: str, rows: list[Row]) -> None:
 def main() -> None:
     print_table("Shelter and stipends (server time, medians)", money_rows())
     print_table("Training (server time, medians of 40 requests)", training_rows())
+    print_table("Care (server time, medians of 40 requests)", care_rows())
     print_table("People and vault (SQLite, medians over repeated requests)", vault_rows())
     from tests.bench import matching_bench
 
