@@ -546,9 +546,8 @@ def groups(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Group recorded."))
             return redirect("care:groups")
-    rows = (
-        GroupSession.objects.visible_to(request.user).annotate(came=Count("attendance")).select_related("facilitator")
-    )  # type: ignore[arg-type]
+    found = GroupSession.objects.visible_to(request.user)  # type: ignore[arg-type]
+    rows = found.annotate(came=Count("attendance")).select_related("facilitator").order_by("-held_on", "-pk")
     page = Paginator(rows, PAGE).get_page(request.GET.get("page"))
     return render(request, "care/groups.html", {"form": form, "page": page}, status=_status(form))
 
