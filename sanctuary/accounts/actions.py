@@ -13,7 +13,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sanctuary.accounts.forms import StaffUserForm
-from sanctuary.accounts.models import Team, User
+from sanctuary.accounts.models import Role, Team, User
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 
@@ -71,7 +71,10 @@ def do_save_staff_user(actor: User, form: StaffUserForm) -> tuple[User, str | No
     before = set() if created else set(form.instance.roles)
     user: User = form.save(commit=False)
     password = None
-    if created or ("identity_approver" in form.changed_data and user.identity_approver):
+    # A new approver waits a day before approving anything: a true-name delegate, or a new
+    # counsellor lead (who co-signs emergency access to counselling notes).
+    new_lead = Role.COUNSELLOR_LEAD in form.cleaned_data["roles"] and Role.COUNSELLOR_LEAD not in before
+    if created or new_lead or ("identity_approver" in form.changed_data and user.identity_approver):
         user.approver_hold_until = timezone.now() + APPROVER_HOLD
     if created:
         password = temporary_password()

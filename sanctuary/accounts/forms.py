@@ -61,6 +61,13 @@ class StaffUserForm(NormalisedTextMixin, forms.ModelForm):
         self.fields["teams"].queryset = Team.objects.all()  # type: ignore[attr-defined]
         if self.instance.pk:
             self.fields["roles"].initial = sorted(self.instance.roles)
+        self.actor: Any = None  # set by the view: nobody changes their own roles
+
+    def clean_roles(self) -> list[str]:
+        roles = list(self.cleaned_data["roles"])
+        if self.actor is not None and self.instance.pk == self.actor.pk and set(roles) != set(self.instance.roles):
+            raise forms.ValidationError(_("Nobody changes their own roles: ask another director."))
+        return roles
 
 
 class TeamForm(NormalisedTextMixin, forms.ModelForm):

@@ -184,6 +184,7 @@ def staff_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     actor: User = request.user  # type: ignore[assignment]
     user = get_object_or_404(User, pk=pk) if pk is not None else None
     form = StaffUserForm(request.POST or None, instance=user)
+    form.actor = actor
     if request.method == "POST" and form.is_valid():
         saved, password = actions.do_save_staff_user(actor, form)
         if password:

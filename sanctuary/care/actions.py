@@ -81,6 +81,10 @@ class CareError(Refusal):
         ),
         "emergency_own": _("You asked for this access: another person must approve it."),
         "emergency_state": _("This request was already answered."),
+        "on_hold": _(
+            "Your account changed recently (new role, password or two-factor): you can approve again after 24 hours."
+        ),
+        "not_their_counsellor": _("Only the person's own counsellor marks this as seen."),
         "needs_reason": _("Write the reason."),
         "scale_answers": _("Answer each of the five questions with a number from 0 to 5."),
         "unknown_codes": _("These case codes are not among the people you may see: %(codes)s"),
@@ -130,9 +134,12 @@ def do_create_plan(
 
 
 def _open_plan(plan: CarePlan) -> CarePlan:
-    plan = CarePlan.objects.select_for_update().get(pk=plan.pk)
+    """The plan, locked, while it is open and the person's care consent holds (a withdrawal
+    stops every further use of their data for care; what was written stays)."""
+    plan = CarePlan.objects.select_for_update().select_related("person").get(pk=plan.pk)
     if plan.state != PlanState.OPEN:
         raise CareError("plan_closed")
+    consent.require(plan.person, Purpose.CARE)
     return plan
 
 
@@ -193,9 +200,10 @@ def do_complete_item(
     actor: User, item: CareItem, *, outcome: str, follow_up_on: date | None = None, follow_up_title: str = ""
 ) -> CareItem:
     """Done, with its outcome; a follow-up date adds the next item, due then."""
-    item = CareItem.objects.select_for_update().select_related("plan").get(pk=item.pk)
+    item = CareItem.objects.select_for_update().select_related("plan", "person").get(pk=item.pk)
     if not item.is_open:
         raise CareError("item_closed")
+    consent.require(item.person, Purpose.CARE)
     if follow_up_on is not None and follow_up_on < timezone.localdate():
         raise CareError("appointment_before")
     item.outcome, item.done_at, item.done_by = outcome, timezone.now(), actor
@@ -320,7 +328,7 @@ def withdraw_referrals_without_consent(withdrawn: ConsentRecord, actor: User) ->
     """Listener (``consent.rules.on_withdrawn``): open referrals to partners this consent
     covered are withdrawn in the same transaction, unless another consent still covers them."""
     if withdrawn.purpose != Purpose.SHARING:
-        return
+        return  # care consent withdrawn: no more care writes (each asks require), nothing to close
     open_referrals = Referral.objects.select_for_update().filter(person_id=withdrawn.person_id, state__in=REFERRAL_OPEN)
     for referral in open_referrals.select_related("recipient"):
         if not withdrawn.covers(referral.recipient):
@@ -364,6 +372,7 @@ def do_add_note(
         raise CareError("counsellor_only")
     if not text.strip():
         raise CareError("needs_reason")
+    consent.require(session.person, Purpose.CARE)
     note = CounsellingNote(person=session.person, session=session, author=actor, addendum_to=addendum_to)
     notes.seal_body(note, text)
     note.save()
@@ -398,6 +407,9 @@ def do_answer_emergency(actor: User, access: EmergencyAccess, *, approve: bool) 
         raise CareError("emergency_state")
     if access.requested_by_id == actor.pk:
         raise CareError("emergency_own")
+    hold = getattr(actor, "approver_hold_until", None)
+    if hold is not None and timezone.now() < hold:
+        raise CareError("on_hold")
     asker = access.requested_by
     pair = (_is_lead(asker) and _is_director(actor)) or (_is_director(asker) and _is_lead(actor))
     if not pair:
@@ -415,8 +427,12 @@ def do_answer_emergency(actor: User, access: EmergencyAccess, *, approve: bool) 
 
 @transaction.atomic
 def do_ack_emergency(actor: User, access: EmergencyAccess) -> EmergencyAccess:
-    """The person's counsellor has seen that their notes were opened."""
+    """The person's counsellor has seen that their notes were opened: only a counsellor who
+    holds sessions with the person, never the one who asked or approved, once approved."""
     access = EmergencyAccess.objects.select_for_update().get(pk=access.pk)
+    theirs = CounsellingSession.objects.filter(person_id=access.person_id, counsellor=actor).exists()
+    if not theirs or access.approved_at is None or actor.pk in (access.requested_by_id, access.approved_by_id):
+        raise CareError("not_their_counsellor")
     if access.seen_by_counsellor_at is None:
         access.seen_by_counsellor_at = timezone.now()
         access.save(update_fields=["seen_by_counsellor_at"])
@@ -432,6 +448,7 @@ def do_record_scale(actor: User, person: Person, *, when: str, taken_on: date, a
         raise CareError("scale_answers")
     if taken_on > timezone.localdate():
         raise CareError("future")
+    consent.require(person, Purpose.CARE)
     score = ScaleScore.objects.create(person=person, when=when, taken_on=taken_on, raw=sum(answers), recorded_by=actor)
     record(actor, Action.CREATE, score, fields=["scale", "when", "taken_on", "raw"])
     return score
@@ -466,6 +483,11 @@ def merge_care(merge: Any) -> None:
     moved_notes = []
     for note in CounsellingNote.objects.filter(person=merge.secondary).select_related("person"):
         moved_notes.append((note, notes.open_for_merge(note)))
+    # An emergency grant was for one record: it never carries over to another person's notes.
+    now = timezone.now()
+    grants = EmergencyAccess.objects.filter(person__in=[merge.primary, merge.secondary])
+    grants.filter(approved_at__isnull=True, refused_at__isnull=True).update(refused_at=now)
+    grants.filter(expires_at__gt=now).update(expires_at=now)
     merge.move(CarePlan.objects.all())
     merge.move(CareItem.objects.all())
     merge.move(Referral.objects.all())
@@ -480,7 +502,7 @@ def merge_care(merge: Any) -> None:
     for note, text in moved_notes:
         note.person = merge.primary
         notes.seal_body(note, text)
-        CounsellingNote.objects.filter(pk=note.pk).update(person=merge.primary, body=note.body)
+        CounsellingNote.objects.reseal_for_merge(note)
 
 
 def check_merge(merge: Any) -> list[str]:

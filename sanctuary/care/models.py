@@ -326,6 +326,20 @@ class CounsellingSession(models.Model):
         return f"session {self.pk}"
 
 
+class NoteQuerySet(CounsellingQuerySet):
+    """Notes are never changed or deleted in bulk either; a merge re-encrypts a moved note
+    for the kept person through :meth:`reseal_for_merge`, the one update allowed."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise ValueError("counselling notes are append-only: write an addendum")
+
+    def delete(self) -> Any:
+        raise ValueError("counselling notes are never deleted")
+
+    def reseal_for_merge(self, note: CounsellingNote) -> int:
+        return models.QuerySet.update(self.filter(pk=note.pk), person=note.person, body=note.body)
+
+
 class CounsellingNote(models.Model):
     """A note on a session, append-only: a correction is an addendum pointing to the note it
     corrects. ``body`` holds ciphertext under the counselling scope (``SCOPED_FIELDS``), read
@@ -341,7 +355,7 @@ class CounsellingNote(models.Model):
     addendum_to = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="addenda")
     body = models.TextField(editable=False)
 
-    objects = CounsellingQuerySet.as_manager()  # type: ignore[misc]
+    objects = NoteQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["written_at", "pk"]
@@ -354,6 +368,9 @@ class CounsellingNote(models.Model):
         if self.pk is not None:
             raise ValueError("counselling notes are append-only: write an addendum")
         super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("counselling notes are never deleted")
 
 
 class EmergencyAccess(EncryptedModel):

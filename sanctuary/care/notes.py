@@ -16,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sanctuary.accounts.models import Role
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.care.models import CounsellingNote, EmergencyAccess, counsellor_roles
@@ -63,19 +64,28 @@ def grant_for(user: User, person: Person) -> EmergencyAccess | None:
     )
 
 
-def may_read(user: User, person: Person) -> bool:
-    if not user.is_authenticated:
+def _as_counsellor(user: User, person: Person) -> bool:
+    """A counsellor of the person's teams. A director never reads as a counsellor, even one
+    who also holds a counsellor's role: directors open notes only with a second person."""
+    if not user.is_authenticated or Role.DIRECTOR in user.roles or not counsellor_roles(user):
         return False
-    if counsellor_roles(user) and Person.objects.visible_to(user).filter(pk=person.pk).exists():
-        return True
-    return grant_for(user, person) is not None
+    return Person.objects.visible_to(user).filter(pk=person.pk).exists()
+
+
+def may_read(user: User, person: Person) -> bool:
+    return _as_counsellor(user, person) or grant_for(user, person) is not None
 
 
 def read(user: User, note: CounsellingNote) -> str:
     """The note's text for this user, or ``NoteRefused``. Checked on every read."""
-    person = note.person
+    return read_all(user, note.person, [note])[0]
+
+
+def read_all(user: User, person: Person, found: list[CounsellingNote]) -> list[str]:
+    """The texts of these notes of one person: who may read is checked once, now; under an
+    emergency grant the read is counted and audited."""
     grant = None
-    if not (counsellor_roles(user) and Person.objects.visible_to(user).filter(pk=person.pk).exists()):
+    if not _as_counsellor(user, person):
         grant = grant_for(user, person)
         if grant is None:
             raise NoteRefused("scope")
@@ -83,12 +93,17 @@ def read(user: User, note: CounsellingNote) -> str:
         cipher = state.scope_cipher(SCOPE)
     except state.VaultSealed:
         raise NoteRefused("sealed") from None
-    text = cipher.decrypt(note.body, _aad(note)).decode("utf-8")
-    if grant is not None:
+    texts = []
+    for note in found:
+        if note.person_id != person.pk:
+            raise NoteRefused("scope")
+        texts.append(cipher.decrypt(note.body, _aad(note)).decode("utf-8"))
+    if grant is not None and found:
         with transaction.atomic():
             EmergencyAccess.objects.filter(pk=grant.pk).update(reads=F("reads") + 1)
-            record(user, Action.VIEW, note, fields=["body"])
-    return text
+            for note in found:
+                record(user, Action.VIEW, note, fields=["body"])
+    return texts
 
 
 def open_for_merge(note: CounsellingNote) -> str:

@@ -380,9 +380,8 @@ def _counselling_page(request: HttpRequest, person: Person, **forms: Any) -> Htt
     readable = notes.may_read(user, person)
     written: list[tuple[CounsellingNote, str]] = []
     if readable:
-        found = CounsellingNote.objects.visible_to(user).filter(person=person).select_related("person", "author")
-        for note in found:
-            written.append((note, notes.read(user, note)))
+        found = list(CounsellingNote.objects.visible_to(user).filter(person=person).select_related("person", "author"))
+        written = list(zip(found, notes.read_all(user, person, found), strict=True))
         if counsellor_roles(user):
             record(user, Action.VIEW, person, object_type="care.counsellingnotes", fields=["body"])
     grants = (
@@ -507,8 +506,10 @@ def emergency_answer(request: HttpRequest, pk: int) -> HttpResponse:
 @module_required(COUNSELLING)
 def emergency_ack(request: HttpRequest, pk: int) -> HttpResponse:
     access = _grant(request, pk)
-    if counsellor_roles(request.user):
+    try:
         actions.do_ack_emergency(request.user, access)  # type: ignore[arg-type]
+    except CareError as error:
+        messages.error(request, error.message)
     return redirect("care:emergencies")
 
 
@@ -518,7 +519,7 @@ def emergencies(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     rows = EmergencyAccess.objects.visible_to(user).select_related("person", "requested_by", "approved_by")
     context = {
-        "pending": [g for g in rows.filter(approved_at__isnull=True, refused_at__isnull=True)],
+        "pending": list(rows.filter(approved_at__isnull=True, refused_at__isnull=True)[:100]),
         "answered": rows.exclude(approved_at__isnull=True)[:50],
         "user_id": user.pk,
         "is_counsellor": counsellor_roles(user),

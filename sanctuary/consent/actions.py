@@ -54,6 +54,9 @@ class ConsentRuleError(Refusal):
         "future": _("The date given cannot be in the future."),
         "withdrawn_before_given": _("The withdrawal date is before the consent was given."),
         "inactive_recipient": _("This partner is no longer in use: choose another one."),
+        "recipient_fixed": _(
+            "Consents name this partner as it is: its name and kind cannot change. Add a new partner instead."
+        ),
     }
 
 
@@ -160,6 +163,8 @@ def do_record_consent(
         _event(consent, State.REQUESTED, actor)
     extra = ["note"] if note else []
     record(actor, Action.CREATE, consent, fields=["purpose", "recipient", "notice_version", *fields, *extra])
+    if consent.state == State.REFUSED:  # a later "no" ends what an earlier "yes" allowed
+        rules.withdrawn(consent, actor)
     return consent
 
 
@@ -180,6 +185,8 @@ def do_answer_consent(actor: User, consent: ConsentRecord, answer: Answer) -> Co
     consent.save()
     _event(consent, State.REQUESTED, actor)
     record(actor, Action.STATUS, consent, fields=fields)
+    if consent.state == State.REFUSED:
+        rules.withdrawn(consent, actor)
     return consent
 
 
@@ -248,7 +255,15 @@ def do_renew_consent(
 
 @transaction.atomic
 def do_save_recipient(actor: User, recipient: Recipient, changed: list[str]) -> Recipient:
+    """A partner's name and kind are what consents name: once a consent refers to the partner
+    (by name, or by its kind as a category), they stay; add a new partner instead."""
     created = recipient.pk is None
+    if not created and {"name", "kind"} & set(changed):
+        before = Recipient.objects.select_for_update().get(pk=recipient.pk)
+        named = ConsentRecord.objects.filter(recipient=before).exists()
+        by_kind = "kind" in changed and ConsentRecord.objects.filter(category=before.kind).exists()
+        if named or by_kind:
+            raise ConsentRuleError("recipient_fixed")
     recipient.save()
     record(actor, Action.CREATE if created else Action.UPDATE, recipient, fields=changed)
     return recipient

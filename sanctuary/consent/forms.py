@@ -10,7 +10,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sanctuary.consent.actions import Answer, default_retention
-from sanctuary.consent.models import Category, GivenBy, Method, NoticeLanguage, Purpose, Recipient, State
+from sanctuary.consent.models import (
+    NOTICE_VERSION,
+    Category,
+    GivenBy,
+    Method,
+    NoticeLanguage,
+    Purpose,
+    Recipient,
+    Relation,
+    State,
+)
 from sanctuary.lib.forms import DateInput, NormalisedTextMixin
 
 ANSWERS = [
@@ -39,7 +49,7 @@ class AnswerFields(NormalisedTextMixin, forms.Form):
     )
     given_by = forms.ChoiceField(label=_("Given by"), choices=GivenBy.choices, initial=GivenBy.PERSON)
     relative_name = forms.CharField(label=_("Relative's name"), max_length=150, required=False)
-    relative_relation = forms.CharField(label=_("Relation"), max_length=40, required=False)
+    relative_relation = forms.ChoiceField(label=_("Relation"), choices=[("", "—"), *Relation.choices], required=False)
     relative_reason = forms.CharField(
         label=_("Why a relative gave it"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -87,6 +97,7 @@ class NoticeFields(forms.Form):
     notice_version = forms.CharField(
         label=_("Notice version"),
         max_length=40,
+        validators=[NOTICE_VERSION],
         help_text=_("The version printed at the foot of the consent notice, for example 2026-1."),
     )
     notice_language = forms.ChoiceField(label=_("Language of the notice"), choices=NoticeLanguage.choices)

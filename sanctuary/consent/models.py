@@ -20,6 +20,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -111,6 +112,17 @@ class GivenBy(models.TextChoices):
     RELATIVE = "relative", _("A relative, on their behalf")
 
 
+class Relation(models.TextChoices):
+    """Who gave it on the person's behalf: a choice, never free text on every person page."""
+
+    PARENT = "parent", _("Parent")
+    SPOUSE = "spouse", _("Spouse or partner")
+    SIBLING = "sibling", _("Brother or sister")
+    CHILD = "child", _("Adult son or daughter")
+    GUARDIAN = "guardian", _("Guardian")
+    OTHER = "other", _("Other relative")
+
+
 class Method(models.TextChoices):
     SPOKEN = "spoken", _("Spoken (recorded by staff)")
     SIGNED = "signed", _("Signed")
@@ -122,6 +134,12 @@ class NoticeLanguage(models.TextChoices):
     EN = "en", _("English")
     TH = "th", _("Thai")
     OTHER = "other", _("Another language, interpreted")
+
+
+# A version label (2026-1, v3.2), never a sentence: it is stored in clear.
+NOTICE_VERSION = RegexValidator(
+    r"^[0-9A-Za-z][0-9A-Za-z._-]{0,39}$", _("Letters, digits, dots and dashes only, for example 2026-1.")
+)
 
 
 class ConsentQuerySet(PersonScopedQuerySet):
@@ -153,12 +171,15 @@ class ConsentRecord(EncryptedModel):
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.REQUESTED)
     given_by = models.CharField(_("given by"), max_length=12, choices=GivenBy.choices, default=GivenBy.PERSON)
     relative_name = EncryptedTextField(_("relative's name"), max_length=150, blank=True)
-    relative_relation = models.CharField(_("relation"), max_length=40, blank=True)
+    relative_relation = models.CharField(_("relation"), max_length=12, choices=Relation.choices, blank=True)
     relative_reason = EncryptedTextField(
         _("why a relative gave it"), max_length=500, blank=True, help_text=_("For example: the person is in hospital.")
     )
     notice_version = models.CharField(
-        _("notice version"), max_length=40, help_text=_("The version of the consent notice that was read or shown.")
+        _("notice version"),
+        max_length=40,
+        validators=[NOTICE_VERSION],
+        help_text=_("The version of the consent notice that was read or shown."),
     )
     notice_language = models.CharField(_("notice language"), max_length=8, choices=NoticeLanguage.choices)
     method = models.CharField(_("how it was given"), max_length=12, choices=Method.choices, blank=True)
@@ -226,7 +247,7 @@ class ConsentRecord(EncryptedModel):
     def covers(self, recipient: Recipient | None) -> bool:
         """Whether this record's recipients include ``recipient`` (None: internal use)."""
         if recipient is None:
-            return True
+            return self.recipient_id is None and self.category in (Category.INTERNAL, Category.PUBLIC)
         if self.recipient_id is not None:
             return self.recipient_id == recipient.pk
         return self.category == recipient.kind

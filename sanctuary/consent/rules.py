@@ -63,41 +63,74 @@ def _recipient_words(recipient: Recipient | None) -> str:
 
 
 def find(person: Any, purpose: str, recipient: Recipient | None = None) -> ConsentRecord | None:
-    """The record in force (a named recipient before a category), or None. No lock."""
-    for record in _candidates(person, purpose, recipient, lock=False):
-        if record.in_force:
-            return record
-    return None
+    """The record that allows this use now, or None. No lock."""
+    allowed, _reason = _decide(_records(person, purpose, lock=False), recipient)
+    return allowed
 
 
-def _candidates(person: Any, purpose: str, recipient: Recipient | None, lock: bool) -> list[ConsentRecord]:
+def _records(person: Any, purpose: str, lock: bool) -> list[ConsentRecord]:
+    """Every record of this person and purpose, newest first; locked inside a transaction, so
+    a withdrawal waits for a sharing action that relied on a record, and the other way round."""
     rows = ConsentRecord.objects.filter(person_id=person.pk, purpose=purpose).select_related("recipient")
     if lock and transaction.get_connection().in_atomic_block:
         rows = rows.select_for_update(of=("self",))
-    found = [r for r in rows.order_by("-requested_at", "-pk") if r.covers(recipient)]
-    found.sort(key=lambda r: r.recipient_id is None)  # named before category; stable: newest first
-    return found
+    return list(rows.order_by("-requested_at", "-pk"))
+
+
+# States that decide; a record only asked (no answer yet) or replaced by a renewal does not.
+DECISIVE = (State.GIVEN, State.EXPIRED, State.REFUSED, State.WITHDRAWN)
+VETO = (State.REFUSED, State.WITHDRAWN)
+
+
+def _newest_decisive(records: list[ConsentRecord]) -> ConsentRecord | None:
+    return next((r for r in records if r.effective_state in DECISIVE), None)
+
+
+def _decide(records: list[ConsentRecord], recipient: Recipient | None) -> tuple[ConsentRecord | None, Any]:
+    """(the record that allows it, or None with the record that explains why not).
+
+    The newest answer decides, never an older one still lying around: a later refusal or
+    withdrawal ends an earlier consent for the same recipients. A named partner is decided by
+    the records naming it first — its refusal or withdrawal vetoes any category that would
+    cover it ("any clinic, but not that one") — then by the records of its category. Internal
+    use (no recipient) is decided only by records for our staff or for anonymous numbers.
+    """
+    if recipient is None:
+        levels = [[r for r in records if r.recipient_id is None and r.category in (Category.INTERNAL, Category.PUBLIC)]]
+    else:
+        levels = [
+            [r for r in records if r.recipient_id == recipient.pk],
+            [r for r in records if r.recipient_id is None and r.category == recipient.kind],
+        ]
+    explain: ConsentRecord | None = None
+    for level in levels:
+        newest = _newest_decisive(level)
+        if newest is None:
+            explain = explain or next(iter(level), None)
+            continue
+        if newest.in_force:
+            return newest, None
+        if newest.effective_state in VETO:
+            return None, newest
+        explain = explain or newest  # expired, or given from a day still to come: look wider
+    return None, explain
 
 
 def require(person: Any, purpose: str, recipient: Recipient | None = None) -> ConsentRecord:
     """The record that allows this use now, or :class:`ConsentRefused` saying why not."""
     if purpose in NEEDS_RECIPIENT and recipient is None:
         raise ValueError(f"consent for {purpose} always names its recipient")
-    records = _candidates(person, purpose, recipient, lock=True)
-    for record in records:
-        if record.in_force:
-            return record
+    allowed, reason = _decide(_records(person, purpose, lock=True), recipient)
+    if allowed is not None:
+        return allowed
     words = {"purpose": Purpose(purpose).label, "recipient": _recipient_words(recipient)}
-    if not records:
-        raise ConsentRefused("none", **words)
-    latest = max(records, key=lambda r: (r.requested_at, r.pk))
-    state = latest.effective_state
-    if state == State.EXPIRED:
-        raise ConsentRefused("expired", date=_day(latest.expires_on), **words)
-    if state == State.WITHDRAWN:
-        raise ConsentRefused("withdrawn", date=_day(latest.withdrawn_on), **words)
+    state = reason.effective_state if reason is not None else ""
+    if reason is not None and state == State.EXPIRED:
+        raise ConsentRefused("expired", date=_day(reason.expires_on), **words)
+    if reason is not None and state == State.WITHDRAWN:
+        raise ConsentRefused("withdrawn", date=_day(reason.withdrawn_on), **words)
     if state == State.REFUSED:
         raise ConsentRefused("refused", **words)
     if state == State.REQUESTED:
         raise ConsentRefused("requested", **words)
-    raise ConsentRefused("none", **words)  # given with a date still to come
+    raise ConsentRefused("none", **words)

@@ -109,6 +109,7 @@ def _detail(request: HttpRequest, consent: ConsentRecord, **forms: Any) -> HttpR
     state = consent.state
     context = {
         "consent": consent,
+        "may_see_relative": may,  # a relative's name and reason: for those who record consents
         "person": consent.person,
         "sentence": words.sentence(consent),
         "read_back": words.sentence_in_notice_language(consent),
@@ -204,7 +205,11 @@ def recipient_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     recipient = get_object_or_404(found, pk=pk) if pk else Recipient()
     form = RecipientForm(request.POST or None, instance=recipient)
     if request.method == "POST" and form.is_valid():
-        actions.do_save_recipient(request.user, form.save(commit=False), list(form.changed_data))  # type: ignore[arg-type]
-        messages.success(request, _("Saved."))
-        return redirect("consent:recipients")
+        try:
+            actions.do_save_recipient(request.user, form.save(commit=False), list(form.changed_data))  # type: ignore[arg-type]
+        except ConsentRuleError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("consent:recipients")
     return render(request, "consent/recipient_form.html", {"form": form, "recipient": recipient}, status=_status(form))

@@ -25,7 +25,9 @@ def sentence(record: ConsentRecord) -> str:
         "withdrawn": _day(record.withdrawn_on),
     }
     if record.given_by == GivenBy.RELATIVE:
-        who = _("A relative (%(relation)s), on their behalf,") % {"relation": record.relative_relation or "—"}
+        who = _("A relative (%(relation)s), on their behalf,") % {
+            "relation": record.get_relative_relation_display() or "—"
+        }
     else:
         who = _("The person")
     words["who"] = who

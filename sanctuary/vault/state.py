@@ -360,11 +360,15 @@ def scope_cipher(label: str) -> crypto.Cipher:
     the key-encryption key like every data key, so rekeying carries it over)."""
     if label not in SCOPE_LABELS:
         raise ValueError(f"unknown key scope {label!r}")
-    ring = keyring()
-    with _lock:
+    with _lock:  # a seal zeroes the keys in place: copy them while holding the lock
+        ring = _keyring
+        if ring is None:
+            raise VaultSealed
         if not ring.scope_root:
             ring.scope_root[:] = _make_scope_root(bytes(ring.kek))
         root = bytes(ring.scope_root)
+    if not any(root):
+        raise VaultSealed
     key = crypto.hkdf(root, b"sanctuary scope", f"sanctuary scope key v1|{label}".encode())
     return crypto.Cipher({1: key}, 1)
 

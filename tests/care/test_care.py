@@ -117,12 +117,56 @@ def test_withdrawing_one_consent_keeps_referrals_another_still_covers(make_user,
     user = make_user("case_worker")
     person = _person(user, team_a)
     clinic = helpers.partner()
-    named = helpers.given(user, person, Purpose.SHARING, recipient=clinic)
+    helpers.given(user, person, Purpose.SHARING, recipient=clinic)
+    category = helpers.given(user, person, Purpose.SHARING, category="clinic")
+    referral = actions.do_refer(user, person, recipient=clinic, area="medical", shared=["alias"])
+    consent_actions.do_withdraw_consent(user, category, withdrawn_on=timezone.localdate())
+    referral.refresh_from_db()
+    assert referral.state == ReferralState.SENT  # the clinic is still named by its own consent
+
+
+def test_a_named_no_beats_a_category_yes(make_user, team_a) -> None:  # type: ignore[no-untyped-def]
+    """ "Any clinic, but not that one": withdrawing the named consent stops that clinic even
+    though the category still covers clinics; other clinics still go through."""
+    user = make_user("case_worker")
+    person = _person(user, team_a)
+    clinic, other = helpers.partner(), helpers.partner("River Clinic")
     helpers.given(user, person, Purpose.SHARING, category="clinic")
+    named = helpers.given(user, person, Purpose.SHARING, recipient=clinic)
     referral = actions.do_refer(user, person, recipient=clinic, area="medical", shared=["alias"])
     consent_actions.do_withdraw_consent(user, named, withdrawn_on=timezone.localdate())
     referral.refresh_from_db()
-    assert referral.state == ReferralState.SENT
+    assert referral.state == ReferralState.WITHDRAWN
+    with pytest.raises(ConsentRefused) as error:
+        actions.do_refer(user, person, recipient=clinic, area="medical", shared=["alias"])
+    assert error.value.code == "withdrawn"
+    assert actions.do_refer(user, person, recipient=other, area="medical", shared=["alias"])
+
+
+def test_a_later_refusal_ends_an_earlier_consent(make_user, team_a) -> None:  # type: ignore[no-untyped-def]
+    user = make_user("case_worker")
+    person = _person(user, team_a)
+    clinic = helpers.partner()
+    helpers.given(user, person, Purpose.SHARING, recipient=clinic, days_ago=30)
+    referral = actions.do_refer(user, person, recipient=clinic, area="medical", shared=["alias"])
+    asked = helpers.requested(user, person, Purpose.SHARING, recipient=clinic)
+    consent_actions.do_answer_consent(user, asked, consent_actions.Answer(state="refused"))
+    with pytest.raises(ConsentRefused) as error:
+        actions.do_refer(user, person, recipient=clinic, area="medical", shared=["alias"])
+    assert error.value.code == "refused"
+    referral.refresh_from_db()
+    assert referral.state == ReferralState.WITHDRAWN
+
+
+def test_withdrawn_care_consent_stops_further_care_writes(make_user, team_a) -> None:  # type: ignore[no-untyped-def]
+    user = make_user("case_worker")
+    person = PersonFactory(team=team_a)
+    record = helpers.given(user, person, Purpose.CARE)
+    plan = actions.do_create_plan(user, person, template=None, arrived_on=timezone.localdate())
+    consent_actions.do_withdraw_consent(user, record, withdrawn_on=timezone.localdate())
+    with pytest.raises(ConsentRefused):
+        actions.do_add_need(user, plan, area="medical", description="x", goals="", due_on=None)
+    assert CarePlan.objects.get(pk=plan.pk).state == "open"  # what was written stays
 
 
 def test_referral_refused_in_burmese_with_the_form_kept(make_user, login, team_a) -> None:  # type: ignore[no-untyped-def]

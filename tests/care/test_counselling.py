@@ -76,8 +76,11 @@ def test_case_workers_and_other_roles_are_refused(people, make_user, login) -> N
 
 def test_notes_are_append_only(people) -> None:  # type: ignore[no-untyped-def]
     note = CounsellingNote.objects.get()
+    for change in (note.save, note.delete, CounsellingNote.objects.all().delete):
+        with pytest.raises(ValueError):
+            change()
     with pytest.raises(ValueError):
-        note.save()
+        CounsellingNote.objects.filter(pk=note.pk).update(body="x")
     addendum = actions.do_add_note(
         people["counsellor"], people["session"], "Correction: it was at dawn", addendum_to=note
     )
@@ -130,7 +133,9 @@ def test_the_database_refuses_one_person_approving_their_own_request(people) -> 
 
 def test_a_note_moved_to_another_person_does_not_open(people, team_a) -> None:  # type: ignore[no-untyped-def]
     other = PersonFactory(team=team_a)
-    CounsellingNote.objects.filter(pk=CounsellingNote.objects.get().pk).update(person=other)
+    from django.db.models import QuerySet
+
+    QuerySet.update(CounsellingNote.objects.filter(pk=CounsellingNote.objects.get().pk), person=other)  # a raw writer
     with pytest.raises(crypto.DecryptError):
         notes.read(people["counsellor"], CounsellingNote.objects.get())
 
@@ -176,3 +181,51 @@ def test_who5_scores(people) -> None:  # type: ignore[no-untyped-def]
             people["counsellor"], people["person"], when="after", taken_on=timezone.localdate(), answers=[6, 0, 0, 0, 0]
         )
     assert ScaleScore.objects.count() == 1
+
+
+def test_a_director_with_a_counsellor_role_still_needs_a_second_person(people, make_user) -> None:  # type: ignore[no-untyped-def]
+    both = make_user("director", "counsellor")
+    with pytest.raises(notes.NoteRefused):
+        notes.read(both, CounsellingNote.objects.get())
+
+
+def test_nobody_gives_themself_a_role(people, login) -> None:  # type: ignore[no-untyped-def]
+    director = people["director"]
+    response = login(director).post(
+        f"/accounts/staff/{director.pk}/",
+        {"username": director.username, "language": "en", "roles": ["director", "counsellor"], "is_active": "on"},
+    )
+    assert response.status_code == 400
+    director.refresh_from_db()
+    assert director.roles == {"director"}
+
+
+def test_a_new_counsellor_lead_waits_before_approving(people, make_user, login) -> None:  # type: ignore[no-untyped-def]
+    other_director = make_user("director")
+    lead = people["lead"]
+    login(other_director).post(
+        f"/accounts/staff/{people['counsellor'].pk}/",
+        {
+            "username": "counsellor",
+            "language": "en",
+            "roles": ["counsellor", "counsellor_lead"],
+            "is_active": "on",
+            "teams": [t.pk for t in people["counsellor"].teams.all()],
+        },
+    )
+    fresh = type(lead).objects.get(pk=people["counsellor"].pk)
+    assert fresh.approver_hold_until is not None
+    access = actions.do_request_emergency(people["director"], people["person"], "why")
+    with pytest.raises(CareError) as error:
+        actions.do_answer_emergency(fresh, access, approve=True)
+    assert error.value.code == "on_hold"
+
+
+def test_only_the_persons_counsellor_marks_an_opening_seen(people) -> None:  # type: ignore[no-untyped-def]
+    access = actions.do_request_emergency(people["director"], people["person"], "why")
+    with pytest.raises(CareError):
+        actions.do_ack_emergency(people["counsellor"], access)  # not approved yet
+    actions.do_answer_emergency(people["lead"], access, approve=True)
+    with pytest.raises(CareError):
+        actions.do_ack_emergency(people["lead"], access)  # the approver, not the counsellor
+    assert actions.do_ack_emergency(people["counsellor"], access).seen_by_counsellor_at is not None
