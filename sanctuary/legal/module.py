@@ -49,8 +49,8 @@ def _to_act_on(user: User) -> tuple[Any, Any, Any]:
 def _badge(user: User) -> int:
     """Papers to renew, open permit clocks and open detentions: one query (a UNION ALL)."""
     papers, clocks, detentions = _to_act_on(user)
-    ids = papers.values_list("pk")
-    return ids.union(clocks.values_list("pk"), detentions.values_list("pk"), all=True).count()
+    ids = [queryset.order_by().values_list("pk") for queryset in (papers, clocks, detentions)]
+    return ids[0].union(*ids[1:], all=True).count()
 
 
 def _card(request: HttpRequest) -> dict[str, Any] | None:
