@@ -12,6 +12,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from sanctuary.accounts.models import Role, User
+from sanctuary.legal.actions import LegalRuleError
 from sanctuary.legal.models import (
     Authority,
     ClockResolution,
@@ -92,6 +93,14 @@ class PaperForm(EmbassyMixin, NormalisedTextMixin, forms.Form):
         if paper is not None:
             del self.fields["status"]  # changed on its own form, with the day it happened
 
+    def clean(self) -> dict[str, Any]:
+        """Said here as well as by the action, so it shows with the form's other errors."""
+        data = super().clean() or {}
+        issued, expires = data.get("issued_on"), data.get("expires_on")
+        if issued and expires and expires < issued:
+            self.add_error("expires_on", LegalRuleError("expires_before_issue").message)
+        return data
+
 
 class PaperStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("New state"), choices=PaperStatus.choices)
@@ -156,6 +165,15 @@ class RequestForm(EmbassyMixin, NormalisedTextMixin, forms.Form):
         self.fields["doc_type"].queryset = _types(request_row.doc_type if request_row else None)  # type: ignore[attr-defined]
         staff = User.objects.filter(is_active=True, role_grants__role__in=[Role.CASE_WORKER, Role.DIRECTOR])
         self.fields["handler_user"].queryset = staff.distinct().order_by("username")  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        """Dates in order, said here as well as by the action, beside the other errors."""
+        data = super().clean() or {}
+        submitted = data.get("submitted_on")
+        for name, code in (("expected_on", "expected_before_submitted"), ("done_on", "done_before_submitted")):
+            if submitted and data.get(name) and data[name] < submitted:
+                self.add_error(name, LegalRuleError(code).message)
+        return data
 
 
 class SettingsForm(NormalisedTextMixin, forms.ModelForm):
