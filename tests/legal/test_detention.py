@@ -55,7 +55,9 @@ def test_recording_a_detention_copies_the_call_checklist(worker: Any, person: An
 
 def test_the_page_shows_the_persons_papers_as_they_stand(worker: Any, person: Any, login: Any) -> None:
     today = timezone.localdate()
-    helpers.paper(worker, person, "pink_card", issued_on=today - timedelta(days=300), expires_on=today + timedelta(days=500))
+    helpers.paper(
+        worker, person, "pink_card", issued_on=today - timedelta(days=300), expires_on=today + timedelta(days=500)
+    )
     helpers.paper(worker, person, "unhcr", issued_on=today - timedelta(days=300), expires_on=today + timedelta(days=10))
     seized = helpers.paper(worker, person, "thai_authority", issued_on=today - timedelta(days=3))
     actions.do_change_paper_status(worker, seized, "seized", today)
@@ -117,9 +119,12 @@ def test_release_or_deportation_closes_it_and_the_alert_goes(worker: Any, person
     )
     assert early.status_code == 400
     assert LegalRuleError("before_arrest", day=detention.occurred_on).message in early.content.decode()
-    assert client.post(
-        f"/papers/detentions/{detention.pk}/status/", {"status": "released", "on": helpers.iso(today)}
-    ).status_code == 302
+    assert (
+        client.post(
+            f"/papers/detentions/{detention.pk}/status/", {"status": "released", "on": helpers.iso(today)}
+        ).status_code
+        == 302
+    )
     detention.refresh_from_db()
     assert not detention.is_open and detention.status == "released"
     assert f"/papers/detentions/{detention.pk}/" not in client.get("/papers/").content.decode()

@@ -52,7 +52,9 @@ def _data(**overrides: Any) -> dict[str, Any]:
 def test_a_paper_expiring_within_60_days_is_to_act_on_until_it_is_renewed(worker: Any, person: Any, login: Any) -> None:
     client = login(worker)
     today = timezone.localdate()
-    response = client.post(f"/papers/people/{person.pk}/paper/", _data(expires_on=helpers.iso(today + timedelta(days=59))))
+    response = client.post(
+        f"/papers/people/{person.pk}/paper/", _data(expires_on=helpers.iso(today + timedelta(days=59)))
+    )
     assert response.status_code == 302
     found = Paper.objects.get()
     assert found.number == "0-1234-56789-01-2" and found.issuer == "Mae Sot district office"
@@ -140,7 +142,9 @@ def test_a_work_permit_names_one_of_the_persons_employers(worker: Any, person: A
         assert "Orchard North" in client.get(f"/papers/people/{person.pk}/paper/").content.decode()
         refused = client.post(f"/papers/people/{person.pk}/paper/", _data(doc_type=str(card.pk), employer="employer:7"))
         assert refused.status_code == 400 and LegalRuleError("not_tied").message in refused.content.decode()
-        unknown = client.post(f"/papers/people/{person.pk}/paper/", _data(doc_type=str(permit.pk), employer="employer:9"))
+        unknown = client.post(
+            f"/papers/people/{person.pk}/paper/", _data(doc_type=str(permit.pk), employer="employer:9")
+        )
         assert unknown.status_code == 400 and not Paper.objects.exists()
         saved = client.post(f"/papers/people/{person.pk}/paper/", _data(doc_type=str(permit.pk), employer="employer:7"))
     assert saved.status_code == 302
@@ -179,14 +183,19 @@ def test_every_change_of_state_is_recorded_with_its_day(worker: Any, person: Any
     client = login(worker)
     assert client.post(f"/papers/{paper.pk}/status/", {"status": "issued", "on": helpers.iso(today)}).status_code == 302
     seized_on = today - timedelta(days=0)
-    assert client.post(f"/papers/{paper.pk}/status/", {"status": "seized", "on": helpers.iso(seized_on)}).status_code == 302
+    assert (
+        client.post(f"/papers/{paper.pk}/status/", {"status": "seized", "on": helpers.iso(seized_on)}).status_code
+        == 302
+    )
     changes = list(PaperChange.objects.filter(paper=paper).order_by("id").values_list("old_status", "new_status"))
     assert changes == [("", "applied"), ("applied", "issued"), ("issued", "seized")]
     paper.refresh_from_db()
     assert paper.status == PaperStatus.SEIZED and paper.status_on == seized_on
     same = client.post(f"/papers/{paper.pk}/status/", {"status": "seized", "on": helpers.iso(today)})
     assert same.status_code == 400 and LegalRuleError("same_status").message in same.content.decode()
-    future = client.post(f"/papers/{paper.pk}/status/", {"status": "lost", "on": helpers.iso(today + timedelta(days=2))})
+    future = client.post(
+        f"/papers/{paper.pk}/status/", {"status": "lost", "on": helpers.iso(today + timedelta(days=2))}
+    )
     assert future.status_code == 400 and LegalRuleError("future").message in future.content.decode()
     entries = AuditEntry.objects.filter(object_type="legal.paper", object_id=str(paper.pk))
     assert entries.filter(fields=["status"]).count() == 2

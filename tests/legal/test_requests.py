@@ -75,9 +75,7 @@ def test_dates_out_of_order_are_refused_on_their_field(worker: Any, person: Any,
     assert "Ko Agent Mae Sot" in page and "Two photos" in page
 
 
-def test_staff_handling_needs_a_staff_member_and_a_name_is_not_kept(
-    worker: Any, person: Any, login: Any
-) -> None:
+def test_staff_handling_needs_a_staff_member_and_a_name_is_not_kept(worker: Any, person: Any, login: Any) -> None:
     client = login(worker)
     refused = client.post(f"/papers/people/{person.pk}/request/", _data(handler_kind="staff"))
     assert refused.status_code == 400 and LegalRuleError("handler_user").message in refused.content.decode()
