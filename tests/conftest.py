@@ -74,6 +74,9 @@ def vault_shares(request: pytest.FixtureRequest) -> Iterator[list[str]]:
     state.seal()
     shares = state.initialise(VAULT_HOLDERS, VAULT_THRESHOLD)
     state.unseal_with_shares(shares[:VAULT_THRESHOLD])
+    from tests import defaults
+
+    defaults.restore()
     yield shares
     state.seal()
 

@@ -23,7 +23,7 @@ from sanctuary.consent import actions as consent
 from sanctuary.consent.models import Category, Method, Purpose, State
 from sanctuary.vault import state
 from tests.consent import helpers
-from tests.factories import PersonFactory
+from tests.shelter.helpers import accepted
 from tests.vault.images import jpeg_with_exif
 from tests.vault.test_seizure import _forms, _haystacks
 
@@ -39,11 +39,90 @@ COVERED: dict[str, set[str]] = {
     "care.Referral": {"summary", "refuse_reason", "note"},
     "care.EmergencyAccess": {"reason"},
     "care.CounsellingNote": {"body"},
+    "jobs.Employer": {"contact", "notes", "flag_reason"},
+    "jobs.Placement": {"note", "end_note"},
+    "legal.Paper": {"number", "notes"},
+    "legal.PermitClock": {"resolution_note"},
+    "legal.Detention": {"place", "note"},
+    "legal.DocumentRequest": {"handler_name", "submitted_what"},
 }
 
-# Stages add their writers here: label -> function(user, person, needle) that writes every
-# covered field of that model through the stage's actions, each value containing ``needle``.
-WRITERS: dict[str, Callable[[Any, Any, Callable[[str], str]], None]] = {}
+
+def _jobs_and_papers(user: Any, person: Any, needle: Callable[[str], str]) -> None:
+    """An employer, a job with a work permit tied to it, the job ending (the clock starts and
+    is resolved), a detention and a document request: every field written through the actions."""
+    import uuid
+    from decimal import Decimal
+
+    from sanctuary.jobs import actions as jobs
+    from sanctuary.jobs.models import Employer, Opening
+    from sanctuary.legal import actions as legal
+    from sanctuary.legal.models import DocumentType, PermitClock
+    from sanctuary.people.models import Region
+    from tests.vault.images import tiny_png
+
+    today = timezone.localdate()
+    employer = jobs.do_save_employer(
+        user,
+        Employer(
+            code_name=f"E-{uuid.uuid4().hex[:8]}",
+            sector="farming",
+            region=Region.THAILAND,
+            contact=needle("empcontact"),
+            notes=needle("empnotes"),
+        ),
+        ["code_name", "contact", "notes"],
+    )
+    opening = jobs.do_save_opening(
+        user,
+        Opening(employer=employer, trade="farming", title="Farm hand", pay=Decimal(300), hours_per_week=48),
+        ["title"],
+    )
+    placement = jobs.do_propose(user, person, opening, note=needle("placenote"))
+    jobs.do_advance(user, placement)
+    jobs.do_advance(user, placement)
+    jobs.do_start(user, placement, started_on=today - timedelta(days=30), wage=Decimal(300), wage_unit="day")
+    permit = DocumentType.objects.get(code="work_permit")
+    legal.do_add_paper(
+        user,
+        person,
+        {
+            "doc_type": permit,
+            "status": "issued",
+            "number": needle("permitno"),
+            "issued_on": today - timedelta(days=30),
+            "expires_on": today + timedelta(days=300),
+            "employer": employer.ref,
+            "notes": needle("papernotes"),
+        },
+        scan=tiny_png(),
+    )
+    jobs.do_end(user, placement, ended_on=today, reason="exploited", note=needle("endnote"))
+    jobs.do_flag_employer(user, employer, "exploits", needle("flagreason"))
+    clock = PermitClock.objects.get(person=person)
+    legal.do_resolve_clock(user, clock, "other", needle("clocknote"))
+    legal.do_record_detention(user, person, today, "police", place=needle("detplace"), note=needle("detnote"))
+    legal.do_save_request(
+        user,
+        person,
+        {
+            "doc_type": DocumentType.objects.get(code="pink_card"),
+            "handler_kind": "lawyer",
+            "handler_name": needle("handler"),
+            "handler_user": None,
+            "cost": Decimal(1500),
+            "submitted_on": today,
+            "expected_on": None,
+            "done_on": None,
+            "state": "submitted",
+            "submitted_what": needle("submitted"),
+        },
+    )
+
+
+# Writers beyond consent and care: function(user, person, needle) that writes every covered
+# field of its models through the stage's actions, each value containing ``needle``.
+WRITERS: dict[str, Callable[[Any, Any, Callable[[str], str]], None]] = {"jobs and legal": _jobs_and_papers}
 
 
 def _declared(model: type) -> set[str]:
@@ -116,8 +195,9 @@ def test_a_seized_machine_reveals_no_stage_data(make_user, team_a, tmp_path, cap
     lead = make_user("counsellor", "counsellor_lead")
     director = make_user("director")
     needles: list[str] = []
+    officers = (make_user("vetting_officer"), make_user("vetting_officer"))
     for i in range(5):
-        person = PersonFactory(team=team_a)
+        person = accepted(team_a, officers)  # admissible: jobs and papers need it
 
         def needle(name: str, i: int = i) -> str:
             value = f"{name}Qx{i:02d}seized"
@@ -139,4 +219,4 @@ def test_a_seized_machine_reveals_no_stage_data(make_user, team_a, tmp_path, cap
         if form in content
     ]
     assert leaks == []
-    assert len(needles) >= 5 * 14
+    assert len(needles) >= 5 * 27
