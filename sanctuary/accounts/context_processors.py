@@ -13,6 +13,16 @@ from sanctuary.vault import state
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
+    """Worked out once per request: the dashboard and the person page render each card and
+    panel with the request, and the badges' queries must not run again for each of them."""
+    cached = getattr(request, "_sanctuary_navigation", None)
+    if cached is None:
+        cached = _navigation(request)
+        request._sanctuary_navigation = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _navigation(request: HttpRequest) -> dict[str, Any]:
     sealed = state.is_sealed()
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not user.is_verified():  # type: ignore[union-attr]
