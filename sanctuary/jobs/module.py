@@ -75,7 +75,7 @@ def _demo(demo: Any) -> None:
             Opening(employer=employer, trade=trade, title=title, pay=Decimal(pay), hours_per_week=48, housing=True),
             ["trade", "title"],
         )
-    opening = Opening.objects.filter(employer=garage).first()
+    opening = Opening.objects.filter(employer=garage, trade=work.Trade.MOTORCYCLE).first()
     if opening is None:
         return
     for candidate in actions.candidates(director, opening, limit=1):
