@@ -229,3 +229,18 @@ def test_only_the_persons_counsellor_marks_an_opening_seen(people) -> None:  # t
     with pytest.raises(CareError):
         actions.do_ack_emergency(people["lead"], access)  # the approver, not the counsellor
     assert actions.do_ack_emergency(people["counsellor"], access).seen_by_counsellor_at is not None
+
+
+def test_counselling_uses_data_only_with_care_consent(people, team_a) -> None:  # type: ignore[no-untyped-def]
+    from sanctuary.consent.rules import ConsentRefused
+
+    stranger = PersonFactory(team=team_a)
+    with pytest.raises(ConsentRefused):
+        actions.do_record_session(
+            people["counsellor"], stranger, kind="individual", held_on=timezone.localdate(), minutes=50, note="x"
+        )
+    with pytest.raises(ConsentRefused):
+        actions.do_record_scale(
+            people["counsellor"], stranger, when="before", taken_on=timezone.localdate(), answers=[1, 1, 1, 1, 1]
+        )
+    assert not CounsellingNote.objects.filter(person=stranger).exists()
