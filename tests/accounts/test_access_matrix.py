@@ -62,7 +62,10 @@ def test_matrix_covers_every_url() -> None:
 def _world(team: Any, person: Any, users: dict[str, Any]) -> World:
     world = World(team=team, person=person, other=PersonFactory(team=team), users=users)
     for module in ACCESS:
-        world.objects.update(module.objects(world))
+        made = module.objects(world)
+        clash = {key for key in made if key in world.objects and made[key] != world.objects[key]}
+        assert not clash, f"{module.__name__} reuses the names {sorted(clash)}: another module's URLs would get its ids"
+        world.objects.update(made)
     return world
 
 

@@ -29,7 +29,7 @@ URLS = [
     Url("jobs:start", "POST", JOBS, TEAM, _placement),
     Url("jobs:end", "POST", JOBS, TEAM, _placement),
     Url("jobs:close", "POST", JOBS, TEAM, _placement),
-    Url("jobs:follow_up", "POST", JOBS, TEAM, lambda o: {"pk": o["follow_up"]}),
+    Url("jobs:follow_up", "POST", JOBS, TEAM, lambda o: {"pk": o["job_follow_up"]}),
 ]
 
 
@@ -48,5 +48,5 @@ def objects(world: Any) -> dict[str, Any]:
         "opening": other.pk,
         "placement": placement.pk,
         "proposed": proposed.pk,
-        "follow_up": placement.follow_ups.first().pk,  # type: ignore[union-attr]
+        "job_follow_up": placement.follow_ups.first().pk,  # type: ignore[union-attr]
     }

@@ -54,7 +54,7 @@ URLS = [
     Url("training:certificate_revoke_confirm", "POST", TRAINING, TEAM, lambda o: {"pk": o["certificate"]}),
     Url("training:follow_up", "POST", EITHER, TEAM, lambda o: {"pk": o["follow_up"]}),
     Url("training:alerts", "GET", EITHER),
-    Url("training:resolve_alert", "POST", EITHER, TEAM, lambda o: {"pk": o["alert"]}),
+    Url("training:resolve_alert", "POST", EITHER, TEAM, lambda o: {"pk": o["training_alert"]}),
     Url("training:settings", "GET", CONFIG),
     Url("certificates:check", "GET", ALL, PUBLIC),
     Url("certificates:key", "GET", ALL, PUBLIC),
@@ -94,7 +94,7 @@ def objects(world: Any) -> dict[str, Any]:
         "session": running.sessions.first().pk,  # type: ignore[union-attr]
         "today": timezone.localdate().isoformat(),
         "application": app.pk,
-        "alert": alert.pk,
+        "training_alert": alert.pk,
         "graduate": graduate.pk,
         "follow_up": follow_up.pk,
         "certificate": certificate,
