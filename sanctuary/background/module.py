@@ -26,6 +26,6 @@ def rotate(job: runner.Context) -> None:
 register(
     Stage(
         app="background",
-        nav=(NavEntry(url="background:list", label=_("Jobs"), visible=lambda user: True, order=99),),
+        nav=(NavEntry(url="background:list", label=_("Background work"), visible=lambda user: True, order=99),),
     )
 )
