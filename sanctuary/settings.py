@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "sanctuary.care",
     "sanctuary.jobs",
     "sanctuary.legal",
+    "sanctuary.evidence",
     "sanctuary.demo",
 ]
 
@@ -308,6 +309,13 @@ MEDIA_ROOT = VAR_DIR / "media"
 # where a seized disk would keep them. Photos and documents are at most 10 MB.
 FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 11 * 1024 * 1024
+
+# Evidence (sanctuary.evidence): files are streamed into the store, encrypted as they arrive
+# (evidence/uploads.py), up to this size. A trusted timestamp server (RFC 3161) for referral
+# packages, and a PEM file of the roots its certificate chains to; empty: no timestamp.
+EVIDENCE_MAX_BYTES = int(os.environ.get("SANCTUARY_EVIDENCE_MAX_BYTES", str(4 * 1024**3)))
+EVIDENCE_TSA_URL = os.environ.get("SANCTUARY_TSA_URL", "")
+EVIDENCE_TSA_ROOTS = os.environ.get("SANCTUARY_TSA_ROOTS", "")
 
 # --- Logging: ids only, never personal data -----------------------------------------------
 LOGGING = {

@@ -7,7 +7,8 @@ decides access.
 An access module is a named permission. The core's are :class:`Module`; each stage declares
 its own in its ``module.py`` (``sanctuary.lib.stages.Access``). Who may use which is decided
 here alone, in one table a reviewer can read at once: :data:`CORE_GRANTS` for the core and one
-entry per stage in :data:`STAGE_GRANTS`. Directors may use every declared module. Adding a
+entry per stage in :data:`STAGE_GRANTS`. Directors may use every declared module but those a
+stage declares with ``Access(directors=False)`` (evidence). Adding a
 stage means adding its line to ``STAGE_GRANTS`` (``docs/adding-a-module.md``).
 """
 
@@ -84,6 +85,8 @@ STAGE_GRANTS: dict[str, dict[str, set[str]]] = {
     },
     "jobs": {Role.CASE_WORKER: {"jobs"}},
     "legal": {Role.CASE_WORKER: {"legal"}},  # legal_config (document types, the clock): directors
+    # Evidence officers only: declared Access(directors=False), so directors do not get it.
+    "evidence": {Role.EVIDENCE_OFFICER: {"evidence"}},
 }
 
 # Roles that see every person in the organisation, whatever their teams.
@@ -110,7 +113,8 @@ def role_modules() -> dict[str, frozenset[str]]:
                 if unknown:  # a typo here would silently lock everyone out
                     raise ImproperlyConfigured(f"STAGE_GRANTS[{app!r}] names undeclared modules: {sorted(unknown)}")
                 grants.setdefault(role, set()).update(names)
-        grants[Role.DIRECTOR] = set(declared)
+        officers_only = {access.name for access in stages.access_modules() if not access.directors}
+        grants.setdefault(Role.DIRECTOR, set()).update(declared - officers_only)
         _role_modules.update({role: frozenset(names) for role, names in grants.items()})
     return _role_modules
 

@@ -49,6 +49,10 @@ class Action(models.TextChoices):
     IDENTITY_APPROVED = "identity_approved", _("True identity request approved")
     IDENTITY_REFUSED = "identity_refused", _("True identity request refused")
     IDENTITY_VIEWED = "identity_viewed", _("True identity viewed")
+    # Chain of custody of evidence (with VIEW, EXPORT and CREATE for receipt).
+    COPY = "copy", _("Copied")
+    TRANSFER = "transfer", _("Handed over")
+    HASH_FAILED = "hash_failed", _("Hash check failed")
 
 
 class AuditEntry(models.Model):

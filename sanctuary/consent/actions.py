@@ -54,6 +54,9 @@ class ConsentRuleError(Refusal):
         "future": _("The date given cannot be in the future."),
         "withdrawn_before_given": _("The withdrawal date is before the consent was given."),
         "inactive_recipient": _("This partner is no longer in use: choose another one."),
+        "needs_disclosure": _(
+            "Testimony: ask whether the person's name may be disclosed to a court (yes, no, or ask again)."
+        ),
         "recipient_fixed": _(
             "Consents name this partner as it is: its name and kind cannot change. Add a new partner instead."
         ),
@@ -73,6 +76,7 @@ class Answer:
     relative_relation: str = ""
     relative_reason: str = ""
     scan: bytes | None = None
+    name_disclosure: str = ""  # testimony: NameDisclosure
 
 
 def _event(consent: ConsentRecord, before: str, actor: User) -> None:
@@ -100,6 +104,10 @@ def _apply_answer(actor: User, consent: ConsentRecord, answer: Answer) -> list[s
     consent.relative_relation = answer.relative_relation if answer.given_by == GivenBy.RELATIVE else ""
     consent.relative_reason = answer.relative_reason if answer.given_by == GivenBy.RELATIVE else ""
     consent.method = answer.method
+    if consent.purpose == Purpose.TESTIMONY:
+        if answer.state == State.GIVEN and not answer.name_disclosure:
+            raise ConsentRuleError("needs_disclosure")
+        consent.name_disclosure = answer.name_disclosure
     if answer.state == State.GIVEN:
         consent.given_on, consent.expires_on = answer.given_on, answer.expires_on
     if answer.state != State.REQUESTED:
@@ -107,6 +115,8 @@ def _apply_answer(actor: User, consent: ConsentRecord, answer: Answer) -> list[s
     if consent.expires_on and consent.retain_until < consent.expires_on:
         raise ConsentRuleError("retention_before_given")
     fields = ["state", "given_by", "method", "given_on", "expires_on"]
+    if consent.purpose == Purpose.TESTIMONY:
+        fields.append("name_disclosure")
     if consent.given_by == GivenBy.RELATIVE:
         fields += ["relative_name", "relative_relation", "relative_reason"]
     if answer.scan:

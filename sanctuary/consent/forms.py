@@ -15,6 +15,7 @@ from sanctuary.consent.models import (
     Category,
     GivenBy,
     Method,
+    NameDisclosure,
     NoticeLanguage,
     Purpose,
     Recipient,
@@ -46,6 +47,12 @@ class AnswerFields(NormalisedTextMixin, forms.Form):
         label=_("Scan of the signed form or thumbprint"),
         required=False,
         help_text=_("A photo or PDF; it is encrypted at once."),
+    )
+    name_disclosure = forms.ChoiceField(
+        label=_("Testimony: may the person's name be disclosed to a court?"),
+        choices=[("", "—"), *NameDisclosure.choices],
+        required=False,
+        help_text=_("Asked for testimony only. Read it to the person; they may change their mind later."),
     )
     given_by = forms.ChoiceField(label=_("Given by"), choices=GivenBy.choices, initial=GivenBy.PERSON)
     relative_name = forms.CharField(label=_("Relative's name"), max_length=150, required=False)
@@ -90,6 +97,7 @@ class AnswerFields(NormalisedTextMixin, forms.Form):
             relative_relation=data.get("relative_relation") or "",
             relative_reason=data.get("relative_reason") or "",
             scan=scan.read() if scan else None,
+            name_disclosure=data.get("name_disclosure") or "",
         )
 
 
@@ -143,6 +151,7 @@ class ConsentForm(AnswerFields, NoticeFields):
         "expires_on",
         "method",
         "scan",
+        "name_disclosure",
         "given_by",
         "relative_name",
         "relative_relation",
@@ -161,6 +170,15 @@ class ConsentForm(AnswerFields, NoticeFields):
         data = super().clean() or {}
         if not data.get("recipient") and not data.get("category"):
             self.add_error("category", _("Name a partner, or choose a category of recipients."))
+        if (
+            data.get("purpose") == Purpose.TESTIMONY
+            and data.get("state") == State.GIVEN
+            and not data.get("name_disclosure")
+        ):
+            self.add_error(
+                "name_disclosure",
+                _("Testimony: ask whether the person's name may be disclosed to a court (yes, no, or ask again)."),
+            )
         return data
 
 

@@ -123,6 +123,15 @@ class Relation(models.TextChoices):
     OTHER = "other", _("Other relative")
 
 
+class NameDisclosure(models.TextChoices):
+    """Testimony only: whether the person's name may be given to a court (asked on every
+    testimony consent; investigators read it in the package's consent record)."""
+
+    YES = "yes", _("Yes: my name may be disclosed to a court")
+    NO = "no", _("No: my name must not be disclosed")
+    ASK = "ask", _("Ask me again before any disclosure")
+
+
 class Method(models.TextChoices):
     SPOKEN = "spoken", _("Spoken (recorded by staff)")
     SIGNED = "signed", _("Signed")
@@ -183,6 +192,9 @@ class ConsentRecord(EncryptedModel):
     )
     notice_language = models.CharField(_("notice language"), max_length=8, choices=NoticeLanguage.choices)
     method = models.CharField(_("how it was given"), max_length=12, choices=Method.choices, blank=True)
+    name_disclosure = models.CharField(
+        _("may the name be disclosed to a court"), max_length=8, choices=NameDisclosure.choices, blank=True
+    )
     scan = models.ForeignKey(
         PersonDocument, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("scan")
     )

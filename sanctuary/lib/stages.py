@@ -37,6 +37,9 @@ class Access:
 
     name: str
     description: Any  # lazy translation
+    # False: directors are not given this module with the rest. Evidence is for evidence
+    # officers only: a director who must see it is given the officer's role, which is audited.
+    directors: bool = True
 
 
 @dataclass(frozen=True)

@@ -349,7 +349,7 @@ def current_kek() -> bytes:
     return bytes(keyring().kek)
 
 
-SCOPE_LABELS = frozenset({"counselling"})
+SCOPE_LABELS = frozenset({"counselling", "evidence"})
 
 
 def scope_cipher(label: str) -> crypto.Cipher:

@@ -1,0 +1,403 @@
+"""Referral packages: a BagIt bag (RFC 8493) in a tar stream, encrypted to the investigator.
+
+Layout of the bag (``referral-<case>-<package>/``)::
+
+    bagit.txt  bag-info.txt
+    data/originals/001.pdf …          the items, bit for bit (working copies in data/copies/)
+    data/items.json                   what each file is, how and when it was received
+    data/screening-summary.my.txt     the screening record, in Burmese
+    data/screening-summary.en.txt     and in English
+    data/consent.json  consent.txt    the consent record this package went out under
+    data/custody.json  custody.txt    every custody entry of every item (the audit chain's)
+    manifest-sha256.txt  manifest-sha512.txt
+    tagmanifest-sha512.txt            checksums of the tag files above
+    tagmanifest-sha512.txt.sig        Ed25519 signature of the tag manifest (organisation key)
+    tagmanifest-sha512.txt.tsr        RFC 3161 timestamp over the tag manifest (if configured)
+    signer.pub                        the signing public key (hex), for the record only
+
+Why the bag is written by hand and not with ``bagit.make_bag``: ``make_bag`` hashes a folder
+already on disk, and that folder would hold the plaintext originals, on our disk, for as long
+as packaging takes (and on the disk's free blocks after). Here each original goes from its
+encrypted file, through the hashes, into the tar stream and into age encryption, and never
+exists in plaintext outside a few buffers; memory stays flat whatever the size. The tag
+files follow RFC 8493 exactly, and ``verify_package`` checks the result with the ``bagit``
+library itself (full checksums, not "fast" mode), as the recipient would.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import tarfile
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
+
+from sanctuary.audit.models import AuditEntry
+from sanctuary.evidence import keys, store, timestamps
+from sanctuary.lib.refusal import Refusal
+from sanctuary.vault import streams
+
+SIGNED = "tagmanifest-sha512.txt"
+SIGNATURE = SIGNED + ".sig"
+TOKEN = SIGNED + ".tsr"
+SIGNER = "signer.pub"
+AGENT = "Sanctuary evidence packaging"
+
+
+class PackageRefused(Refusal):
+    messages = {
+        "hash_mismatch": _(
+            "An item no longer matches the hashes taken when it was received: the package was stopped. "
+            "The item is marked; do not send it, and tell the other evidence officer."
+        ),
+        "no_consent": _("The person's consent for this recipient is not in force: nothing was packaged."),
+        "not_released": _("Only a package released by two evidence officers can be built."),
+    }
+
+
+class HashMismatch(Exception):
+    def __init__(self, item: Any) -> None:
+        super().__init__(f"item {item.pk}")
+        self.item = item
+
+
+# --- Building ------------------------------------------------------------------------------
+
+
+def safe_suffix(filename: str) -> str:
+    """The file's extension if it is short and plain (``.pdf``), else ``.bin``: names in the
+    bag and in download headers are ours, never the sender's (which may name a person)."""
+    suffix = Path(filename).suffix.lower()
+    if not (1 < len(suffix) <= 8 and suffix[1:].isascii() and suffix[1:].isalnum()):
+        return ".bin"
+    return suffix
+
+
+def _payload_path(item: Any, number: int) -> str:
+    suffix = safe_suffix(str(item.filename))
+    folder = "originals" if item.is_original else "copies"
+    return f"data/{folder}/{number:03d}{suffix}"
+
+
+def _manifest(digests: dict[str, str]) -> bytes:
+    return "".join(f"{digest}  {path}\n" for path, digest in sorted(digests.items())).encode()
+
+
+def _screening_text(testimony: Any, language: str) -> str:
+    from sanctuary.evidence.models import Testimony
+
+    with translation.override(language):
+        label: Callable[[str], str] = lambda name: str(Testimony._meta.get_field(name).verbose_name)  # noqa: E731
+        summary = testimony.summary_my if language == "my" else testimony.summary_en
+        lines = [
+            _g("Screening record for referral (a summary, not a statement)"),
+            f"{_g('Case')}: {testimony.person.case_code}",
+            "",
+            f"{label('involvement')}: {testimony.get_involvement_display()}",
+            f"{label('order_kinds')}: {', '.join(testimony.order_kind_labels())}",
+            f"{label('region')}: {testimony.get_region_display() if testimony.region else '—'}",
+        ]
+        for name in ("when", "place", "unit", "commanders"):
+            lines.append(f"{label(name)}: {getattr(testimony, name) or '—'}")
+        lines.append(f"{label('documents_exist')}: {_g('yes') if testimony.documents_exist else _g('no')}")
+        lines.append(f"{label('media_exist')}: {_g('yes') if testimony.media_exist else _g('no')}")
+        lines += ["", _g("Summary"), str(summary or "—"), "", _g("Linkage evidence")]
+        for name in ("orders_received", "reports", "policies", "radio_logs", "documents_held"):
+            lines.append(f"{label(name)}: {getattr(testimony, name) or '—'}")
+    return "\n".join(lines) + "\n"
+
+
+def _consent_record(consent: Any) -> dict[str, Any]:
+    return {
+        "id": consent.pk,
+        "purpose": consent.purpose,
+        "recipient": consent.recipient_label(),
+        "state": consent.effective_state,
+        "given_on": consent.given_on.isoformat() if consent.given_on else None,
+        "expires_on": consent.expires_on.isoformat() if consent.expires_on else None,
+        "given_by": consent.given_by,
+        "method": consent.method,
+        "name_may_be_disclosed_to_a_court": consent.name_disclosure,
+        "notice_version": consent.notice_version,
+        "notice_language": consent.notice_language,
+        "history": [
+            {"from": e.from_state, "to": e.to_state, "at": e.at.isoformat()} for e in consent.events.order_by("pk")
+        ],
+    }
+
+
+def custody_entries(item: Any) -> list[dict[str, Any]]:
+    """An item's custody: its audit entries, in chain order, with each entry's chain hash."""
+    entries = AuditEntry.objects.filter(object_type="evidence.item", object_id=str(item.pk)).order_by("seq")
+    return [
+        {
+            "seq": entry.seq,
+            "at": entry.at.isoformat(),
+            "by": entry.actor_username,
+            "action": entry.action,
+            "what": entry.fields,
+            "entry_hash": entry.hash,
+        }
+        for entry in entries
+    ]
+
+
+def _custody_text(items: list[Any], custody: dict[int, list[dict[str, Any]]], paths: dict[int, str]) -> str:
+    lines = [_g("Chain of custody"), ""]
+    for item in items:
+        lines.append(f"{paths[item.pk]}  ({_g('item')} {item.pk})")
+        lines.append(f"  SHA-256 {item.sha256}")
+        lines.append(f"  SHA-512 {item.sha512}")
+        for entry in custody[item.pk]:
+            lines.append(f"  #{entry['seq']} {entry['at']} {entry['by']} {entry['action']} {','.join(entry['what'])}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+@dataclass
+class Built:
+    size: int
+    sha256: str
+    timestamped: bool
+    digests: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+class _Counting:
+    """The encrypted file as it is written: its size and SHA-256 for the hand-over record."""
+
+    def __init__(self, dest: BinaryIO) -> None:
+        self._dest, self.size, self.sha256 = dest, 0, hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self._dest.write(data)
+        self.size += len(data)
+        self.sha256.update(data)
+        return len(data)
+
+    def flush(self) -> None:
+        self._dest.flush()
+
+
+def build(package: Any, dest: BinaryIO, progress: Callable[[int, int], None] | None = None) -> Built:
+    """Write the package to ``dest`` as an age stream to the recipient's key. Raises
+    :class:`HashMismatch` (the stream is then cut: the caller deletes it)."""
+    testimony = package.testimony
+    items = list(package.items.order_by("received_at", "pk"))
+    paths = {item.pk: _payload_path(item, n) for n, item in enumerate(items, start=1)}
+    bag = f"referral-{testimony.person.case_code}-{package.pk}"
+    now = time.time()
+    sha256: dict[str, str] = {}
+    sha512: dict[str, str] = {}
+    sizes: dict[str, int] = {}
+    counting = _Counting(dest)
+    total = sum(item.size for item in items)
+    done = 0
+
+    with streams.encrypting(counting, [streams.recipient(package.key.public_key)]) as sink:  # type: ignore[arg-type]
+        tar = tarfile.open(fileobj=sink, mode="w|", format=tarfile.PAX_FORMAT)  # noqa: SIM115 - closed below
+
+        def add(path: str, data: bytes) -> None:
+            info = tarfile.TarInfo(f"{bag}/{path}")
+            info.size, info.mtime, info.mode = len(data), now, 0o644
+            tar.addfile(info, io.BytesIO(data))
+
+        def add_payload(path: str, data: bytes) -> None:
+            sha256[path] = hashlib.sha256(data).hexdigest()
+            sha512[path] = hashlib.sha512(data).hexdigest()
+            sizes[path] = len(data)
+            add(path, data)
+
+        def fill() -> bool:
+            nonlocal done
+            for item in items:
+                info = tarfile.TarInfo(f"{bag}/{paths[item.pk]}")
+                info.size, info.mtime, info.mode = item.size, now, 0o644
+                try:
+                    with store.reading(item.stored_name) as plain:
+                        reader = store.HashingReader(plain, expected=item.size)
+                        tar.addfile(info, reader)  # type: ignore[arg-type]
+                except (store.ShortFile, streams.StreamError, FileNotFoundError):
+                    raise HashMismatch(item) from None
+                if not reader.matches(item):
+                    raise HashMismatch(item)
+                sha256[paths[item.pk]], sha512[paths[item.pk]] = reader.sha256.hexdigest(), reader.sha512.hexdigest()
+                sizes[paths[item.pk]] = item.size
+                done += item.size
+                if progress is not None:
+                    progress(done, total)
+
+            custody = {item.pk: custody_entries(item) for item in items}
+            listing = [
+                {
+                    "path": paths[item.pk],
+                    "item": item.pk,
+                    "kind": item.kind,
+                    "what": str(item.title),
+                    "file_name": str(item.filename),
+                    "content_type": item.content_type,
+                    "size": item.size,
+                    "sha256": str(item.sha256),
+                    "sha512": str(item.sha512),
+                    "received_at": item.received_at.isoformat(),
+                    "received_how": item.received_how,
+                    "received_by": item.received_by.get_username(),
+                    "working_copy_of": paths.get(item.original_id) if item.original_id else None,
+                    "copy_kind": item.derivative_kind or None,
+                }
+                for item in items
+            ]
+            add_payload("data/items.json", json.dumps(listing, ensure_ascii=False, indent=2).encode())
+            add_payload("data/screening-summary.my.txt", _screening_text(testimony, "my").encode())
+            add_payload("data/screening-summary.en.txt", _screening_text(testimony, "en").encode())
+            consent = _consent_record(package.consent)
+            add_payload("data/consent.json", json.dumps(consent, ensure_ascii=False, indent=2).encode())
+            add_payload("data/custody.json", json.dumps({str(k): v for k, v in custody.items()}, indent=2).encode())
+            add_payload("data/custody.txt", _custody_text(items, custody, paths).encode())
+
+            tags: dict[str, bytes] = {
+                "bagit.txt": b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n",
+                "manifest-sha256.txt": _manifest(sha256),
+                "manifest-sha512.txt": _manifest(sha512),
+            }
+            tags["bag-info.txt"] = (
+                f"Source-Organization: {_organisation()}\n"
+                f"Bagging-Date: {timezone.localdate().isoformat()}\n"
+                f"Bag-Software-Agent: {AGENT}\n"
+                f"External-Identifier: package-{package.pk}\n"
+                f"Internal-Sender-Identifier: {testimony.person.case_code}\n"
+                f"Payload-Oxum: {sum(sizes.values())}.{len(sizes)}\n"
+            ).encode()
+            for name in ("bagit.txt", "bag-info.txt", "manifest-sha256.txt", "manifest-sha512.txt"):
+                add(name, tags[name])
+            tagmanifest = _manifest({name: hashlib.sha512(tags[name]).hexdigest() for name in tags})
+            add(SIGNED, tagmanifest)
+            add(SIGNATURE, keys.sign(tagmanifest))
+            add(SIGNER, (keys.signing_public_hex() + "\n").encode())
+            token = timestamps.request_token(tagmanifest)
+            if token is not None:
+                add(TOKEN, token)
+            return token is not None
+
+        try:
+            timestamped = fill()
+        except BaseException:
+            # A cut stream must not be finished later by the garbage collector.
+            tar.closed = True
+            tar.fileobj.closed = True  # type: ignore[union-attr]
+            raise
+        tar.close()
+    return Built(counting.size, counting.sha256.hexdigest(), timestamped, {"sha256": sha256, "sha512": sha512})
+
+
+def _organisation() -> str:
+    from django.conf import settings
+
+    return str(getattr(settings, "ORGANISATION_NAME", "") or "Sanctuary")
+
+
+# --- Verifying -------------------------------------------------------------------------------
+
+
+class VerifyFailed(Exception):
+    """Verification failed; ``str()`` says why and names the file."""
+
+
+@dataclass
+class Verified:
+    bag: Path
+    files: int
+    signer: str
+    timestamp: str  # ISO time of the token, "" without one
+    timestamp_checked: bool
+    custody: dict[str, list[dict[str, Any]]]
+    items: list[dict[str, Any]]
+
+
+def decrypt_to(package_file: Path, identity_text: str, folder: Path) -> Path:
+    """Decrypt and unpack an encrypted package into ``folder``; returns the bag's folder."""
+    lines = [line.strip() for line in identity_text.splitlines() if line.strip().startswith("AGE-SECRET-KEY-")]
+    try:
+        who = streams.identity(lines[0] if lines else identity_text)
+    except ValueError:
+        raise VerifyFailed("the identity is not an age X25519 key (AGE-SECRET-KEY-1…)") from None
+    try:
+        with (
+            package_file.open("rb") as source,
+            streams.decrypting(source, [who]) as plain,
+            tarfile.open(fileobj=plain, mode="r|") as tar,
+        ):
+            tar.extractall(folder, filter="data")
+    except streams.StreamError as error:
+        if "No matching keys" in str(error):
+            raise VerifyFailed("this package was not encrypted to this key (unknown recipient key)") from None
+        raise VerifyFailed(f"{package_file.name}: the file was altered or cut, it does not decrypt") from None
+    except (tarfile.TarError, OSError) as error:
+        raise VerifyFailed(f"{package_file.name}: not a package ({type(error).__name__})") from None
+    bags = [p for p in folder.iterdir() if p.is_dir()]
+    if len(bags) != 1:
+        raise VerifyFailed(f"{package_file.name}: expected one bag folder, found {len(bags)}")
+    return bags[0]
+
+
+def verify_bag(bag_dir: Path, signer_hex: str, tsa_roots: list[Any]) -> Verified:
+    """Check, in this order, so the first failure names the file that was changed: the
+    signing key named in the bag against the trusted one, the signature of the tag manifest,
+    then the whole bag with the ``bagit`` library (every checksum, not "fast" mode: the tag
+    manifest covers the manifests, which cover the payload), then the timestamp."""
+    import logging
+
+    import bagit
+
+    from sanctuary.evidence import keys as org_keys
+
+    logging.getLogger("bagit").setLevel(logging.ERROR)  # we report the outcome ourselves
+    if not (bag_dir / SIGNED).is_file():
+        raise VerifyFailed(f"{SIGNED}: missing")
+    signed = (bag_dir / SIGNED).read_bytes()
+    if (bag_dir / SIGNER).exists() and (bag_dir / SIGNER).read_text(errors="replace").strip() != signer_hex.strip():
+        raise VerifyFailed(f"{SIGNER}: the package names another signing key than the one trusted")
+    try:
+        signature = (bag_dir / SIGNATURE).read_bytes()
+    except OSError:
+        raise VerifyFailed(f"{SIGNATURE}: missing or unreadable") from None
+    try:
+        org_keys.public_key(signer_hex).verify(signature, signed)
+    except Exception:  # noqa: BLE001 - cryptography's InvalidSignature
+        raise VerifyFailed(f"{SIGNED} or {SIGNATURE}: the signature does not verify") from None
+    try:
+        bag = bagit.Bag(str(bag_dir))
+        bag.validate(fast=False)
+    except bagit.BagValidationError as error:
+        names = sorted({Path(str(getattr(d, "path", ""))).name for d in getattr(error, "details", []) or []} - {""})
+        raise VerifyFailed(f"{', '.join(names) or bag_dir.name}: {error.message}") from None
+    except bagit.BagError as error:
+        raise VerifyFailed(f"{bag_dir.name}: {error}") from None
+    when, checked = "", False
+    if (bag_dir / TOKEN).exists():
+        try:
+            response = timestamps.verify((bag_dir / TOKEN).read_bytes(), signed, tsa_roots)
+        except Exception:  # noqa: BLE001 - a parse or verification error of the token
+            raise VerifyFailed(f"{TOKEN}: the timestamp does not verify over {SIGNED}") from None
+        when, checked = response.tst_info.gen_time.isoformat(), bool(tsa_roots)
+    custody = json.loads((bag_dir / "data" / "custody.json").read_text())
+    items = json.loads((bag_dir / "data" / "items.json").read_text())
+    return Verified(bag_dir, len(list(bag.payload_entries())), signer_hex, when, checked, custody, items)
+
+
+def verify_file(
+    package_file: Path, identity_text: str, signer_hex: str, tsa_roots: list[Any], keep: Path | None = None
+) -> Verified:
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        return verify_bag(decrypt_to(package_file, identity_text, keep), signer_hex, tsa_roots)
+    with tempfile.TemporaryDirectory() as tmp:
+        return verify_bag(decrypt_to(package_file, identity_text, Path(tmp)), signer_hex, tsa_roots)

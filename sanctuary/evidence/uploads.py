@@ -1,0 +1,75 @@
+"""Evidence uploads go straight into the store: each chunk of the request is hashed and
+encrypted as it arrives. Django's default handlers would hold a large file in memory or write
+it, in plaintext, to a temporary file; the project's settings allow only the memory handler
+(for files up to 11 MB), and evidence can be a long video.
+
+Set on the request before anything reads the body (the view is ``csrf_exempt`` and checks the
+token itself after installing the handler, as Django's documentation describes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+
+from sanctuary.evidence import store
+
+
+class StoredUpload(UploadedFile):
+    """What the form sees: the name, type and size; the bytes are already in the store."""
+
+    def __init__(self, stored: store.Stored, name: str, content_type: str) -> None:
+        import io
+
+        super().__init__(io.BytesIO(b""), name=name, content_type=content_type, size=stored.size)
+        self.stored = stored
+
+
+class EvidenceUploadHandler(FileUploadHandler):
+    chunk_size = store.CHUNK
+
+    def __init__(self, request: Any = None) -> None:
+        super().__init__(request)
+        self.writer: store.Writer | None = None
+        self.uploads: list[StoredUpload] = []
+        self.refusal: store.StoreRefused | None = None
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        super().new_file(*args, **kwargs)
+        if self.writer is not None:  # one file per form: a second is not kept
+            raise StopUpload(connection_reset=False)
+        self.writer = store.Writer()
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
+        if self.writer is None:
+            return None
+        try:
+            self.writer.write(raw_data)
+        except store.StoreRefused as refusal:
+            self.refusal, self.writer = refusal, None
+            raise StopUpload(connection_reset=True) from None
+        return None  # no other handler sees the bytes
+
+    def file_complete(self, file_size: int) -> StoredUpload | None:
+        if self.writer is None:
+            return None
+        try:
+            stored = self.writer.finish()
+        except store.StoreRefused as refusal:
+            self.refusal = refusal
+            return None
+        upload = StoredUpload(stored, self.file_name or "file", self.content_type or "")
+        self.uploads.append(upload)
+        return upload
+
+    def upload_interrupted(self) -> None:
+        if self.writer is not None:
+            self.writer.abort()
+            self.writer = None
+
+    def discard(self) -> None:
+        """The form was not saved: remove what was stored."""
+        for upload in self.uploads:
+            store.delete(upload.stored.name)
+        self.uploads.clear()
