@@ -84,6 +84,7 @@ STAGE_GRANTS: dict[str, dict[str, set[str]]] = {
     },
     "jobs": {Role.CASE_WORKER: {"jobs"}},
     "legal": {Role.CASE_WORKER: {"legal"}},  # legal_config (document types, the clock): directors
+    "family": {Role.CASE_WORKER: {"family"}},
 }
 
 # Roles that see every person in the organisation, whatever their teams.

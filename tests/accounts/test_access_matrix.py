@@ -36,6 +36,7 @@ MODULES = [
     "care",
     "jobs",
     "legal",
+    "family",
 ]
 
 ACCESS = [importlib.import_module(f"tests.{name}.access") for name in MODULES]
