@@ -191,9 +191,7 @@ def test_unknown_targets_and_relatives_of_other_teams_refuse(worker: Any, person
     assert hidden.value.code == "unknown"
 
 
-def test_a_path_that_forgets_the_check_is_a_programming_error_and_writes_nothing(
-    worker: Any, person: Any
-) -> None:
+def test_a_path_that_forgets_the_check_is_a_programming_error_and_writes_nothing(worker: Any, person: Any) -> None:
     relative = helpers.relative(worker, person, ContactRule.EMERGENCY)
 
     @contact.path("tests.forgetful")
