@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "sanctuary.care",
     "sanctuary.jobs",
     "sanctuary.legal",
+    "sanctuary.family",
     "sanctuary.evidence",
     "sanctuary.demo",
 ]

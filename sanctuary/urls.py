@@ -24,6 +24,7 @@ urlpatterns = [
     path("care/", include("sanctuary.care.urls")),
     path("jobs/", include("sanctuary.jobs.urls")),
     path("papers/", include("sanctuary.legal.urls")),
+    path("family/", include("sanctuary.family.urls")),
     path("evidence/", include("sanctuary.evidence.urls")),
     path("", include("sanctuary.vault.urls")),
 ]

@@ -85,6 +85,7 @@ STAGE_GRANTS: dict[str, dict[str, set[str]]] = {
     },
     "jobs": {Role.CASE_WORKER: {"jobs"}},
     "legal": {Role.CASE_WORKER: {"legal"}},  # legal_config (document types, the clock): directors
+    "family": {Role.CASE_WORKER: {"family"}},
     # Evidence officers only: declared Access(directors=False), so directors do not get it.
     "evidence": {Role.EVIDENCE_OFFICER: {"evidence"}},
 }

@@ -36,6 +36,7 @@ MODULES = [
     "care",
     "jobs",
     "legal",
+    "family",
     "evidence",
 ]
 

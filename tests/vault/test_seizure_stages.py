@@ -29,7 +29,7 @@ from tests.vault.test_seizure import _forms, _haystacks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-APPS = ("consent", "care", "jobs", "legal")
+APPS = ("consent", "care", "jobs", "legal", "family")
 
 COVERED: dict[str, set[str]] = {
     "consent.ConsentRecord": {"relative_name", "relative_reason", "note", "withdraw_reason"},
@@ -45,6 +45,11 @@ COVERED: dict[str, set[str]] = {
     "legal.PermitClock": {"resolution_note"},
     "legal.Detention": {"place", "note"},
     "legal.DocumentRequest": {"handler_name", "submitted_what"},
+    "family.Relative": {"name", "village", "intermediary", "channel"},
+    "family.RelativeEvent": {"detained_where", "detained_by", "note"},
+    "family.ContactMade": {"through", "reason", "note"},
+    "family.TracingRequest": {"note"},
+    "family.TracingAction": {"asked", "outcome_note"},
 }
 
 
@@ -120,9 +125,84 @@ def _jobs_and_papers(user: Any, person: Any, needle: Callable[[str], str]) -> No
     )
 
 
+def _family(user: Any, person: Any, needle: Callable[[str], str]) -> None:
+    """A DETAINED father (his village is the needle that matters most), a mother reached
+    through an intermediary, a sister by a safe channel in an emergency, and a search for a
+    missing brother asked of the Red Cross: every field written through the actions."""
+    from sanctuary.family import actions as family
+    from sanctuary.people.contact import How, Means
+    from tests.family import helpers as family_helpers
+
+    father = family.do_add_relative(
+        user,
+        person,
+        {
+            "relation": "father",
+            "name": needle("fathername"),
+            "village": needle("detainedvillage"),
+            "contact_rule": "never",
+        },
+    )
+    family.do_record_event(
+        user,
+        father,
+        {
+            "kind": "detained",
+            "on": str(timezone.localdate().year),
+            "source": "relative",
+            "detained_where": needle("heldwhere"),
+            "detained_by": needle("heldby"),
+            "note": needle("eventnote"),
+        },
+    )
+    father.refresh_from_db()
+    assert father.detained_now
+    mother = family.do_add_relative(
+        user,
+        person,
+        {
+            "relation": "mother",
+            "name": needle("mothername"),
+            "contact_rule": "intermediary",
+            "intermediary": needle("go"),
+        },
+    )
+    means = Means(how=How.INTERMEDIARY, name=mother.intermediary)
+    family.do_record_contact(user, mother, means, timezone.localdate(), needle("contactnote"))
+    sister = family.do_add_relative(
+        user,
+        person,
+        {"relation": "sister", "name": needle("sistername"), "contact_rule": "channel", "channel": needle("channel")},
+    )
+    family.do_record_contact(
+        user,
+        sister,
+        Means(how=How.CHANNEL, name=sister.channel, emergency=True, reason=needle("emergencyreason")),
+        timezone.localdate(),
+    )
+    brother = family.do_add_relative(
+        user, person, {"relation": "brother", "name": needle("brothername"), "contact_rule": "emergency"}
+    )
+    partner = family_helpers.red_cross()
+    family_helpers.tracing_consent(user, person, partner)
+    tracing = family.do_open_tracing(user, brother, needle("tracingnote"))
+    step = family.do_trace(
+        user,
+        tracing,
+        "red_cross",
+        partner,
+        Means(how=How.DIRECT, emergency=True, reason=needle("tracereason")),
+        needle("asked"),
+    )
+    family.do_record_outcome(user, step, "no_news", needle("outcomenote"))
+
+
 # Writers beyond consent and care: function(user, person, needle) that writes every covered
 # field of its models through the stage's actions, each value containing ``needle``.
-WRITERS: dict[str, Callable[[Any, Any, Callable[[str], str]], None]] = {"jobs and legal": _jobs_and_papers}
+WRITERS: dict[str, Callable[[Any, Any, Callable[[str], str]], None]] = {
+    "jobs and legal": _jobs_and_papers,
+    "family": _family,
+}
 
 
 def _declared(model: type) -> set[str]:

@@ -1,0 +1,219 @@
+"""Every way of reaching a relative asks the relative's contact rule first.
+
+The contact paths are listed here, by hand: a new path (``contact.paths()``) fails this test
+until it is listed and run against a "never contact" relative below, and any ``do_*`` action
+of any stage that takes a relative without being a contact path fails it too, unless it is
+listed in ``REACHES_NOBODY`` with the reason it contacts nobody (reviewed like a grant)."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.utils import timezone
+
+from sanctuary.audit.models import AuditEntry
+from sanctuary.family import actions
+from sanctuary.family.models import ActionKind, ContactMade, ContactRule, Relative, TracingAction
+from sanctuary.people import contact
+from sanctuary.people.contact import ContactPathError, ContactRefused, How, Means
+from sanctuary.people.models import PersonEvent
+from tests.factories import PersonFactory
+from tests.family import helpers
+
+pytestmark = pytest.mark.django_db
+
+
+def _no_setup(user: Any, relative: Relative) -> None:
+    return None
+
+
+def _record_contact(user: Any, relative: Relative, means: Means, _ready: Any = None) -> Any:
+    return actions.do_record_contact(user, relative, means, timezone.localdate(), "spoke to her")
+
+
+def _open_search(user: Any, relative: Relative) -> Any:
+    partner = helpers.red_cross()
+    helpers.tracing_consent(user, relative.person, partner)
+    return actions.do_open_tracing(user, relative), partner
+
+
+def _trace(user: Any, relative: Relative, means: Means, ready: Any = None) -> Any:
+    tracing, partner = ready or _open_search(user, relative)
+    return actions.do_trace(user, tracing, ActionKind.RED_CROSS, partner, means, "asked about her")
+
+
+# Every contact path: what it needs first (allowed: consent, an open search) and how to run it.
+PATHS: dict[str, tuple[Callable[[Any, Relative], Any], Callable[..., Any]]] = {
+    "family.record_contact": (_no_setup, _record_contact),
+    "family.trace": (_open_search, _trace),
+}
+
+# do_* actions that take a relative but reach nobody outside our records.
+REACHES_NOBODY = {
+    "sanctuary.family.actions.do_update_relative": "corrects our record of the relative, or their rule",
+    "sanctuary.family.actions.do_record_event": "writes down what was done to them, as told to us",
+    "sanctuary.family.actions.do_open_tracing": "opens our own file; each step outside is do_trace",
+}
+
+WRITTEN = (Relative, ContactMade, TracingAction, AuditEntry, PersonEvent)
+
+
+@pytest.fixture
+def worker(make_user: Any) -> Any:
+    return make_user("case_worker")
+
+
+@pytest.fixture
+def person(team_a: Any) -> Any:
+    return PersonFactory(team=team_a)
+
+
+def test_every_contact_path_is_listed() -> None:
+    assert sorted(contact.paths()) == sorted(PATHS)
+
+
+def _takes_a_relative(function: Callable[..., Any]) -> bool:
+    for parameter in inspect.signature(function).parameters.values():
+        annotation = parameter.annotation if isinstance(parameter.annotation, str) else repr(parameter.annotation)
+        if parameter.name in ("relative", "target_ref") or "Relative" in annotation:
+            return True
+    return False
+
+
+def _stage_actions() -> list[tuple[str, Callable[..., Any]]]:
+    found = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith("sanctuary."):
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.actions")
+        except ModuleNotFoundError:
+            continue
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if name.startswith("do_") and function.__module__ == module.__name__:
+                found.append((f"{module.__name__}.{name}", function))
+    return found
+
+
+def test_every_action_that_takes_a_relative_is_a_contact_path() -> None:
+    registered = set(contact.paths().values())
+    found = _stage_actions()
+    assert any(name == "sanctuary.family.actions.do_trace" for name, _f in found)
+    unchecked = [
+        name
+        for name, function in found
+        if _takes_a_relative(function) and function not in registered and name not in REACHES_NOBODY
+    ]
+    assert unchecked == []
+    assert set(REACHES_NOBODY) <= {name for name, _f in found}, "an exemption names an action that is gone"
+
+
+def _counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in WRITTEN}
+
+
+@pytest.mark.parametrize("name", sorted(PATHS))
+def test_each_path_refuses_a_never_contact_relative_and_writes_nothing(name: str, worker: Any, person: Any) -> None:
+    relative = helpers.relative(worker, person, ContactRule.NEVER)
+    setup, run = PATHS[name]
+    ready = setup(worker, relative)
+    before = _counts()
+    for means in (
+        Means(how=How.DIRECT),
+        Means(how=How.INTERMEDIARY, name="U Ottama of the village monastery"),
+        Means(how=How.DIRECT, emergency=True, reason="soldiers are coming"),
+    ):
+        with pytest.raises(ContactRefused) as refused:
+            run(worker, relative, means, ready)
+        assert refused.value.code == "never"
+    assert _counts() == before
+    assert not ContactMade.objects.exists() and not TracingAction.objects.exists()
+
+
+@pytest.mark.parametrize("name", sorted(PATHS))
+def test_each_path_goes_through_the_named_intermediary(name: str, worker: Any, person: Any) -> None:
+    relative = helpers.relative(worker, person, ContactRule.INTERMEDIARY)
+    setup, run = PATHS[name]
+    ready = setup(worker, relative)
+    with pytest.raises(ContactRefused) as wrong:
+        run(worker, relative, Means(how=How.INTERMEDIARY, name="U Kyaw the shopkeeper"), ready)
+    assert wrong.value.code == "wrong_intermediary"
+    with pytest.raises(ContactRefused) as direct:
+        run(worker, relative, Means(how=How.DIRECT), ready)
+    assert direct.value.code == "intermediary"
+    assert not ContactMade.objects.exists() and not TracingAction.objects.exists()
+    # Case, spaces around and inside the name do not matter.
+    run(worker, relative, Means(how=How.INTERMEDIARY, name="  u ottama  of the VILLAGE monastery "), ready)
+    assert ContactMade.objects.count() + TracingAction.objects.count() == 1
+
+
+def test_the_named_channel_only(worker: Any, person: Any) -> None:
+    relative = helpers.relative(worker, person, ContactRule.CHANNEL)
+    with pytest.raises(ContactRefused) as wrong:
+        _record_contact(worker, relative, Means(how=How.CHANNEL, name="Facebook messenger"))
+    assert wrong.value.code == "wrong_channel"
+    with pytest.raises(ContactRefused) as other:
+        _record_contact(worker, relative, Means(how=How.INTERMEDIARY, name="Signal of the cousin in Mandalay"))
+    assert other.value.code == "channel"
+    made = _record_contact(worker, relative, Means(how=How.CHANNEL, name="signal of the cousin in mandalay"))
+    assert made.how == How.CHANNEL and made.through == "signal of the cousin in mandalay"
+
+
+def test_only_in_an_emergency_with_its_reason_and_audited_without_values(worker: Any, person: Any) -> None:
+    relative = helpers.relative(worker, person, ContactRule.EMERGENCY)
+    with pytest.raises(ContactRefused) as plain:
+        _record_contact(worker, relative, Means(how=How.DIRECT))
+    assert plain.value.code == "emergency"
+    with pytest.raises(ContactRefused) as no_reason:
+        _record_contact(worker, relative, Means(how=How.DIRECT, emergency=True))
+    assert no_reason.value.code == "reason"
+    made = _record_contact(worker, relative, Means(how=How.DIRECT, emergency=True, reason="Her son was shot"))
+    assert made.emergency and made.reason == "Her son was shot"
+    audit = AuditEntry.objects.get(object_type="contact.relative", object_id=str(relative.pk))
+    assert audit.actor_id == worker.pk and audit.fields == ["emergency", "reason"]
+    assert "shot" not in str(list(AuditEntry.objects.values_list("fields", flat=True)))
+
+
+def test_unknown_targets_and_relatives_of_other_teams_refuse(worker: Any, person: Any, team_b: Any) -> None:
+    for ref in ("", "relative:", "relative:x", "neighbour:1", "relative:999999"):
+        with pytest.raises(ContactRefused) as refused:
+            contact.check(ref, Means(how=How.DIRECT, emergency=True, reason="r"), worker)
+        assert refused.value.code == "unknown"
+    elsewhere = helpers.relative(worker, PersonFactory(team=team_b), ContactRule.EMERGENCY)
+    with pytest.raises(ContactRefused) as hidden:
+        contact.check(elsewhere.ref, Means(how=How.DIRECT, emergency=True, reason="r"), worker)
+    assert hidden.value.code == "unknown"
+
+
+def test_a_path_that_forgets_the_check_is_a_programming_error_and_writes_nothing(worker: Any, person: Any) -> None:
+    relative = helpers.relative(worker, person, ContactRule.EMERGENCY)
+
+    @contact.path("tests.forgetful")
+    def do_forget(user: Any, relative: Relative) -> ContactMade:
+        return ContactMade.objects.create(
+            person=relative.person, relative=relative, how=How.DIRECT, on=date.today(), made_by=user
+        )
+
+    try:
+        with pytest.raises(ContactPathError):
+            do_forget(worker, relative)
+        assert not ContactMade.objects.exists()
+    finally:
+        contact._paths.pop("tests.forgetful")
+
+
+def test_refusals_are_in_the_users_language() -> None:
+    from django.utils import translation
+
+    with translation.override("my"):
+        burmese = ContactRefused("never").message
+    with translation.override("en"):
+        english = ContactRefused("never").message
+    assert english.startswith("This relative's rule") and burmese != english
+    assert any("\u1000" <= char <= "\u109f" for char in burmese)
