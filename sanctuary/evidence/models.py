@@ -179,7 +179,7 @@ class Item(EncryptedModel):
     stored_name = models.CharField(max_length=64, unique=True, editable=False)  # random; an age stream
     hash_failed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    objects = ThroughTestimony.as_manager()
+    objects = ThroughTestimony.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["received_at", "id"]

@@ -96,7 +96,7 @@ def _screening_text(testimony: Any, language: str) -> str:
     from sanctuary.evidence.models import Testimony
 
     with translation.override(language):
-        label: Callable[[str], str] = lambda name: str(Testimony._meta.get_field(name).verbose_name)  # noqa: E731
+        label: Callable[[str], str] = lambda name: str(Testimony._meta.get_field(name).verbose_name)  # type: ignore[union-attr]  # noqa: E731
         summary = testimony.summary_my if language == "my" else testimony.summary_en
         lines = [
             _g("Screening record for referral (a summary, not a statement)"),
@@ -291,8 +291,8 @@ def build(package: Any, dest: BinaryIO, progress: Callable[[int, int], None] | N
             timestamped = fill()
         except BaseException:
             # A cut stream must not be finished later by the garbage collector.
-            tar.closed = True
-            tar.fileobj.closed = True  # type: ignore[union-attr]
+            tar.closed = True  # type: ignore[attr-defined]
+            tar.fileobj.closed = True  # type: ignore[union-attr,attr-defined]
             raise
         tar.close()
     return Built(counting.size, counting.sha256.hexdigest(), timestamped, {"sha256": sha256, "sha512": sha512})

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -243,7 +244,7 @@ def item_check(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @module_required(EVIDENCE)
-def item_download(request: HttpRequest, pk: int) -> HttpResponse:
+def item_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The original, bit for bit, after a hash check (a custody entry). Streamed: never whole
     in memory. The file name is not in the URL, only in the download header."""
     found = _item(request, pk)
@@ -352,7 +353,7 @@ def package_transferred(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @module_required(EVIDENCE)
-def package_download(request: HttpRequest, pk: int) -> HttpResponse:
+def package_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The encrypted package (only the recipient's key opens it): consent checked again, an
     export entry for every item."""
     found = _package(request, pk)

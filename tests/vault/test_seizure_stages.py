@@ -29,9 +29,23 @@ from tests.vault.test_seizure import _forms, _haystacks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-APPS = ("consent", "care", "jobs", "legal", "family")
+APPS = ("consent", "care", "jobs", "legal", "family", "evidence")
 
 COVERED: dict[str, set[str]] = {
+    "evidence.Testimony": {
+        "when",
+        "place",
+        "unit",
+        "commanders",
+        "summary_my",
+        "summary_en",
+        "orders_received",
+        "reports",
+        "policies",
+        "radio_logs",
+        "documents_held",
+    },
+    "evidence.Item": {"title", "filename", "sha256", "sha512", "received_note"},
     "consent.ConsentRecord": {"relative_name", "relative_reason", "note", "withdraw_reason"},
     "care.CarePlan": {"assessment"},
     "care.Need": {"description", "goals"},
@@ -197,11 +211,60 @@ def _family(user: Any, person: Any, needle: Callable[[str], str]) -> None:
     family.do_record_outcome(user, step, "no_news", needle("outcomenote"))
 
 
+# Values that are not needles of their own making (a file's hash, the evidence store's secret
+# identity): the writers add them here and the test hunts for them too.
+_EXTRA: list[str] = []
+
+
+def _evidence(user: Any, person: Any, needle: Callable[[str], str]) -> None:
+    """A screening record with every field, an original whose bytes (and hashes) carry the
+    needle, a working copy, and a package built for an investigator: the bag on disk is
+    encrypted to the recipient, the originals to the store key."""
+    import hashlib
+
+    from sanctuary.evidence import actions as evidence
+    from sanctuary.evidence import keys as evidence_keys
+    from sanctuary.evidence import store
+    from sanctuary.evidence.models import Testimony
+    from tests.evidence import helpers as evidence_helpers
+
+    values = {name: needle(f"ev{name.replace('_', '')}") for name in Testimony.IDENTIFYING_FIELDS}
+    testimony = evidence_helpers.testimony(user, person, **values)
+    content = f"%PDF-1.4 {needle('evfilebytes')} original".encode()
+    _EXTRA.extend([hashlib.sha256(content).hexdigest(), hashlib.sha512(content).hexdigest()])
+    original = evidence_helpers.item(
+        user, testimony, content, f"{needle('evfilename')}.pdf", title=needle("evtitle"), received_note=needle("evnote")
+    )
+    copy = evidence.do_receive_item(
+        user,
+        testimony,
+        store.write_bytes(content.replace(b"original", b"redacted")),
+        {
+            "kind": "document",
+            "title": needle("evcopytitle"),
+            "filename": "copy.pdf",
+            "received_how": "other",
+            "derivative_kind": "redacted",
+        },
+        original=original,
+    )
+    officer = type(user).objects.create_user(username=f"second-{person.pk}", password="x" * 16)
+    officer.role_grants.create(role="evidence_officer")
+    key, _secret = evidence_helpers.key(user, evidence_helpers.investigator())
+    evidence_helpers.testimony_consent(user, person, key.recipient)
+    package = evidence.do_propose_package(user, testimony, key, [original, copy])
+    evidence.do_release_package(type(user).objects.get(pk=officer.pk), package)
+    package.refresh_from_db()
+    assert package.state == "built", package.failure
+    _EXTRA.append(str(evidence_keys.store_identity()))
+
+
 # Writers beyond consent and care: function(user, person, needle) that writes every covered
 # field of its models through the stage's actions, each value containing ``needle``.
 WRITERS: dict[str, Callable[[Any, Any, Callable[[str], str]], None]] = {
     "jobs and legal": _jobs_and_papers,
     "family": _family,
+    "evidence": _evidence,
 }
 
 
@@ -288,6 +351,7 @@ def test_a_seized_machine_reveals_no_stage_data(make_user, team_a, tmp_path, cap
         for write in WRITERS.values():
             write(user, person, needle)
     assert timezone.localdate() - timedelta(days=1) < timezone.localdate()
+    needles.extend(_EXTRA)
     state.seal()
     haystacks = _haystacks(tmp_path)
     haystacks["logs"] = (caplog.text + "".join(capfd.readouterr())).encode("utf-8")
