@@ -8,7 +8,7 @@ from typing import Any
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
-from sanctuary.consent.models import ConsentRecord, GivenBy, NoticeLanguage, State
+from sanctuary.consent.models import ConsentRecord, GivenBy, NameDisclosure, NoticeLanguage, State
 
 
 def _day(value: Any) -> str:
@@ -34,6 +34,13 @@ def sentence(record: ConsentRecord) -> str:
     state = record.effective_state
     if state == State.GIVEN:
         text = _("%(who)s agreed on %(given)s: %(purpose)s, to %(recipient)s.") % words
+        disclosure = {
+            NameDisclosure.YES: _("Their name may be disclosed to a court."),
+            NameDisclosure.NO: _("Their name must not be disclosed to a court."),
+            NameDisclosure.ASK: _("Ask them again before their name is disclosed to a court."),
+        }.get(record.name_disclosure)  # type: ignore[call-overload]
+        if disclosure:
+            text += " " + disclosure
         if record.expires_on:
             return text + " " + _("It is valid until %(until)s.") % words
         return text + " " + _("It has no end date; it can be withdrawn at any time.")

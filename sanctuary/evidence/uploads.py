@@ -37,18 +37,17 @@ class EvidenceUploadHandler(FileUploadHandler):
 
     def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
-        if self.writer is not None:  # one file per form: a second is not kept
-            raise StopUpload(connection_reset=False)
+        if self.writer is not None or self.uploads or self.refusal is not None:
+            raise StopUpload(connection_reset=False)  # one file per form
         self.writer = store.Writer()
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
-        if self.writer is None:
-            return None
+        if self.writer is None:  # refused already: the rest of the file is dropped, and the
+            return None  # form's other fields are still read, so they come back as typed
         try:
             self.writer.write(raw_data)
-        except store.StoreRefused as refusal:
+        except store.StoreRefused as refusal:  # the writer removed what it wrote
             self.refusal, self.writer = refusal, None
-            raise StopUpload(connection_reset=True) from None
         return None  # no other handler sees the bytes
 
     def file_complete(self, file_size: int) -> StoredUpload | None:

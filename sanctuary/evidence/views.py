@@ -13,10 +13,11 @@ from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpRe
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sanctuary.accounts.policy import module_required
+from sanctuary.lib.csrf import csrf_protect
 from sanctuary.consent.rules import ConsentRefused
 from sanctuary.evidence import actions, keys, package, store
 from sanctuary.evidence.actions import EvidenceRuleError
@@ -189,11 +190,14 @@ def item_copy(request: HttpRequest, pk: int) -> HttpResponse:
 def _receive(
     request: HttpRequest, found: Testimony, original: Item | None, form_class: type[ItemForm], handler: Any
 ) -> HttpResponse:
-    form = form_class(request.POST or None, request.FILES or None)
-    if request.method == "POST":
+    posted = request.method == "POST"
+    form = form_class(request.POST if posted else None, request.FILES if posted else None)
+    if posted:
+        valid = form.is_valid()
         if handler.refusal is not None:
             form.add_error("file", handler.refusal.message)
-        if form.is_valid():
+            valid = False
+        if valid:
             upload = form.cleaned_data["file"]
             if isinstance(upload, StoredUpload):
                 data = {**form.cleaned_data, "filename": upload.name, "content_type": upload.content_type}
