@@ -17,7 +17,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sanctuary.accounts.policy import module_required
-from sanctuary.lib.csrf import csrf_protect
 from sanctuary.consent.rules import ConsentRefused
 from sanctuary.evidence import actions, keys, package, store
 from sanctuary.evidence.actions import EvidenceRuleError
@@ -33,6 +32,7 @@ from sanctuary.evidence.models import (
     WithdrawalNotice,
 )
 from sanctuary.evidence.uploads import EvidenceUploadHandler, StoredUpload
+from sanctuary.lib.csrf import csrf_protect
 from sanctuary.people.models import Person
 
 if TYPE_CHECKING:

@@ -182,6 +182,42 @@ def care_rows() -> list[Row]:
     return rows
 
 
+def evidence_rows() -> list[Row]:
+    """Packaging 500 MB of evidence items and verifying the package: time against reading the
+    same bytes once through both hashes (the anchor), and resident memory while each runs, at
+    50 MB and at 500 MB (flat: the same at both sizes)."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.bench.evidence_bench", "--mb", "500"], capture_output=True, text=True, env=env
+    )
+    if done.returncode != 0:
+        return [{"figure": "not measured", "value": done.stderr.strip()[-120:], "target": ""}]
+    r = json.loads(done.stdout.strip().splitlines()[-1])
+    rows: list[Row] = []
+    for label in ("small", "full"):
+        mb = r[f"{label}_mb"]
+        rows.append(
+            {
+                "figure": f"package {mb} MB (5 items): build",
+                "value": f"{r[f'{label}_build_s']:.2f} s = {r[f'{label}_build_s'] / max(r[f'{label}_anchor_s'], 0.01):.1f}x "
+                f"hashing the bytes once ({r[f'{label}_anchor_s']:.2f} s)",
+                "target": "-",
+            }
+        )
+        rows.append(
+            {"figure": f"package {mb} MB: verify_package", "value": f"{r[f'{label}_verify_s']:.2f} s", "target": "-"}
+        )
+        rows.append(
+            {
+                "figure": f"package {mb} MB: memory while building / verifying",
+                "value": f"+{r[f'{label}_build_rss_mb']} / +{r[f'{label}_verify_rss_mb']} MB resident "
+                f"(peak {r[f'{label}_peak_rss_mb']} MB)",
+                "target": "flat",
+            }
+        )
+    return rows
+
+
 def print_table(title: str, rows: list[Row]) -> None:
     if not rows:
         return
@@ -199,6 +235,7 @@ def main() -> None:
     print_table("Shelter and stipends (server time, medians)", money_rows())
     print_table("Training (server time, medians of 40 requests)", training_rows())
     print_table("Care (server time, medians of 40 requests)", care_rows())
+    print_table("Evidence packages (streamed: memory must stay flat)", evidence_rows())
     print_table("People and vault (SQLite, medians over repeated requests)", vault_rows())
     from tests.bench import matching_bench
 
