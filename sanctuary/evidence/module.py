@@ -88,7 +88,8 @@ def _demo(demo: Any) -> None:
     from sanctuary.people.models import Region
 
     officer = demo.users["evidence"]
-    people = [p for p in demo.new_people if p.teams.filter(pk__in=officer.teams.all()).exists()][:1]
+    teams = set(officer.teams.values_list("pk", flat=True))
+    people = [p for p in demo.new_people if p.team_id in teams and p.merged_into_id is None][:1]
     if not people:
         return
     testimony = actions.do_save_testimony(

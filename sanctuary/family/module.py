@@ -90,7 +90,9 @@ def _demo(demo: Any) -> None:
     director = demo.users["director"]
     worker = demo.users.get("caseworker", director)
     today = timezone.localdate()
-    people = list(Person.objects.filter(status=Status.IN_SHELTER, merged_into__isnull=True, team__isnull=False)[:3])
+    people = list(
+        Person.objects.filter(status=Status.IN_SHELTER, merged_into__isnull=True, team__in=worker.teams.all())[:3]
+    )
     red_cross, _created = Recipient.objects.get_or_create(
         name="Red Cross tracing service", defaults={"kind": RecipientKind.NGO}
     )

@@ -64,6 +64,7 @@ DEMO_USERS: list[tuple[str, list[str], list[int]]] = [
     ("counsellor", [Role.COUNSELLOR], [1]),
     ("counsellorlead", [Role.COUNSELLOR, Role.COUNSELLOR_LEAD], [0, 1]),
     ("evidence", [Role.EVIDENCE_OFFICER], [0]),
+    ("evidence2", [Role.EVIDENCE_OFFICER], [0]),  # packages need a second officer to release
     ("auditor", [Role.AUDITOR], []),
 ]
 
