@@ -41,6 +41,11 @@ Work in the background and the modules
 - ``MATCHING_NIGHTLY_HOUR``: hour of the nightly duplicate scan, local time (default 2;
   empty turns it off).
 - ``SHELTER_STAY_DAYS``: the policy length of a stay (default 90).
+- ``SANCTUARY_EVIDENCE_MAX_BYTES``: the largest evidence file accepted (default 4 GiB); it is
+  streamed into the store, encrypted as it arrives, never held whole.
+- ``SANCTUARY_TSA_URL``: an RFC 3161 timestamp server for referral packages (default none:
+  packages carry no timestamp); ``SANCTUARY_TSA_ROOTS``: a PEM file of the roots its
+  certificate chains to, to check each token.
 - ``CERTIFICATE_VERIFY_BASE``: the public address printed on training certificates before
   ``/c/<code>`` (e.g. ``https://check.example.org``); empty prints the path alone.
 - ``SANCTUARY_BENCH_IDENTITY_CIPHER``: ``1`` only in ``make bench``, to measure what
