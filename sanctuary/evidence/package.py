@@ -144,6 +144,7 @@ def custody_entries(item: Any) -> list[dict[str, Any]]:
             "at": entry.at.isoformat(),
             "by": entry.actor_username,
             "action": entry.action,
+            "label": str(entry.get_action_display()),
             "what": entry.fields,
             "entry_hash": entry.hash,
         }

@@ -101,6 +101,7 @@ def test_testimony_to_a_verified_package(browser, live_server, make_user, team_a
     _submit(page, "#item-form button[type=submit]")
     item = Item.objects.get(testimony=testimony)
     assert page.locator("#sha256").inner_text().strip() == str(item.sha256)
+    _shot(page, "item-my")
     _narrow(page)
 
     # 3. The officer records the person's consent for the IIMM: the name not to go to a court.
@@ -135,6 +136,7 @@ def test_testimony_to_a_verified_package(browser, live_server, make_user, team_a
         page.click("#download-package")
     downloaded = tmp_path / "package.tar.age"
     download_info.value.save_as(downloaded)
+    _shot(page, "package-my")
     _narrow(page)
     context.close()
 
