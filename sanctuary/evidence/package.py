@@ -29,6 +29,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import re
+import shutil
 import tarfile
 import tempfile
 import time
@@ -276,6 +279,7 @@ def build(package: Any, dest: BinaryIO, progress: Callable[[int, int], None] | N
                 f"External-Identifier: package-{package.pk}\n"
                 f"Internal-Sender-Identifier: {testimony.person.case_code}\n"
                 f"Payload-Oxum: {sum(sizes.values())}.{len(sizes)}\n"
+                + (f"Timestamp: RFC 3161, {TOKEN}\n" if timestamps.server_url() else "")
             ).encode()
             for name in ("bagit.txt", "bag-info.txt", "manifest-sha256.txt", "manifest-sha512.txt"):
                 add(name, tags[name])
@@ -321,32 +325,87 @@ class Verified:
     timestamp_checked: bool
     custody: dict[str, list[dict[str, Any]]]
     items: list[dict[str, Any]]
+    identifier: str = ""
+    bagged_on: str = ""
+    file_sha256: str = ""
+
+
+# What a package may hold, by name under its one bag folder: nothing else is written out.
+_BAG_NAME = re.compile(r"^referral-[0-9A-Za-z-]{1,40}-[0-9]{1,12}$")
+_MEMBER = re.compile(
+    r"^(data/(originals|copies)/[0-9]{3,6}\.[0-9a-z]{1,7}"
+    r"|data/(items\.json|screening-summary\.(my|en)\.txt|consent\.json|custody\.(json|txt))"
+    r"|bagit\.txt|bag-info\.txt|manifest-sha(256|512)\.txt|tagmanifest-sha512\.txt(\.sig|\.tsr)?|signer\.pub)$"
+)
+_FOLDERS = frozenset({"data", "data/originals", "data/copies"})
+
+
+def _unpack(tar: tarfile.TarFile, folder: Path, label: str) -> Path:
+    """Write out a package's tar stream, member by member, refusing anything but regular files
+    and folders with the names a package has, under one bag folder: no links, devices, absolute
+    or ``..`` paths, no second bag, no file twice. Each file is created new (``O_EXCL``,
+    ``O_NOFOLLOW``), so nothing outside ``folder`` is ever written, whatever the tar says and
+    whatever this Python's own ``extractall`` filters would let through."""
+    root = ""
+    for member in tar:
+        parts = member.name.split("/")
+        if not parts or not _BAG_NAME.match(parts[0]) or (root and parts[0] != root):
+            raise VerifyFailed(f"{label}: unexpected entry {member.name[:80]!r}: not a package")
+        root = parts[0]
+        inner = "/".join(parts[1:])
+        if member.isdir() and (not inner or inner in _FOLDERS):
+            (folder / root / inner).mkdir(mode=0o700, parents=True, exist_ok=True)
+            continue
+        if not member.isreg() or not _MEMBER.match(inner):
+            raise VerifyFailed(f"{label}: unexpected entry {member.name[:80]!r}: not a package")
+        target = folder / root / inner
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        source = tar.extractfile(member)
+        if source is None:
+            raise VerifyFailed(f"{label}: unreadable entry {member.name[:80]!r}")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            fd = os.open(target, flags, 0o600)
+        except FileExistsError:
+            raise VerifyFailed(f"{label}: {inner} appears twice") from None
+        with os.fdopen(fd, "wb") as out:
+            shutil.copyfileobj(source, out, store.CHUNK)
+    if not root:
+        raise VerifyFailed(f"{label}: empty: not a package")
+    return folder / root
 
 
 def decrypt_to(package_file: Path, identity_text: str, folder: Path) -> Path:
-    """Decrypt and unpack an encrypted package into ``folder``; returns the bag's folder."""
+    """Decrypt and unpack an encrypted package into ``folder`` (new or empty); returns the bag's
+    folder. Nothing is trusted yet: the signature and the checksums are checked afterwards."""
     lines = [line.strip() for line in identity_text.splitlines() if line.strip().startswith("AGE-SECRET-KEY-")]
     try:
         who = streams.identity(lines[0] if lines else identity_text)
     except ValueError:
         raise VerifyFailed("the identity is not an age X25519 key (AGE-SECRET-KEY-1…)") from None
+    if any(folder.iterdir()):
+        raise VerifyFailed(f"{folder}: not empty: unpack into a new folder")
     try:
         with (
             package_file.open("rb") as source,
             streams.decrypting(source, [who]) as plain,
             tarfile.open(fileobj=plain, mode="r|") as tar,
         ):
-            tar.extractall(folder, filter="data")
+            return _unpack(tar, folder, package_file.name)
     except streams.StreamError as error:
         if "No matching keys" in str(error):
             raise VerifyFailed("this package was not encrypted to this key (unknown recipient key)") from None
         raise VerifyFailed(f"{package_file.name}: the file was altered or cut, it does not decrypt") from None
     except (tarfile.TarError, OSError) as error:
         raise VerifyFailed(f"{package_file.name}: not a package ({type(error).__name__})") from None
-    bags = [p for p in folder.iterdir() if p.is_dir()]
-    if len(bags) != 1:
-        raise VerifyFailed(f"{package_file.name}: expected one bag folder, found {len(bags)}")
-    return bags[0]
+
+
+def _only_known_files(bag_dir: Path) -> None:
+    """A bag folder given as it is (already unpacked) holds the package's files and no others."""
+    for path in sorted(bag_dir.rglob("*")):
+        inner = path.relative_to(bag_dir).as_posix()
+        if path.is_symlink() or not (path.is_dir() and inner in _FOLDERS or path.is_file() and _MEMBER.match(inner)):
+            raise VerifyFailed(f"{inner}: not a file a package holds")
 
 
 def verify_bag(bag_dir: Path, signer_hex: str, tsa_roots: list[Any]) -> Verified:
@@ -361,6 +420,7 @@ def verify_bag(bag_dir: Path, signer_hex: str, tsa_roots: list[Any]) -> Verified
     from sanctuary.evidence import keys as org_keys
 
     logging.getLogger("bagit").setLevel(logging.ERROR)  # we report the outcome ourselves
+    _only_known_files(bag_dir)
     if not (bag_dir / SIGNED).is_file():
         raise VerifyFailed(f"{SIGNED}: missing")
     signed = (bag_dir / SIGNED).read_bytes()
@@ -382,23 +442,53 @@ def verify_bag(bag_dir: Path, signer_hex: str, tsa_roots: list[Any]) -> Verified
         raise VerifyFailed(f"{', '.join(names) or bag_dir.name}: {error.message}") from None
     except bagit.BagError as error:
         raise VerifyFailed(f"{bag_dir.name}: {error}") from None
+    info = _bag_info(bag_dir)
     when, checked = "", False
+    if info.get("Timestamp") and not (bag_dir / TOKEN).exists():
+        raise VerifyFailed(f"{TOKEN}: missing, though bag-info.txt says the package was timestamped")
     if (bag_dir / TOKEN).exists():
+        if not tsa_roots:
+            raise VerifyFailed(f"{TOKEN}: give the timestamp server's roots (--tsa-roots) to check the timestamp")
         try:
             response = timestamps.verify((bag_dir / TOKEN).read_bytes(), signed, tsa_roots)
         except Exception:  # noqa: BLE001 - a parse or verification error of the token
             raise VerifyFailed(f"{TOKEN}: the timestamp does not verify over {SIGNED}") from None
-        when, checked = response.tst_info.gen_time.isoformat(), bool(tsa_roots)
+        when, checked = response.tst_info.gen_time.isoformat(), True
     custody = json.loads((bag_dir / "data" / "custody.json").read_text())
     items = json.loads((bag_dir / "data" / "items.json").read_text())
-    return Verified(bag_dir, len(list(bag.payload_entries())), signer_hex, when, checked, custody, items)
+    return Verified(
+        bag_dir,
+        len(list(bag.payload_entries())),
+        signer_hex,
+        when,
+        checked,
+        custody,
+        items,
+        identifier=info.get("External-Identifier", ""),
+        bagged_on=info.get("Bagging-Date", ""),
+    )
+
+
+def _bag_info(bag_dir: Path) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for line in (bag_dir / "bag-info.txt").read_text(encoding="utf-8").splitlines():
+        name, _sep, value = line.partition(":")
+        found[name.strip()] = value.strip()
+    return found
 
 
 def verify_file(
     package_file: Path, identity_text: str, signer_hex: str, tsa_roots: list[Any], keep: Path | None = None
 ) -> Verified:
+    digest = hashlib.sha256()
+    with package_file.open("rb") as whole:
+        while chunk := whole.read(store.CHUNK):
+            digest.update(chunk)
     if keep is not None:
-        keep.mkdir(parents=True, exist_ok=True)
-        return verify_bag(decrypt_to(package_file, identity_text, keep), signer_hex, tsa_roots)
-    with tempfile.TemporaryDirectory() as tmp:
-        return verify_bag(decrypt_to(package_file, identity_text, Path(tmp)), signer_hex, tsa_roots)
+        keep.mkdir(mode=0o700, parents=True, exist_ok=True)
+        result = verify_bag(decrypt_to(package_file, identity_text, keep), signer_hex, tsa_roots)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            result = verify_bag(decrypt_to(package_file, identity_text, Path(tmp)), signer_hex, tsa_roots)
+    result.file_sha256 = digest.hexdigest()
+    return result

@@ -27,24 +27,6 @@ from tests.evidence.tsa import local_tsa
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def officers(make_user: Any) -> tuple[Any, Any]:
-    return make_user("evidence_officer"), make_user("evidence_officer")
-
-
-@pytest.fixture
-def ready(officers: tuple[Any, Any], person_a: Any, users_by_role: dict[str, Any]) -> dict[str, Any]:
-    first, _second = officers
-    found = helpers.testimony(first, person_a)
-    originals = [
-        helpers.item(first, found, b"%PDF-1.4 the order\n" + bytes(range(256)) * 40, "order.pdf"),
-        helpers.item(first, found, b"\x00\x01radio log" * 1000, "radio.wav", kind="audio", content_type="audio/wav"),
-    ]
-    key, secret = helpers.key(first)
-    consent = helpers.testimony_consent(users_by_role["director"], person_a, key.recipient)
-    return {"testimony": found, "items": originals, "key": key, "secret": secret, "consent": consent}
-
-
 def _release(officers: tuple[Any, Any], ready: dict[str, Any]) -> Package:
     first, second = officers
     package = actions.do_propose_package(first, ready["testimony"], ready["key"], ready["items"])
@@ -98,7 +80,10 @@ def test_every_flipped_byte_fails_and_names_the_file(
     with local_tsa() as tsa:
         settings.EVIDENCE_TSA_URL = tsa.url
         package = _release(officers, ready)
-        _verify(store.path_of(package.stored_name), ready["secret"], tmp_path, extract=str(tmp_path / "bag"))
+        bag_dir = str(tmp_path / "bag")
+        _verify(
+            store.path_of(package.stored_name), ready["secret"], tmp_path, extract=bag_dir, tsa_roots=str(tsa.root_pem)
+        )
         roots = tmp_path / "roots.pem"
         shutil.copy(tsa.root_pem, roots)
     bag = next((tmp_path / "bag").iterdir())

@@ -32,7 +32,7 @@ class Command(BaseCommand):
         source = Path(options["file"])
         if not source.exists():
             raise CommandError(f"{source}: no such file")
-        signer = self._signer(options.get("signer"))
+        signer = self._signer(options.get("signer"), source)
         try:
             roots = timestamps.roots(options.get("tsa_roots") or None)
         except (OSError, ValueError) as error:
@@ -49,13 +49,13 @@ class Command(BaseCommand):
         except package.VerifyFailed as failure:
             raise CommandError(f"NOT VERIFIED: {failure}") from None
         out = self.stdout
+        out.write(f"package: {result.identifier or '?'}, bagged {result.bagged_on or '?'}")
+        if result.file_sha256:
+            out.write(f"file: SHA-256 {result.file_sha256} (compare with the sender's hand-over record)")
         out.write(f"bag: valid, {result.files} payload files, SHA-256 and SHA-512 checked")
         out.write(f"signature: valid (Ed25519 {result.signer[:16]}…)")
         if result.timestamp:
-            checked = (
-                "checked against the TSA roots" if result.timestamp_checked else "imprint only: no TSA roots given"
-            )
-            out.write(f"timestamp: {result.timestamp} ({checked})")
+            out.write(f"timestamp: {result.timestamp} (checked against the TSA roots)")
         else:
             out.write("timestamp: none in this package")
         paths = {str(entry["item"]): entry["path"] for entry in result.items}
@@ -74,9 +74,12 @@ class Command(BaseCommand):
         except OSError:
             raise CommandError(f"{option}: cannot read {value}") from None
 
-    def _signer(self, value: str | None) -> str:
+    def _signer(self, value: str | None, source: Path) -> str:
         if value:
-            text = Path(value).read_text().strip() if Path(value).exists() else value.strip()
+            given = Path(value)
+            if given.exists() and source.is_dir() and given.resolve().is_relative_to(source.resolve()):
+                raise CommandError("--signer: a key from inside the package proves nothing: use the sender's key")
+            text = given.read_text().strip() if given.exists() else value.strip()
         else:
             from sanctuary.evidence.models import EvidenceKeys
 
