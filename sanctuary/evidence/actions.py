@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from sanctuary import consent
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
+from sanctuary.consent import rules as consent_rules
 from sanctuary.consent.models import Purpose
 from sanctuary.evidence import store
 from sanctuary.evidence.models import (
@@ -61,6 +62,21 @@ class EvidenceRuleError(Refusal):
         "not_downloadable": _("This package can no longer be downloaded."),
         "copy_of_copy": _("A working copy is made from an original, not from another copy."),
         "sent": _("The withdrawal notice was already recorded as sent."),
+        "pending": _(
+            "A package of this testimony waits to be released or built: cancel it before changing the record."
+        ),
+        "key_own": _("A second evidence officer confirms a key: not the one who added it."),
+        "key_confirmed": _("This key is already confirmed, or retired."),
+        "key_unconfirmed": _(
+            "This key is not confirmed yet: a second officer must read its fingerprint with the recipient first."
+        ),
+        "key_adder": _("You added this recipient's key: another evidence officer must release the package."),
+        "consent_changed": _(
+            "The consent this package was made under is no longer the one in force: propose a new package."
+        ),
+        "on_hold": _(
+            "Your account changed recently (new role, password or two-factor): you can do this again after 24 hours."
+        ),
     }
 
 
@@ -79,6 +95,8 @@ def do_save_testimony(actor: User, testimony: Testimony, changed: Iterable[str])
         locked = Testimony.objects.select_for_update().get(pk=testimony.pk)
         if locked.state == TestimonyState.CLOSED:
             raise EvidenceRuleError("closed")
+        if pending(locked):
+            raise EvidenceRuleError("pending")
     else:
         testimony.officer = actor
     testimony.save()
@@ -89,6 +107,8 @@ def do_save_testimony(actor: User, testimony: Testimony, changed: Iterable[str])
 @transaction.atomic
 def do_set_testimony_state(actor: User, testimony: Testimony, state: str) -> Testimony:
     testimony = Testimony.objects.select_for_update().get(pk=testimony.pk)
+    if pending(testimony):
+        raise EvidenceRuleError("pending")
     if state == TestimonyState.READY and not (str(testimony.summary_my).strip() and str(testimony.summary_en).strip()):
         raise EvidenceRuleError("needs_summaries")
     testimony.state = state
@@ -168,6 +188,17 @@ def do_check_item(actor: User | None, item: Item) -> bool:
 
 
 # --- Recipient keys -----------------------------------------------------------------------
+#
+# A package is only as safe as the key it is encrypted to: one officer adds a key, a second
+# confirms it (after reading its whole fingerprint with the recipient over another channel; a
+# database constraint keeps the two apart), and the officer who added a key may not release a
+# package to it. An officer alone cannot send a package to a key of their own.
+
+
+def _not_on_hold(actor: User) -> None:
+    hold = getattr(actor, "approver_hold_until", None)
+    if hold is not None and timezone.now() < hold:
+        raise EvidenceRuleError("on_hold")
 
 
 @transaction.atomic
@@ -182,6 +213,20 @@ def do_add_recipient_key(actor: User, recipient: Recipient, public_key: str, lab
 
 
 @transaction.atomic
+def do_confirm_recipient_key(actor: User, key: RecipientKey) -> RecipientKey:
+    key = RecipientKey.objects.select_for_update().get(pk=key.pk)
+    if key.added_by_id == actor.pk:
+        raise EvidenceRuleError("key_own")
+    if key.confirmed_by_id is not None or not key.active:
+        raise EvidenceRuleError("key_confirmed")
+    _not_on_hold(actor)
+    key.confirmed_by, key.confirmed_at = actor, timezone.now()
+    key.save(update_fields=["confirmed_by", "confirmed_at"])
+    record(actor, Action.STATUS, key, fields=["confirmed_by"])
+    return key
+
+
+@transaction.atomic
 def do_retire_recipient_key(actor: User, key: RecipientKey) -> RecipientKey:
     RecipientKey.objects.filter(pk=key.pk).update(active=False)
     key.active = False
@@ -190,24 +235,39 @@ def do_retire_recipient_key(actor: User, key: RecipientKey) -> RecipientKey:
 
 
 # --- Packages -----------------------------------------------------------------------------
+#
+# Lock order, everywhere: the person's consent records first (``consent.require`` locks them),
+# then the package, then its testimony and items. A withdrawal locks the consent records and
+# then, through the listener, the packages: the same order, so the two never deadlock.
 
 
 def fingerprint(testimony: Testimony, key: RecipientKey, consent_record: ConsentRecord, items: Iterable[Item]) -> str:
-    """What the second officer approves: the summaries, the recipient and its key, the consent
-    record, and each item with its hashes. Any change after the proposal changes it."""
+    """What the second officer approves, byte for byte as it will go into the bag: the
+    screening record in both languages, the consent record, and each item with its hashes;
+    and the recipient's key. Any change after the proposal changes it."""
+    from sanctuary.evidence import package as bag
+
     digest = hashlib.sha256()
     for part in (
-        f"testimony:{testimony.pk}",
-        hashlib.sha256(str(testimony.summary_my).encode()).hexdigest(),
-        hashlib.sha256(str(testimony.summary_en).encode()).hexdigest(),
+        f"testimony:{testimony.pk}:{testimony.person_id}",
+        bag.screening_text(testimony, "my"),
+        bag.screening_text(testimony, "en"),
+        bag.consent_json(consent_record),
         f"recipient:{key.recipient_id}",
         f"key:{key.pk}:{key.public_key}",
-        f"consent:{consent_record.pk}:{consent_record.state}",
     ):
-        digest.update(part.encode() + b"\n")
+        digest.update(hashlib.sha256(part.encode()).digest())
     for item in sorted(items, key=lambda i: i.pk):
-        digest.update(f"item:{item.pk}:{item.size}:{item.sha256}:{item.sha512}\n".encode())
+        line = f"item:{item.pk}:{item.original_id}:{item.kind}:{item.size}:{item.sha256}:{item.sha512}:{item.title}"
+        digest.update(hashlib.sha256(line.encode()).digest())
     return digest.hexdigest()
+
+
+def pending(testimony: Testimony) -> bool:
+    """A package of this testimony waits to be released or built: its record stays as it is."""
+    return Package.objects.filter(
+        testimony_id=testimony.pk, state__in=[PackageState.PROPOSED, PackageState.RELEASED]
+    ).exists()
 
 
 def _check_items(testimony: Testimony, items: list[Item]) -> None:
@@ -219,18 +279,28 @@ def _check_items(testimony: Testimony, items: list[Item]) -> None:
         raise EvidenceRuleError("failed_item")
 
 
+def _usable_key(key: RecipientKey) -> RecipientKey:
+    key = RecipientKey.objects.select_related("recipient").get(pk=key.pk)
+    if not key.active:
+        raise EvidenceRuleError("key_retired")
+    if key.confirmed_by_id is None:
+        raise EvidenceRuleError("key_unconfirmed")
+    return key
+
+
 @transaction.atomic
 def do_propose_package(actor: User, testimony: Testimony, key: RecipientKey, items: Iterable[Item]) -> Package:
-    """One officer proposes: the items, for one recipient's key, under the person's testimony
-    consent for that recipient (refused at once if there is none)."""
+    """One officer proposes: the items, for one recipient's confirmed key, under the person's
+    testimony consent for that recipient (refused at once if there is none)."""
+    key = _usable_key(key)
+    testimony = Testimony.objects.select_related("person").get(pk=testimony.pk)
+    allowed = consent.require(testimony.person, Purpose.TESTIMONY, key.recipient)
     testimony = Testimony.objects.select_for_update().select_related("person").get(pk=testimony.pk)
     if testimony.state not in (TestimonyState.READY, TestimonyState.REFERRED):
         raise EvidenceRuleError("not_ready")
+    _not_on_hold(actor)
     chosen = list(Item.objects.filter(pk__in=[i.pk for i in items]))
     _check_items(testimony, chosen)
-    if not key.active:
-        raise EvidenceRuleError("key_retired")
-    allowed = consent.require(testimony.person, Purpose.TESTIMONY, key.recipient)
     package = Package.objects.create(
         testimony=testimony,
         recipient=key.recipient,
@@ -244,26 +314,42 @@ def do_propose_package(actor: User, testimony: Testimony, key: RecipientKey, ite
     return package
 
 
+def check_unchanged(package: Package) -> ConsentRecord:
+    """Inside a transaction: the package's own consent is still the one in force (locked), its
+    key still usable, its testimony ready, and what would go into the bag is what was proposed."""
+    allowed = consent.require(package.testimony.person, Purpose.TESTIMONY, package.recipient)
+    if allowed.pk != package.consent_id:
+        raise EvidenceRuleError("consent_changed")
+    key = _usable_key(package.key)
+    testimony = Testimony.objects.select_for_update().select_related("person").get(pk=package.testimony_id)
+    if testimony.state not in (TestimonyState.READY, TestimonyState.REFERRED):
+        raise EvidenceRuleError("not_ready")
+    items = list(Item.objects.select_for_update().filter(packages=package).order_by("pk"))
+    _check_items(testimony, items)
+    if fingerprint(testimony, key, allowed, items) != package.fingerprint:
+        raise EvidenceRuleError("changed")
+    return allowed
+
+
 @transaction.atomic
 def do_release_package(actor: User, package: Package) -> Package:
-    """The second officer releases: not the proposer (also a database constraint), the same
-    things as proposed (the fingerprint), and consent still in force. The package is then
-    built in the background."""
+    """The second officer releases: not the proposer (also a database constraint), not the
+    officer who added the key, and only what was proposed, under the same consent. The package
+    is then built in the background."""
     from sanctuary.background import runner
 
-    package = Package.objects.select_for_update().select_related("testimony__person", "key").get(pk=package.pk)
+    package = Package.objects.select_related("testimony__person", "key", "recipient").get(pk=package.pk)
+    check_unchanged(package)
+    package = (
+        Package.objects.select_for_update().select_related("testimony__person", "key", "recipient").get(pk=package.pk)
+    )
     if package.state != PackageState.PROPOSED:
         raise EvidenceRuleError("not_proposed")
     if package.proposed_by_id == actor.pk:
         raise EvidenceRuleError("four_eyes")
-    if not RecipientKey.objects.filter(pk=package.key_id, active=True).exists():
-        raise EvidenceRuleError("key_retired")
-    testimony = Testimony.objects.select_for_update().get(pk=package.testimony_id)
-    allowed = consent.require(package.testimony.person, Purpose.TESTIMONY, package.recipient)
-    items = list(Item.objects.select_for_update().filter(packages=package))
-    _check_items(testimony, items)
-    if allowed.pk != package.consent_id or fingerprint(testimony, package.key, allowed, items) != package.fingerprint:
-        raise EvidenceRuleError("changed")
+    if package.key.added_by_id == actor.pk:
+        raise EvidenceRuleError("key_adder")
+    _not_on_hold(actor)
     package.state, package.released_by, package.released_at = PackageState.RELEASED, actor, timezone.now()
     package.save(update_fields=["state", "released_by", "released_at"])
     record(actor, Action.STATUS, package, fields=["state", "released_by"])
@@ -279,24 +365,34 @@ def do_cancel_package(actor: User, package: Package) -> Package:
         raise EvidenceRuleError("not_proposed")
     package.state = PackageState.CANCELLED
     package.save(update_fields=["state"])
-    store.delete(package.stored_name)
+    name = package.stored_name
+    transaction.on_commit(lambda: store.delete(name))
     record(actor, Action.STATUS, package, fields=["state"])
     return package
 
 
-def export_allowed(package: Package) -> ConsentRecord:
-    """At export time (building, every download): the consent must still be in force."""
-    return consent.require(package.testimony.person, Purpose.TESTIMONY, package.recipient)
+def _own_consent(package: Package) -> ConsentRecord:
+    """At export time (every download, the hand-over): the consent the package was released
+    under must still be the one in force, not merely some consent: a package built when the
+    person said "my name may go to a court" does not go out under a later "no"."""
+    allowed = consent.require(package.testimony.person, Purpose.TESTIMONY, package.recipient)
+    if allowed.pk != package.consent_id:
+        raise EvidenceRuleError("consent_changed")
+    return allowed
 
 
 @transaction.atomic
 def do_download_package(actor: User, package: Package) -> Package:
-    """An officer takes the encrypted package to hand over: consent checked again, and an
+    """An officer takes the encrypted package to hand over: its consent checked again, and an
     export entry in every item's custody."""
+    package = Package.objects.select_related("testimony__person", "recipient").get(pk=package.pk)
+    _own_consent(package)
     package = Package.objects.select_for_update().select_related("testimony__person").get(pk=package.pk)
     if package.state not in (PackageState.BUILT, PackageState.TRANSFERRED):
         raise EvidenceRuleError("not_built")
-    export_allowed(package)
+    if package.downloaded_at is None:
+        package.downloaded_at = timezone.now()
+        package.save(update_fields=["downloaded_at"])
     record(actor, Action.EXPORT, package, fields=["file"])
     for item in package.items.all():
         custody(actor, Action.EXPORT, item, f"package:{package.pk}")
@@ -305,6 +401,8 @@ def do_download_package(actor: User, package: Package) -> Package:
 
 @transaction.atomic
 def do_mark_transferred(actor: User, package: Package) -> Package:
+    package = Package.objects.select_related("testimony__person", "recipient").get(pk=package.pk)
+    _own_consent(package)
     package = Package.objects.select_for_update().get(pk=package.pk)
     if package.state != PackageState.BUILT:
         raise EvidenceRuleError("not_built")
@@ -313,28 +411,38 @@ def do_mark_transferred(actor: User, package: Package) -> Package:
     Testimony.objects.filter(pk=package.testimony_id).update(state=TestimonyState.REFERRED)
     record(actor, Action.TRANSFER, package, fields=["state"])
     for item in package.items.all():
-        custody(actor, Action.TRANSFER, item, f"package:{package.pk}", f"recipient:{package.recipient_id}")
+        custody(actor, Action.TRANSFER, item, f"package:{package.pk}")
     return package
 
 
 def on_consent_withdrawn(record_: ConsentRecord, actor: User) -> None:
-    """A testimony consent withdrawn (or refused anew): packages not yet out are stopped;
-    packages already built or handed over list their recipient for a withdrawal notice.
-    Runs inside the withdrawal's transaction."""
+    """A testimony consent withdrawn, or a refusal recorded: every package of the person whose
+    own consent is no longer the one in force for its recipient is stopped. Not yet out
+    (proposed, released): cancelled. Built or handed over: withdrawn, the file removed, and the
+    recipient listed for a withdrawal notice if the package may have reached them (downloaded
+    or handed over). Runs inside the withdrawal's transaction, the consent records locked."""
     if record_.purpose != Purpose.TESTIMONY:
         return
-    packages = Package.objects.select_for_update().filter(testimony__person_id=record_.person_id)
-    for package in packages.select_related("recipient"):
-        if not record_.covers(package.recipient):
+    live = [PackageState.PROPOSED, PackageState.RELEASED, PackageState.BUILT, PackageState.TRANSFERRED]
+    packages = Package.objects.select_for_update().filter(testimony__person_id=record_.person_id, state__in=live)
+    for package in packages.select_related("recipient", "testimony__person"):
+        still = consent_rules.find(package.testimony.person, Purpose.TESTIMONY, package.recipient)
+        if still is not None and still.pk == package.consent_id:
             continue
+        reached = package.state == PackageState.TRANSFERRED or package.downloaded_at is not None
         if package.state in (PackageState.PROPOSED, PackageState.RELEASED):
-            package.state, package.failure = PackageState.CANCELLED, "no_consent"
-            package.save(update_fields=["state", "failure"])
-            record(actor, Action.STATUS, package, fields=["state", "consent"])
-        elif package.state in (PackageState.BUILT, PackageState.TRANSFERRED):
-            _notice, made = WithdrawalNotice.objects.get_or_create(package=package, consent=record_)
+            package.state = PackageState.CANCELLED
+        else:
+            package.state = PackageState.WITHDRAWN
+        package.failure = "no_consent"
+        package.save(update_fields=["state", "failure"])
+        record(actor, Action.STATUS, package, fields=["state", "consent"])
+        name = package.stored_name
+        transaction.on_commit(lambda name=name: store.delete(name))  # type: ignore[misc]
+        if reached:
+            notice, made = WithdrawalNotice.objects.get_or_create(package=package, consent=record_)
             if made:
-                record(actor, Action.CREATE, _notice, fields=["package", "consent"])
+                record(actor, Action.CREATE, notice, fields=["package", "consent"])
 
 
 @transaction.atomic

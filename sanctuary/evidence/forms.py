@@ -88,7 +88,9 @@ class PackageForm(forms.Form):
 
     def __init__(self, *args: Any, testimony: Testimony, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["key"].queryset = RecipientKey.objects.filter(active=True).select_related("recipient")  # type: ignore[attr-defined]
+        self.fields["key"].queryset = RecipientKey.objects.filter(  # type: ignore[attr-defined]
+            active=True, confirmed_by__isnull=False
+        ).select_related("recipient")
         self.fields["items"].queryset = testimony.items.filter(hash_failed_at__isnull=True)  # type: ignore[attr-defined]
         self.fields["items"].label_from_instance = lambda item: f"{item.title} · {item.get_kind_display()}"  # type: ignore[attr-defined]
         self.fields["key"].label_from_instance = lambda key: f"{key.recipient} · {key.label or key.fingerprint}"  # type: ignore[attr-defined]

@@ -214,11 +214,21 @@ class RecipientKey(models.Model):
     active = models.BooleanField(_("in use"), default=True)
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     added_at = models.DateTimeField(default=timezone.now)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
 
     objects = RecipientKeyQuerySet.as_manager()
 
     class Meta:
         ordering = ["recipient__name", "-added_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(confirmed_by__isnull=True) | ~Q(confirmed_by=F("added_by")),
+                name="evidence_key_two_officers",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.recipient} {self.fingerprint}"
@@ -227,6 +237,12 @@ class RecipientKey(models.Model):
     def fingerprint(self) -> str:
         return hashlib.sha256(self.public_key.encode()).hexdigest()[:16]
 
+    @property
+    def full_fingerprint(self) -> str:
+        """To read aloud with the recipient: the SHA-256 of the key, in groups of four."""
+        digest = hashlib.sha256(self.public_key.encode()).hexdigest()
+        return " ".join(digest[i : i + 4] for i in range(0, len(digest), 4))
+
 
 class PackageState(models.TextChoices):
     PROPOSED = "proposed", _("Proposed, waiting for a second officer")
@@ -234,6 +250,7 @@ class PackageState(models.TextChoices):
     BUILT = "built", _("Built, ready to download")
     FAILED = "failed", _("Stopped")
     TRANSFERRED = "transferred", _("Handed to the recipient")
+    WITHDRAWN = "withdrawn", _("Consent withdrawn")
     CANCELLED = "cancelled", _("Cancelled")
 
 
@@ -268,6 +285,7 @@ class Package(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     transferred_at = models.DateTimeField(null=True, blank=True)
+    downloaded_at = models.DateTimeField(null=True, blank=True)  # first download: it may have left
 
     objects = ThroughTestimony.as_manager()
 

@@ -95,7 +95,7 @@ def _manifest(digests: dict[str, str]) -> bytes:
     return "".join(f"{digest}  {path}\n" for path, digest in sorted(digests.items())).encode()
 
 
-def _screening_text(testimony: Any, language: str) -> str:
+def screening_text(testimony: Any, language: str) -> str:
     from sanctuary.evidence.models import Testimony
 
     with translation.override(language):
@@ -119,6 +119,11 @@ def _screening_text(testimony: Any, language: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def consent_json(consent: Any) -> str:
+    """The consent record as it goes into the bag (``data/consent.json``)."""
+    return json.dumps(_consent_record(consent), ensure_ascii=False, indent=2)
+
+
 def _consent_record(consent: Any) -> dict[str, Any]:
     return {
         "id": consent.pk,
@@ -138,14 +143,25 @@ def _consent_record(consent: Any) -> dict[str, Any]:
     }
 
 
-def custody_entries(item: Any) -> list[dict[str, Any]]:
-    """An item's custody: its audit entries, in chain order, with each entry's chain hash."""
+def staff_ref(user_id: int | None) -> str:
+    """Staff as a package names them: an id the organisation can resolve, never a username
+    (many staff are defectors themselves, and a package may be disclosed to a court)."""
+    return f"staff-{user_id}" if user_id else "system"
+
+
+def custody_entries(item: Any, for_package: int | None = None) -> list[dict[str, Any]]:
+    """An item's custody: its audit entries, in chain order, with each entry's chain hash.
+    For a package (``for_package``): staff by reference only, and nothing of other packages
+    (who else received the item is not this recipient's business)."""
     entries = AuditEntry.objects.filter(object_type="evidence.item", object_id=str(item.pk)).order_by("seq")
+    if for_package is not None:
+        own = f"package:{for_package}"
+        entries = [e for e in entries if not any(f.startswith("package:") and f != own for f in e.fields)]
     return [
         {
             "seq": entry.seq,
             "at": entry.at.isoformat(),
-            "by": entry.actor_username,
+            "by": entry.actor_username if for_package is None else staff_ref(entry.actor_id),
             "action": entry.action,
             "label": str(entry.get_action_display()),
             "what": entry.fields,
@@ -239,31 +255,29 @@ def build(package: Any, dest: BinaryIO, progress: Callable[[int, int], None] | N
                 if progress is not None:
                     progress(done, total)
 
-            custody = {item.pk: custody_entries(item) for item in items}
+            custody = {item.pk: custody_entries(item, for_package=package.pk) for item in items}
             listing = [
                 {
                     "path": paths[item.pk],
                     "item": item.pk,
                     "kind": item.kind,
                     "what": str(item.title),
-                    "file_name": str(item.filename),
                     "content_type": item.content_type,
                     "size": item.size,
                     "sha256": str(item.sha256),
                     "sha512": str(item.sha512),
                     "received_at": item.received_at.isoformat(),
                     "received_how": item.received_how,
-                    "received_by": item.received_by.get_username(),
+                    "received_by": staff_ref(item.received_by_id),
                     "working_copy_of": paths.get(item.original_id) if item.original_id else None,
                     "copy_kind": item.derivative_kind or None,
                 }
                 for item in items
             ]
             add_payload("data/items.json", json.dumps(listing, ensure_ascii=False, indent=2).encode())
-            add_payload("data/screening-summary.my.txt", _screening_text(testimony, "my").encode())
-            add_payload("data/screening-summary.en.txt", _screening_text(testimony, "en").encode())
-            consent = _consent_record(package.consent)
-            add_payload("data/consent.json", json.dumps(consent, ensure_ascii=False, indent=2).encode())
+            add_payload("data/screening-summary.my.txt", screening_text(testimony, "my").encode())
+            add_payload("data/screening-summary.en.txt", screening_text(testimony, "en").encode())
+            add_payload("data/consent.json", consent_json(package.consent).encode())
             add_payload("data/custody.json", json.dumps({str(k): v for k, v in custody.items()}, indent=2).encode())
             add_payload("data/custody.txt", _custody_text(items, custody, paths).encode())
 
@@ -404,7 +418,9 @@ def _only_known_files(bag_dir: Path) -> None:
     """A bag folder given as it is (already unpacked) holds the package's files and no others."""
     for path in sorted(bag_dir.rglob("*")):
         inner = path.relative_to(bag_dir).as_posix()
-        if path.is_symlink() or not (path.is_dir() and inner in _FOLDERS or path.is_file() and _MEMBER.match(inner)):
+        if path.is_symlink() or not (
+            (path.is_dir() and inner in _FOLDERS) or (path.is_file() and _MEMBER.match(inner))
+        ):
             raise VerifyFailed(f"{inner}: not a file a package holds")
 
 

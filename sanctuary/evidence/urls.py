@@ -22,5 +22,6 @@ urlpatterns = [
     path("packages/<int:pk>/file/", views.package_download, name="package_download"),
     path("notices/<int:pk>/sent/", views.notice_sent, name="notice_sent"),
     path("keys/", views.recipient_keys, name="keys"),
+    path("keys/<int:pk>/confirm/", views.key_confirm, name="key_confirm"),
     path("keys/<int:pk>/retire/", views.key_retire, name="key_retire"),
 ]

@@ -63,7 +63,14 @@ def _item(request: HttpRequest, pk: int) -> Item:
 def _package(request: HttpRequest, pk: int) -> Package:
     return get_object_or_404(
         Package.objects.visible_to(request.user).select_related(  # type: ignore[arg-type]
-            "testimony__person", "recipient", "key", "consent", "proposed_by", "released_by", "job"
+            "testimony__person",
+            "recipient",
+            "key__added_by",
+            "key__confirmed_by",
+            "consent",
+            "proposed_by",
+            "released_by",
+            "job",
         ),
         pk=pk,
     )
@@ -412,11 +419,26 @@ def recipient_keys(request: HttpRequest) -> HttpResponse:
         "evidence/keys.html",
         {
             "form": form,
-            "keys": RecipientKey.objects.visible_to(request.user).select_related("recipient"),
+            "keys": RecipientKey.objects.visible_to(request.user).select_related(
+                "recipient", "added_by", "confirmed_by"
+            ),
             "signing_public": keys.signing_public_hex(),
         },
         status=_status(form),
     )
+
+
+@require_POST
+@module_required(EVIDENCE)
+def key_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    key = get_object_or_404(RecipientKey.objects.visible_to(request.user), pk=pk)  # type: ignore[arg-type]
+    try:
+        actions.do_confirm_recipient_key(request.user, key)  # type: ignore[arg-type]
+    except EvidenceRuleError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Key confirmed."))
+    return redirect("evidence:keys")
 
 
 @require_POST

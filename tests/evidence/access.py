@@ -19,6 +19,7 @@ def _pk(key: str) -> Any:
 URLS = [
     Url("evidence:testimonies", "GET", OFFICERS),
     Url("evidence:keys", "GET", OFFICERS),
+    Url("evidence:key_confirm", "POST", OFFICERS, ORG, _pk("evidence_key")),
     Url("evidence:key_retire", "POST", OFFICERS, ORG, _pk("evidence_key")),
     Url("evidence:testimony_new", "GET", OFFICERS, TEAM, lambda o: {"person_pk": o["person"].pk}),
     Url("evidence:testimony", "GET", OFFICERS, TEAM, _pk("testimony")),
@@ -52,10 +53,11 @@ def objects(world: Any) -> dict[str, Any]:
     proposer = User.objects.get(pk=proposer.pk)
     found = helpers.testimony(officer, world.person)
     item = helpers.item(officer, found)
-    key, _secret = helpers.key(officer)
+    key, _secret = helpers.key(proposer)
     consent = helpers.testimony_consent(world.users[Role.DIRECTOR], world.person, key.recipient)
     built = actions.do_propose_package(proposer, found, key, [item])
     actions.do_release_package(officer, built)
+    actions.do_download_package(officer, built)  # it may have left: a withdrawal lists a notice
     do_withdraw_consent(world.users[Role.DIRECTOR], consent, withdrawn_on=consent.given_on)
     helpers.testimony_consent(world.users[Role.DIRECTOR], world.person, key.recipient)
     waiting = actions.do_propose_package(proposer, found, key, [item])

@@ -52,10 +52,17 @@ def investigator(name: str = "IIMM") -> Recipient:
     return Recipient.objects.get_or_create(name=name, defaults={"kind": RecipientKind.INVESTIGATOR})[0]
 
 
-def key(officer: Any, recipient: Recipient | None = None) -> tuple[RecipientKey, str]:
-    """A recipient key and its secret identity (which only the investigator would hold)."""
+def key(officer: Any, recipient: Recipient | None = None, confirmer: Any = None) -> tuple[RecipientKey, str]:
+    """A recipient key added by ``officer`` and confirmed by another officer (``confirmer``, or
+    one made here), and its secret identity (which only the investigator would hold)."""
+    from sanctuary.accounts.models import User
+
     secret, public = streams.new_identity()
-    return actions.do_add_recipient_key(officer, recipient or investigator(), public, "2026"), secret
+    added = actions.do_add_recipient_key(officer, recipient or investigator(), public, "2026")
+    if confirmer is None:
+        confirmer = User.objects.create_user(username=f"keyconfirmer-{added.pk}", password="x" * 16)
+        confirmer.role_grants.create(role="evidence_officer")
+    return actions.do_confirm_recipient_key(confirmer, added), secret
 
 
 def testimony_consent(

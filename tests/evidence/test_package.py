@@ -15,11 +15,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 
+from sanctuary.consent import rules as consent_rules
 from sanctuary.consent.actions import do_withdraw_consent
 from sanctuary.consent.rules import ConsentRefused
 from sanctuary.evidence import actions, keys, store
 from sanctuary.evidence.actions import EvidenceRuleError
-from sanctuary.evidence.models import Item, Package, PackageState, WithdrawalNotice
+from sanctuary.evidence.models import Item, Package, PackageState, RecipientKey, WithdrawalNotice
 from sanctuary.vault import streams
 from tests.evidence import helpers
 from tests.evidence.tsa import local_tsa
@@ -141,14 +142,46 @@ def test_one_officer_cannot_release_alone(officers: Any, ready: dict[str, Any]) 
 
 
 def test_release_is_refused_when_anything_changed(officers: Any, ready: dict[str, Any]) -> None:
+    """The record cannot be edited while a package waits; and whatever changed behind the
+    actions' back (a field that goes into the bag, a key retired) refuses the release."""
     first, second = officers
     package = actions.do_propose_package(first, ready["testimony"], ready["key"], ready["items"])
     found = ready["testimony"]
-    found.summary_en = "A different summary."
-    actions.do_save_testimony(first, found, ["summary_en"])
+    found.commanders = "Someone else"
+    with pytest.raises(EvidenceRuleError) as refused:
+        actions.do_save_testimony(first, found, ["commanders"])
+    assert refused.value.code == "pending"
+    found.save()  # a writer that skips the actions
     with pytest.raises(EvidenceRuleError) as refused:
         actions.do_release_package(second, package)
     assert refused.value.code == "changed"
+    actions.do_cancel_package(first, package)
+    again = actions.do_propose_package(first, found, ready["key"], ready["items"])
+    actions.do_retire_recipient_key(first, ready["key"])
+    with pytest.raises(EvidenceRuleError) as refused:
+        actions.do_release_package(second, again)
+    assert refused.value.code == "key_retired"
+
+
+def test_one_officer_cannot_send_to_a_key_of_their_own(officers: Any, ready: dict[str, Any], make_user: Any) -> None:
+    """A key needs a second officer's confirmation, and whoever added it may not release a
+    package to it: an officer alone cannot swap in a key they hold."""
+    first, second = officers
+    _rogue_secret, rogue_public = streams.new_identity()
+    rogue = actions.do_add_recipient_key(second, ready["key"].recipient, rogue_public, "2026")
+    with pytest.raises(EvidenceRuleError) as refused:
+        actions.do_propose_package(first, ready["testimony"], rogue, ready["items"])
+    assert refused.value.code == "key_unconfirmed"
+    with pytest.raises(EvidenceRuleError) as refused:
+        actions.do_confirm_recipient_key(second, rogue)
+    assert refused.value.code == "key_own"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RecipientKey.objects.filter(pk=rogue.pk).update(confirmed_by=second)
+    actions.do_confirm_recipient_key(make_user("evidence_officer"), rogue)  # a third officer, fooled
+    package = actions.do_propose_package(first, ready["testimony"], rogue, ready["items"])
+    with pytest.raises(EvidenceRuleError) as refused:
+        actions.do_release_package(second, package)
+    assert refused.value.code == "key_adder"
 
 
 def test_no_consent_no_package(officers: Any, ready: dict[str, Any], users_by_role: dict[str, Any]) -> None:
@@ -161,23 +194,60 @@ def test_no_consent_no_package(officers: Any, ready: dict[str, Any], users_by_ro
     do_withdraw_consent(users_by_role["director"], ready["consent"], withdrawn_on=ready["consent"].given_on)
     package.refresh_from_db()
     assert package.state == PackageState.CANCELLED  # stopped by the withdrawal
-    with pytest.raises(EvidenceRuleError):
+    with pytest.raises((EvidenceRuleError, ConsentRefused)):
         actions.do_release_package(second, package)
 
 
-def test_withdrawal_after_release_lists_the_recipient(
-    officers: Any, ready: dict[str, Any], users_by_role: dict[str, Any]
+def test_withdrawal_after_release(
+    officers: Any, ready: dict[str, Any], users_by_role: dict[str, Any], django_capture_on_commit_callbacks: Any
 ) -> None:
-    package = _release(officers, ready)
-    assert package.state == PackageState.BUILT
-    do_withdraw_consent(users_by_role["director"], ready["consent"], withdrawn_on=ready["consent"].given_on)
-    notice = WithdrawalNotice.objects.get(package=package)
-    assert notice.sent_at is None
-    with pytest.raises(ConsentRefused):  # and it cannot be downloaded any more
-        actions.do_download_package(officers[0], package)
+    """Built and downloaded (it may have left): the recipient is listed for a notice. Built but
+    never downloaded: withdrawn, its file removed, nobody to tell. A new consent does not bring
+    an old package back: it was made under the old one."""
+    sent = _release(officers, ready)
+    actions.do_download_package(officers[0], sent)
+    ready["items"] = ready["items"][:1]
+    kept = _release(officers, ready)
+    kept_file = store.path_of(kept.stored_name)
+    with django_capture_on_commit_callbacks(execute=True):
+        do_withdraw_consent(users_by_role["director"], ready["consent"], withdrawn_on=ready["consent"].given_on)
+    sent.refresh_from_db()
+    kept.refresh_from_db()
+    assert sent.state == kept.state == PackageState.WITHDRAWN
+    assert not kept_file.exists()
+    notice = WithdrawalNotice.objects.get()
+    assert notice.package_id == sent.pk and notice.sent_at is None
+    helpers.testimony_consent(users_by_role["director"], ready["testimony"].person, ready["key"].recipient)
+    with pytest.raises((EvidenceRuleError, ConsentRefused)):
+        actions.do_download_package(officers[0], sent)
     actions.do_mark_notice_sent(officers[1], notice)
     with pytest.raises(EvidenceRuleError):
         actions.do_mark_notice_sent(officers[1], notice)
+
+
+def test_a_category_refusal_does_not_stop_a_named_consent(
+    officers: Any, ready: dict[str, Any], users_by_role: dict[str, Any]
+) -> None:
+    """The newest answer decides, and a named consent beats a category: a later "no" to
+    investigators in general leaves the package the named consent allows."""
+    from sanctuary.consent.actions import Answer, default_retention, do_record_consent
+    from sanctuary.consent.models import Category, State
+
+    package = _release(officers, ready)
+    do_record_consent(
+        users_by_role["director"],
+        ready["testimony"].person,
+        purpose="testimony",
+        recipient=None,
+        category=Category.INVESTIGATOR,
+        notice_version="2026-1",
+        notice_language="my",
+        retain_until=default_retention(),
+        answer=Answer(state=State.REFUSED),
+    )
+    package.refresh_from_db()
+    still = consent_rules.find(ready["testimony"].person, "testimony", ready["key"].recipient)
+    assert (package.state == PackageState.BUILT) == (still is not None and still.pk == package.consent_id)
 
 
 def test_a_changed_file_stops_the_export_and_alerts(officers: Any, ready: dict[str, Any]) -> None:
