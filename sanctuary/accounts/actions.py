@@ -73,7 +73,8 @@ def do_save_staff_user(actor: User, form: StaffUserForm) -> tuple[User, str | No
     password = None
     # A new approver waits a day before approving anything: a true-name delegate, or a new
     # counsellor lead (who co-signs emergency access to counselling notes).
-    new_lead = Role.COUNSELLOR_LEAD in form.cleaned_data["roles"] and Role.COUNSELLOR_LEAD not in before
+    # So does a new evidence officer (who confirms keys and releases referral packages).
+    new_lead = bool({Role.COUNSELLOR_LEAD, Role.EVIDENCE_OFFICER} & (set(form.cleaned_data["roles"]) - before))
     if created or new_lead or ("identity_approver" in form.changed_data and user.identity_approver):
         user.approver_hold_until = timezone.now() + APPROVER_HOLD
     if created:
@@ -85,8 +86,9 @@ def do_save_staff_user(actor: User, form: StaffUserForm) -> tuple[User, str | No
     roles = form.cleaned_data["roles"]
     user.set_roles(roles)
     fields = set(form.changed_data) - {"roles"}
-    if set(roles) != before:
+    if set(roles) != before:  # which roles, by code (never a person's data): a reviewer sees who got what
         fields.add("roles")
+        fields |= {f"+role:{role}" for role in set(roles) - before} | {f"-role:{role}" for role in before - set(roles)}
     record(actor, Action.CREATE if created else Action.UPDATE, user, fields=sorted(fields))
     return user, password
 

@@ -120,6 +120,11 @@ def role_modules() -> dict[str, frozenset[str]]:
     return _role_modules
 
 
+def officers_only_modules() -> frozenset[str]:
+    """Modules a stage declared ``Access(directors=False)``: not for directors by default."""
+    return frozenset(access.name for access in stages.access_modules() if not access.directors)
+
+
 def modules_for(user: User | AnonymousUser) -> frozenset[str]:
     if not user.is_authenticated or not user.is_active:
         return frozenset()

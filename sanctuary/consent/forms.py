@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from sanctuary.consent.actions import Answer, default_retention
 from sanctuary.consent.models import (
     NOTICE_VERSION,
+    RESTRICTED_PURPOSES,
     Category,
     GivenBy,
     Method,
@@ -21,6 +22,7 @@ from sanctuary.consent.models import (
     Recipient,
     Relation,
     State,
+    hidden_purposes,
 )
 from sanctuary.lib.forms import DateInput, NormalisedTextMixin
 
@@ -162,9 +164,11 @@ class ConsentForm(AnswerFields, NoticeFields):
         "note",
     ]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["recipient"].queryset = Recipient.objects.filter(active=True)  # type: ignore[attr-defined]
+        hidden = set(hidden_purposes(user)) if user is not None else set(RESTRICTED_PURPOSES)
+        self.fields["purpose"].choices = [c for c in Purpose.choices if c[0] not in hidden]  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

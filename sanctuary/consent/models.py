@@ -151,8 +151,30 @@ NOTICE_VERSION = RegexValidator(
 )
 
 
+# Purposes whose records only users of one module may see or record (purpose -> module):
+# testimony is for evidence officers, as the evidence itself is (the evidence stage registers
+# it). That a person agreed to testify is as dangerous as the testimony.
+RESTRICTED_PURPOSES: dict[str, str] = {}
+
+
+def restrict_purpose(purpose: str, module: str) -> None:
+    RESTRICTED_PURPOSES[purpose] = module
+
+
+def hidden_purposes(user: Any) -> list[str]:
+    """The purposes whose records ``user`` may not see."""
+    from sanctuary.accounts.policy import can_use
+
+    return [purpose for purpose, module in RESTRICTED_PURPOSES.items() if not can_use(user, module)]
+
+
 class ConsentQuerySet(PersonScopedQuerySet):
-    module = Module.PEOPLE  # everyone who may see the person sees what they agreed to
+    module = Module.PEOPLE  # everyone who may see the person sees what they agreed to, but
+
+    def visible_to(self, user: Any) -> Any:  # restricted purposes only with their module
+        hidden = hidden_purposes(user)
+        rows = super().visible_to(user)
+        return rows.exclude(purpose__in=hidden) if hidden else rows
 
     def in_force(self, on: date | None = None) -> Any:
         """Given and not expired on ``on`` (today)."""

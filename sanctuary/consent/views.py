@@ -66,10 +66,10 @@ def person_consents(request: HttpRequest, pk: int) -> HttpResponse:
     form = None
     if may_record:
         if request.method == "POST" and _too_large(request):
-            form = ConsentForm(request.POST)
+            form = ConsentForm(request.POST, user=request.user)
             form.add_error("scan", files.FileRejected("too_large").message)
         else:
-            form = ConsentForm(request.POST or None, request.FILES or None)
+            form = ConsentForm(request.POST or None, request.FILES or None, user=request.user)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             saved = _run(

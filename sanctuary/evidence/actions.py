@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -164,26 +163,46 @@ def do_receive_item(
         raise
 
 
-@contextmanager
-def opening_item(actor: User, item: Item) -> Iterator[BinaryIO]:
-    """An officer opens an item (a download): checked against its hashes first, so a file
-    changed on disk is never handed out as the original; then an access entry."""
-    if not do_check_item(actor, item):
+def stream_item(actor: User, item: Item) -> Iterator[bytes]:
+    """An officer downloads an original: a custody entry, then its bytes in one pass, hashed
+    as they go, the last piece held back until both hashes match the receipt's. A file changed
+    on disk is never handed out whole: the download is cut and the item marked."""
+    if item.hash_failed_at is not None:
         raise EvidenceRuleError("failed_item")
     custody(actor, Action.VIEW, item, "downloaded")
-    with store.reading(item.stored_name) as plain:
-        yield plain
+
+    def chunks() -> Iterator[bytes]:
+        held, reader = b"", None
+        try:
+            with store.reading(item.stored_name) as plain:
+                reader = store.HashingReader(plain, expected=item.size)
+                while chunk := reader.read(store.CHUNK):
+                    if held:
+                        yield held
+                    held = chunk
+        except (store.ShortFile, streams.StreamError, OSError):
+            reader = None
+        if reader is None or not reader.matches(item):
+            _mark_failed(actor, item)
+            return
+        yield held
+
+    return chunks()
 
 
-def do_check_item(actor: User | None, item: Item) -> bool:
-    """Compare the stored file with the hashes at receipt; a mismatch marks the item and
-    is a custody entry (the officers' dashboard shows it)."""
-    if store.check(item):
-        return True
+def _mark_failed(actor: User | None, item: Item) -> None:
     with transaction.atomic():
         Item.objects.filter(pk=item.pk, hash_failed_at__isnull=True).update(hash_failed_at=timezone.now())
         custody(actor, Action.HASH_FAILED, item, "sha256", "sha512")
     item.hash_failed_at = item.hash_failed_at or timezone.now()
+
+
+def do_check_item(actor: User | None, item: Item) -> bool:
+    """Compare the stored file with the hashes at receipt; a mismatch marks the item and
+    is a custody entry (the officers' desk shows it)."""
+    if store.check(item):
+        return True
+    _mark_failed(actor, item)
     return False
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from sanctuary.evidence.models import EvidenceKeys
 from sanctuary.vault import crypto, state, streams
@@ -38,25 +38,29 @@ def _open(field: str, stored: str) -> bytes:
 
 
 def keys() -> EvidenceKeys:
-    """The row, made under a lock the first time (needs the vault unsealed)."""
+    """The row, made the first time (needs the vault unsealed); a unique column keeps it one."""
     found = EvidenceKeys.objects.order_by("pk").first()
     if found is not None:
         return found
-    with transaction.atomic():
-        found = EvidenceKeys.objects.select_for_update().order_by("pk").first()
-        if found is not None:
-            return found
-        secret, public = streams.new_identity()
-        signing = Ed25519PrivateKey.generate()
-        raw = signing.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
-        row = EvidenceKeys(
-            store_public=public,
-            signing_public=signing.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex(),
-        )
-        row.store_secret = _seal("store_secret", secret.encode("ascii"))
-        row.signing_secret = _seal("signing_secret", raw)
-        row.save()
-        return row
+    try:
+        with transaction.atomic():
+            return _make()
+    except IntegrityError:  # another process made it first (the table holds one row, ever)
+        return EvidenceKeys.objects.get()
+
+
+def _make() -> EvidenceKeys:
+    secret, public = streams.new_identity()
+    signing = Ed25519PrivateKey.generate()
+    raw = signing.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    row = EvidenceKeys(
+        store_public=public,
+        signing_public=signing.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex(),
+    )
+    row.store_secret = _seal("store_secret", secret.encode("ascii"))
+    row.signing_secret = _seal("signing_secret", raw)
+    row.save()
+    return row
 
 
 def store_recipient() -> Any:

@@ -342,6 +342,7 @@ class EvidenceKeys(models.Model):
     the Ed25519 key that signs packages are encrypted under the vault's ``evidence`` key scope
     (no general data key opens them); their public halves are clear, for verifiers."""
 
+    one = models.BooleanField(default=True, unique=True, editable=False)  # one row, ever
     store_public = models.CharField(max_length=100)
     store_secret = models.TextField()  # sealed under vault.state.scope_cipher("evidence")
     signing_public = models.CharField(max_length=64)  # hex, 32 bytes

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
 from sanctuary.consent import rules as consent_rules
+from sanctuary.consent.models import Purpose, restrict_purpose
 from sanctuary.evidence import jobs  # noqa: F401 - registers the packaging job
 from sanctuary.evidence.actions import on_consent_withdrawn
 from sanctuary.evidence.models import (
@@ -122,6 +123,7 @@ def _demo(demo: Any) -> None:
 
 
 consent_rules.on_withdrawn(on_consent_withdrawn)
+restrict_purpose(Purpose.TESTIMONY, EVIDENCE)  # only evidence officers see who agreed to testify
 
 register(
     Stage(

@@ -153,7 +153,7 @@ def custody_entries(item: Any, for_package: int | None = None) -> list[dict[str,
     """An item's custody: its audit entries, in chain order, with each entry's chain hash.
     For a package (``for_package``): staff by reference only, and nothing of other packages
     (who else received the item is not this recipient's business)."""
-    entries = AuditEntry.objects.filter(object_type="evidence.item", object_id=str(item.pk)).order_by("seq")
+    entries = list(AuditEntry.objects.filter(object_type="evidence.item", object_id=str(item.pk)).order_by("seq"))
     if for_package is not None:
         own = f"package:{for_package}"
         entries = [e for e in entries if not any(f.startswith("package:") and f != own for f in e.fields)]

@@ -59,9 +59,10 @@ class Writer:
         self.size = 0
         self._sha256, self._sha512 = hashlib.sha256(), hashlib.sha512()
         self._stack = ExitStack()
+        recipient = keys.store_recipient()  # first: a sealed vault leaves no empty file behind
         fd = os.open(path_of(self.name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         dest = self._stack.enter_context(os.fdopen(fd, "wb"))
-        self._sink = self._stack.enter_context(streams.encrypting(dest, [keys.store_recipient()]))
+        self._sink = self._stack.enter_context(streams.encrypting(dest, [recipient]))
 
     def write(self, chunk: bytes) -> None:
         self.size += len(chunk)

@@ -53,8 +53,9 @@ class EvidenceUploadHandler(FileUploadHandler):
     def file_complete(self, file_size: int) -> StoredUpload | None:
         if self.writer is None:
             return None
+        writer, self.writer = self.writer, None
         try:
-            stored = self.writer.finish()
+            stored = writer.finish()
         except store.StoreRefused as refusal:
             self.refusal = refusal
             return None
@@ -68,7 +69,10 @@ class EvidenceUploadHandler(FileUploadHandler):
             self.writer = None
 
     def discard(self) -> None:
-        """The form was not saved: remove what was stored."""
+        """The form was not saved, or the upload broke off: remove what was stored."""
+        if self.writer is not None:  # a client that went away mid-file: Django says nothing
+            self.writer.abort()
+            self.writer = None
         for upload in self.uploads:
             store.delete(upload.stored.name)
         self.uploads.clear()

@@ -61,21 +61,47 @@ def _run(target: Any, errors: list[BaseException], *closing: BinaryIO) -> thread
     return thread
 
 
+class _Cuttable:
+    """The destination, which refuses every write once the writer gave up: the encryptor then
+    never writes age's final chunk, so a stream cut short never decrypts as if it were whole."""
+
+    def __init__(self, dest: BinaryIO) -> None:
+        self._dest, self.cut = dest, False
+
+    def write(self, data: bytes) -> int:
+        if self.cut:
+            raise OSError("stream abandoned")
+        return self._dest.write(data)
+
+    def flush(self) -> None:
+        if not self.cut:
+            self._dest.flush()
+
+
 @contextmanager
 def encrypting(dest: BinaryIO, recipients: Sequence[Any]) -> Iterator[BinaryIO]:
     """A writer: what is written to it is encrypted to ``recipients`` into ``dest``. The
-    ciphertext is complete when the block ends; an exception inside leaves it cut (the caller
-    deletes it)."""
+    ciphertext is complete when the block ends. An exception inside leaves it cut, never a
+    valid stream of part of the data (the caller deletes it); a failure of the encryption
+    itself (a full disk) is raised as :class:`StreamError` with its cause."""
     read_fd, write_fd = os.pipe()
     reader, writer = os.fdopen(read_fd, "rb"), os.fdopen(write_fd, "wb")
     errors: list[BaseException] = []
-    thread = _run(lambda: pyrage.encrypt_io(reader, dest, list(recipients)), errors, reader)
+    target = _Cuttable(dest)
+    thread = _run(lambda: pyrage.encrypt_io(reader, target, list(recipients)), errors, reader)
     try:
         yield writer
-    finally:
-        with suppress(BrokenPipeError):
+    except BaseException as failure:
+        target.cut = True
+        with suppress(OSError):
             writer.close()
         thread.join()
+        if errors and isinstance(failure, BrokenPipeError):  # the encryption stopped first
+            raise StreamError("encryption failed") from errors[0]
+        raise
+    with suppress(BrokenPipeError):
+        writer.close()
+    thread.join()
     if errors:
         raise StreamError("encryption failed") from errors[0]
 

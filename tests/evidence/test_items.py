@@ -107,12 +107,17 @@ def test_a_working_copy_links_to_its_original(make_user: Any, person_a: Any) -> 
 def test_a_changed_file_is_not_handed_out(make_user: Any, person_a: Any) -> None:
     officer = make_user("evidence_officer")
     item = helpers.item(officer, helpers.testimony(officer, person_a))
-    other = store.write_bytes(b"%PDF-1.4 something else")
-    os.replace(store.path_of(other.name), store.path_of(item.stored_name))
+    original = b"%PDF-1.4 the same size, other bytes"
+    item = helpers.item(officer, item.testimony, original)
+    same_size = store.write_bytes(b"%PDF-1.4 the same size, other bytez")
+    os.replace(store.path_of(same_size.name), store.path_of(item.stored_name))
     response = verified_client(officer).get(reverse("evidence:item_download", args=[item.pk]))
-    assert response.status_code == 302
+    sent = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    assert sent != b"%PDF-1.4 the same size, other bytez"  # cut: never handed out whole
     item.refresh_from_db()
     assert item.hash_failed_at is not None
+    again = verified_client(officer).get(reverse("evidence:item_download", args=[item.pk]))
+    assert again.status_code == 302  # marked: refused from now on
     desk = verified_client(officer).get(reverse("evidence:testimonies")).content.decode()
     assert reverse("evidence:item", args=[item.pk]) in desk
 
@@ -153,7 +158,13 @@ def test_testimony_consent_asks_about_the_name_in_court(make_user: Any, person_a
 
     with translation.override("en"):
         assert "Ask them again" in words.sentence(record)
-    response = verified_client(director).post(
+    page = verified_client(director).get(reverse("people:detail", args=[person_a.pk])).content.decode()
+    assert "IIMM" not in page  # who agreed to testify is for evidence officers only
+    director_form = verified_client(director).get(reverse("consent:person", args=[person_a.pk])).context["form"]
+    assert "testimony" not in dict(director_form.fields["purpose"].choices)
+    officer = make_user("evidence_officer")
+    assert "IIMM" in verified_client(officer).get(reverse("people:detail", args=[person_a.pk])).content.decode()
+    response = verified_client(officer).post(
         reverse("consent:person", args=[person_a.pk]),
         {
             "purpose": "testimony",

@@ -266,3 +266,54 @@ def test_a_changed_file_stops_the_export_and_alerts(officers: Any, ready: dict[s
     assert AuditEntry.objects.filter(
         object_type="evidence.item", object_id=str(victim.pk), action="hash_failed"
     ).exists()
+
+
+def test_a_new_officer_waits_before_releasing(officers: Any, ready: dict[str, Any]) -> None:
+    """A director who makes (or resets) an evidence officer cannot use that account at once
+    to be the second pair of eyes: the account waits a day, like a new counsellor lead."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    first, second = officers
+    second.approver_hold_until = timezone.now() + timedelta(hours=24)
+    second.save(update_fields=["approver_hold_until"])
+    package = actions.do_propose_package(first, ready["testimony"], ready["key"], ready["items"])
+    with pytest.raises(EvidenceRuleError) as refused:
+        actions.do_release_package(second, package)
+    assert refused.value.code == "on_hold"
+
+
+def test_directors_do_not_see_package_jobs(officers: Any, ready: dict[str, Any], make_user: Any) -> None:
+    from django.urls import reverse
+
+    from sanctuary.background.models import Job
+    from tests.conftest import verified_client
+
+    package = _release(officers, ready)
+    director = make_user("director")
+    assert not Job.objects.visible_to(director).filter(pk=package.job_id).exists()
+    assert Job.objects.visible_to(officers[0]).filter(pk=package.job_id).exists()
+    page = verified_client(director).get(reverse("background:list")).content.decode()
+    assert f"/background/{package.job_id}/" not in page
+
+
+def test_granting_the_evidence_role_holds_the_account_and_is_audited(make_user: Any, login: Any) -> None:
+    from sanctuary.audit.models import AuditEntry
+
+    director, case_worker = make_user("director"), make_user("case_worker")
+    response = login(director).post(
+        f"/accounts/staff/{case_worker.pk}/",
+        {
+            "username": case_worker.username,
+            "language": "en",
+            "roles": ["case_worker", "evidence_officer"],
+            "is_active": "on",
+            "teams": [t.pk for t in case_worker.teams.all()],
+        },
+    )
+    assert response.status_code == 302
+    case_worker.refresh_from_db()
+    assert case_worker.approver_hold_until is not None
+    entry = AuditEntry.objects.filter(object_id=str(case_worker.pk), object_type="accounts.user").latest("seq")
+    assert "+role:evidence_officer" in entry.fields
