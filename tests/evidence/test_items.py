@@ -180,3 +180,22 @@ def test_testimony_consent_asks_about_the_name_in_court(make_user: Any, person_a
     )
     assert response.status_code == 400
     assert "name_disclosure" in response.context["form"].errors
+
+
+def test_the_desk_costs_the_same_with_many_records(
+    make_user: Any, person_a: Any, team_a: Any, django_assert_max_num_queries: Any
+) -> None:
+    from tests.factories import PersonFactory
+
+    officer = make_user("evidence_officer")
+    client = verified_client(officer)
+    for _n in range(3):
+        helpers.testimony(officer, PersonFactory(team=team_a), ready=False)
+    client.get(reverse("evidence:testimonies"))
+    with django_assert_max_num_queries(20) as few:
+        client.get(reverse("evidence:testimonies"))
+    for _n in range(25):
+        helpers.testimony(officer, PersonFactory(team=team_a), ready=False)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(reverse("evidence:testimonies")).content.decode()
+    assert page.count('href="/evidence/') >= 28
