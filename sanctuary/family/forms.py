@@ -1,7 +1,7 @@
 """Family forms. Every text goes through ``NormalisedTextMixin`` (Zawgyi is stored as
 Unicode); dates of events may be partial (``sanctuary.lib.forms.clean_partial_date``). The
-rules (the named intermediary or channel, tracing's states, the contact check) are the
-actions'; a view shows a refusal beside its field with everything typed kept."""
+rules (the recorded intermediary or channel, who may loosen a rule, tracing's states, the
+contact check) are the actions'; a view shows a refusal beside its field with everything typed kept."""
 
 from __future__ import annotations
 
@@ -74,19 +74,13 @@ class RelativeForm(NormalisedTextMixin, forms.Form):
             kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         if not identity:
-            # Shown only under the true-identity grant; typing a new intermediary or channel
-            # is still possible (it replaces the one recorded, which stays hidden).
-            del self.fields["name"], self.fields["village"]
-            for name in ("intermediary", "channel"):
-                self.fields[name].help_text = _("Hidden without the true-identity grant. Empty keeps the one recorded.")
+            # Shown, and changed, only under the true-identity grant: without it the recorded
+            # intermediary and channel stay as they are (and loosening the rule is refused).
+            for name in ("name", "village", "intermediary", "channel"):
+                del self.fields[name]
 
     def action_data(self) -> dict[str, Any]:
-        data = dict(self.cleaned_data)
-        if "name" not in self.fields:
-            for name in ("intermediary", "channel"):
-                if not data.get(name):
-                    data.pop(name, None)
-        return data
+        return dict(self.cleaned_data)
 
 
 class EventForm(NormalisedTextMixin, forms.Form):
@@ -112,16 +106,19 @@ class EventForm(NormalisedTextMixin, forms.Form):
         return value
 
 
+# How a contact is made: never with a typed name; the recorded intermediary or channel is
+# filled in by the server (``actions.recorded_through``), and never shown here.
+MEANS = [
+    (How.DIRECT, _("Directly")),
+    (How.INTERMEDIARY, _("Through the recorded intermediary")),
+    (How.CHANNEL, _("By the recorded safe channel")),
+]
+
+
 class MeansForm(NormalisedTextMixin, forms.Form):
     """How the contact is (or will be) made, as the relative's rule is checked against it."""
 
-    how = forms.ChoiceField(label=_("How"), choices=How.choices, widget=forms.RadioSelect, initial=How.INTERMEDIARY)
-    through = forms.CharField(
-        label=_("Name of the intermediary or channel"),
-        max_length=200,
-        required=False,
-        help_text=_("As named on the relative's rule."),
-    )
+    how = forms.ChoiceField(label=_("How"), choices=MEANS, widget=forms.RadioSelect, initial=How.INTERMEDIARY)
     emergency = forms.BooleanField(label=_("This is an emergency"), required=False)
     reason = forms.CharField(
         label=_("Why it cannot wait"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -129,20 +126,13 @@ class MeansForm(NormalisedTextMixin, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("how") in (How.INTERMEDIARY, How.CHANNEL) and not data.get("through"):
-            self.add_error("through", _("Name the intermediary or the channel."))
         if data.get("emergency") and not data.get("reason"):
             self.add_error("reason", _("An emergency contact needs its reason."))
         return data
 
     def means(self) -> Means:
         data = self.cleaned_data
-        return Means(
-            how=data["how"],
-            name=data.get("through", "") if data["how"] != How.DIRECT else "",
-            emergency=bool(data.get("emergency")),
-            reason=data.get("reason", ""),
-        )
+        return Means(how=data["how"], emergency=bool(data.get("emergency")), reason=data.get("reason", ""))
 
 
 class ContactForm(MeansForm):
