@@ -27,6 +27,12 @@ from sanctuary.lib.forms import DateInput, NormalisedTextMixin, clean_partial_da
 from sanctuary.people.contact import Means
 from sanctuary.people.models import Region
 
+# Free text is read by every case worker of the team, with or without the true-identity grant.
+NO_PLACES = _(
+    "Every case worker of the team reads this, without the true-identity grant: "
+    "do not write a village, an address or a name here."
+)
+
 
 class RelativeForm(NormalisedTextMixin, forms.Form):
     contact_rule = forms.ChoiceField(
@@ -92,12 +98,24 @@ class EventForm(NormalisedTextMixin, forms.Form):
     )
     source = forms.ChoiceField(label=_("We know it from"), choices=Source.choices)
     detained_where = forms.CharField(
-        label=_("Where they are held"), max_length=300, required=False, help_text=_("Only for a detention.")
+        label=_("Where they are held"),
+        max_length=300,
+        required=False,
+        help_text=_(
+            "Only for a detention. Every case worker of the team reads this: "
+            "the prison or camp only, never the family's village or address."
+        ),
     )
     detained_by = forms.CharField(
         label=_("Held by"), max_length=300, required=False, help_text=_("Only for a detention.")
     )
-    note = forms.CharField(label=_("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=NO_PLACES,
+    )
 
     def clean_on(self) -> str:
         value = clean_partial_date(self.cleaned_data.get("on", ""))
@@ -142,7 +160,11 @@ class ContactForm(MeansForm):
 
 class OpenTracingForm(NormalisedTextMixin, forms.Form):
     note = forms.CharField(
-        label=_("What is known"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("What is known"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=NO_PLACES,
     )
 
 
@@ -162,7 +184,7 @@ class TraceForm(MeansForm):
 
 class OutcomeForm(NormalisedTextMixin, forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=[c for c in Outcome.choices if c[0] != Outcome.WAITING])
-    note = forms.CharField(label=_("What they said"), max_length=2000, required=False)
+    note = forms.CharField(label=_("What they said"), max_length=2000, required=False, help_text=NO_PLACES)
 
 
 class TracingStateForm(forms.Form):
