@@ -163,3 +163,16 @@ def test_no_outcome_on_a_closed_search(worker: Any, person: Any) -> None:
     assert refused.value.code == "tracing_closed"
     step.refresh_from_db()
     assert step.outcome == "waiting"
+
+
+def test_the_family_steps_written_before_leave_the_timeline(person: Any) -> None:
+    """The data migration removes the family steps earlier versions wrote, and only them."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("sanctuary.family.migrations.0002_remove_family_steps_from_person_timeline")
+    PersonEvent.objects.create(person=person, kind="family", note="Family at home: Detained.")
+    kept = PersonEvent.objects.create(person=person, kind="note", note="Asked about work")
+    migration.remove_family_steps(apps, None)
+    assert list(PersonEvent.objects.filter(person=person).values_list("pk", flat=True)) == [kept.pk]
