@@ -1,7 +1,7 @@
 """Family forms. Every text goes through ``NormalisedTextMixin`` (Zawgyi is stored as
 Unicode); dates of events may be partial (``sanctuary.lib.forms.clean_partial_date``). The
-rules (the named intermediary or channel, tracing's states, the contact check) are the
-actions'; a view shows a refusal beside its field with everything typed kept."""
+rules (the recorded intermediary or channel, who may loosen a rule, tracing's states, the
+contact check) are the actions'; a view shows a refusal beside its field with everything typed kept."""
 
 from __future__ import annotations
 
@@ -26,6 +26,12 @@ from sanctuary.family.models import (
 from sanctuary.lib.forms import DateInput, NormalisedTextMixin, clean_partial_date
 from sanctuary.people.contact import Means
 from sanctuary.people.models import Region
+
+# Free text is read by every case worker of the team, with or without the true-identity grant.
+NO_PLACES = _(
+    "Every case worker of the team reads this, without the true-identity grant: "
+    "do not write a village, an address or a name here."
+)
 
 
 class RelativeForm(NormalisedTextMixin, forms.Form):
@@ -74,19 +80,13 @@ class RelativeForm(NormalisedTextMixin, forms.Form):
             kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         if not identity:
-            # Shown only under the true-identity grant; typing a new intermediary or channel
-            # is still possible (it replaces the one recorded, which stays hidden).
-            del self.fields["name"], self.fields["village"]
-            for name in ("intermediary", "channel"):
-                self.fields[name].help_text = _("Hidden without the true-identity grant. Empty keeps the one recorded.")
+            # Shown, and changed, only under the true-identity grant: without it the recorded
+            # intermediary and channel stay as they are (and loosening the rule is refused).
+            for name in ("name", "village", "intermediary", "channel"):
+                del self.fields[name]
 
     def action_data(self) -> dict[str, Any]:
-        data = dict(self.cleaned_data)
-        if "name" not in self.fields:
-            for name in ("intermediary", "channel"):
-                if not data.get(name):
-                    data.pop(name, None)
-        return data
+        return dict(self.cleaned_data)
 
 
 class EventForm(NormalisedTextMixin, forms.Form):
@@ -98,12 +98,24 @@ class EventForm(NormalisedTextMixin, forms.Form):
     )
     source = forms.ChoiceField(label=_("We know it from"), choices=Source.choices)
     detained_where = forms.CharField(
-        label=_("Where they are held"), max_length=300, required=False, help_text=_("Only for a detention.")
+        label=_("Where they are held"),
+        max_length=300,
+        required=False,
+        help_text=_(
+            "Only for a detention. Every case worker of the team reads this: "
+            "the prison or camp only, never the family's village or address."
+        ),
     )
     detained_by = forms.CharField(
         label=_("Held by"), max_length=300, required=False, help_text=_("Only for a detention.")
     )
-    note = forms.CharField(label=_("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=NO_PLACES,
+    )
 
     def clean_on(self) -> str:
         value = clean_partial_date(self.cleaned_data.get("on", ""))
@@ -112,16 +124,19 @@ class EventForm(NormalisedTextMixin, forms.Form):
         return value
 
 
+# How a contact is made: never with a typed name; the recorded intermediary or channel is
+# filled in by the server (``actions.recorded_through``), and never shown here.
+MEANS = [
+    (How.DIRECT, _("Directly")),
+    (How.INTERMEDIARY, _("Through the recorded intermediary")),
+    (How.CHANNEL, _("By the recorded safe channel")),
+]
+
+
 class MeansForm(NormalisedTextMixin, forms.Form):
     """How the contact is (or will be) made, as the relative's rule is checked against it."""
 
-    how = forms.ChoiceField(label=_("How"), choices=How.choices, widget=forms.RadioSelect, initial=How.INTERMEDIARY)
-    through = forms.CharField(
-        label=_("Name of the intermediary or channel"),
-        max_length=200,
-        required=False,
-        help_text=_("As named on the relative's rule."),
-    )
+    how = forms.ChoiceField(label=_("How"), choices=MEANS, widget=forms.RadioSelect, initial=How.INTERMEDIARY)
     emergency = forms.BooleanField(label=_("This is an emergency"), required=False)
     reason = forms.CharField(
         label=_("Why it cannot wait"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -129,20 +144,13 @@ class MeansForm(NormalisedTextMixin, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("how") in (How.INTERMEDIARY, How.CHANNEL) and not data.get("through"):
-            self.add_error("through", _("Name the intermediary or the channel."))
         if data.get("emergency") and not data.get("reason"):
             self.add_error("reason", _("An emergency contact needs its reason."))
         return data
 
     def means(self) -> Means:
         data = self.cleaned_data
-        return Means(
-            how=data["how"],
-            name=data.get("through", "") if data["how"] != How.DIRECT else "",
-            emergency=bool(data.get("emergency")),
-            reason=data.get("reason", ""),
-        )
+        return Means(how=data["how"], emergency=bool(data.get("emergency")), reason=data.get("reason", ""))
 
 
 class ContactForm(MeansForm):
@@ -152,7 +160,11 @@ class ContactForm(MeansForm):
 
 class OpenTracingForm(NormalisedTextMixin, forms.Form):
     note = forms.CharField(
-        label=_("What is known"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("What is known"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=NO_PLACES,
     )
 
 
@@ -172,7 +184,7 @@ class TraceForm(MeansForm):
 
 class OutcomeForm(NormalisedTextMixin, forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=[c for c in Outcome.choices if c[0] != Outcome.WAITING])
-    note = forms.CharField(label=_("What they said"), max_length=2000, required=False)
+    note = forms.CharField(label=_("What they said"), max_length=2000, required=False, help_text=NO_PLACES)
 
 
 class TracingStateForm(forms.Form):

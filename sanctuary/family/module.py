@@ -1,7 +1,10 @@
 """Family at home, as the core sees it: the access module, the open searches in the
 navigation, the dashboard card (relatives detained now, new events this week), the person
-page's family card (each relative's contact rule first), the timeline, the merge step, the
-contact rule of relatives (``sanctuary.people.contact``) and the demo's relatives."""
+page's family card (each relative's contact rule first; names only under the grant, and
+then audited as ``identity_viewed``), the merge step, the contact rule of relatives
+(``sanctuary.people.contact``), the closing of searches when tracing consent is withdrawn,
+and the demo's relatives. Nothing goes on the person's shared timeline: every role that may
+see the person reads it."""
 
 from __future__ import annotations
 
@@ -11,9 +14,12 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sanctuary.audit.log import record
+from sanctuary.audit.models import Action
+from sanctuary.consent import rules as consent_rules
 from sanctuary.family.actions import (
-    TIMELINE,
     check_contact_rule,
+    close_searches_without_consent,
     do_add_relative,
     do_open_tracing,
     do_record_event,
@@ -33,7 +39,7 @@ from sanctuary.family.models import (
     TracingAction,
     TracingRequest,
 )
-from sanctuary.lib.stages import Access, DashboardCard, MergeStep, NavEntry, PersonPanel, Stage, TimelineKind, register
+from sanctuary.lib.stages import Access, DashboardCard, MergeStep, NavEntry, PersonPanel, Stage, register
 from sanctuary.people import contact
 from sanctuary.people.models import IdentityRequest, Person, Region, Status
 
@@ -61,10 +67,14 @@ def _card(request: HttpRequest) -> dict[str, Any] | None:
 
 def _panel(request: HttpRequest, person: Person) -> dict[str, Any] | None:
     user: Any = request.user
+    relatives = list(Relative.objects.visible_to(user).filter(person=person))
+    identity = IdentityRequest.objects.active_grant(user, person) is not None
+    if identity and relatives:
+        record(user, Action.IDENTITY_VIEWED, person, fields=["relatives"])
     return {
         "person": person,
-        "relatives": list(Relative.objects.visible_to(user).filter(person=person)),
-        "identity": IdentityRequest.objects.active_grant(user, person) is not None,
+        "relatives": relatives,
+        "identity": identity,
         "can_add": person.merged_into_id is None,
     }
 
@@ -182,7 +192,6 @@ register(
         person_panels=(
             PersonPanel(template="family/_person_panel.html", context=_panel, module=FAMILY, place="cards", order=42),
         ),
-        timeline=(TimelineKind(TIMELINE, _("Family at home")),),
         merge=MergeStep(
             models=(
                 "family.Relative",
@@ -199,3 +208,4 @@ register(
 )
 
 contact.register_rule("relative", check_contact_rule)
+consent_rules.on_withdrawn(close_searches_without_consent)

@@ -31,7 +31,16 @@ from sanctuary.family.forms import (
     TraceForm,
     TracingStateForm,
 )
-from sanctuary.family.models import FAMILY, TRANSITIONS, Relative, TracingAction, TracingRequest, TracingState
+from sanctuary.family.models import (
+    FAMILY,
+    TRANSITIONS,
+    ContactRule,
+    How,
+    Relative,
+    TracingAction,
+    TracingRequest,
+    TracingState,
+)
 from sanctuary.family.search import likely_people
 from sanctuary.people.contact import ContactRefused
 from sanctuary.people.models import IdentityRequest, Person
@@ -157,7 +166,9 @@ def event_add(request: HttpRequest, pk: int) -> HttpResponse:
 def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     found = _relative(request, pk)
-    form = ContactForm(request.POST or None, initial={"on": timezone.localdate()})
+    means: dict[str, str] = {ContactRule.INTERMEDIARY: How.INTERMEDIARY, ContactRule.CHANNEL: How.CHANNEL}
+    how = means.get(found.contact_rule, How.DIRECT)
+    form = ContactForm(request.POST or None, initial={"on": timezone.localdate(), "how": how})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -205,7 +216,7 @@ def _tracing_page(request: HttpRequest, tracing: TracingRequest, status: int = 2
         "next_states": [(state, TracingState(state).label) for state in sorted(TRANSITIONS[tracing.state])],
         "outcome_form": OutcomeForm(),
         # Only with the grant: the matcher compares the relative's name and village.
-        "candidates": likely_people(user, tracing.relative) if identity and tracing.is_open else None,
+        "matches": likely_people(user, tracing.relative) if identity and tracing.is_open else None,
     }
     return render(request, "family/tracing.html", context, status=status)
 
@@ -213,8 +224,11 @@ def _tracing_page(request: HttpRequest, tracing: TracingRequest, status: int = 2
 @require_GET
 @module_required(FAMILY)
 def tracing(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
     found = _tracing(request, pk)
-    record(request.user, Action.VIEW, found)  # type: ignore[arg-type]
+    record(user, Action.VIEW, found)
+    if shows_identity(user, found.person):
+        record(user, Action.IDENTITY_VIEWED, found.person, fields=["relatives"])
     return _tracing_page(request, found)
 
 

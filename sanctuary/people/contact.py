@@ -2,8 +2,8 @@
 
 A relative at home is watched; a call from the wrong number, or a visit by the wrong person,
 can get them questioned or detained. Each relative carries a contact-safety rule (never
-contact; only through a named intermediary; only by a named safe channel; only in an
-emergency), and every place in any stage that could reach them asks :func:`check` first,
+contact; only through the recorded intermediary; only by the recorded safe channel; only in
+an emergency), and every place in any stage that could reach them asks :func:`check` first,
 inside the transaction of its action, before it writes:
 
 .. code-block:: python
@@ -18,9 +18,14 @@ inside the transaction of its action, before it writes:
   never imports the stage that owns them. The owner registers a checker for its kind
   (:func:`register_rule`, from its ``module.py``); an unknown kind, a malformed reference or a
   target the checker does not find **refuses** (fail closed).
-- An intermediary or a channel must be the one named on the target: the checker compares,
-  inside the server, with the decrypted name (:func:`same_name`: case, spaces and Zawgyi
-  normalised). The name never leaves the server and never appears in a refusal.
+- Nobody types an intermediary's or a channel's name to contact a target: ``Means`` says only
+  "through the recorded intermediary" or "by the recorded channel", and the owner of the
+  target fills in, inside the server, the one recorded. (A typed name compared with the
+  stored one would tell whoever guesses who helps the family.) A target whose intermediary or
+  channel cannot be read (not recorded, or a placeholder while sealed) refuses.
+- While the vault is sealed every contact is refused: the rule's details cannot be read.
+- A refusal is audited (``create`` of ``contact.refused``, the target's id and the refusal's
+  code only), after the path's writes are rolled back.
 - An emergency contact is audited (field names only), whatever the rule.
 - :func:`path` marks an action as a contact path: it is listed in :func:`paths` (the test
   ``tests/family/test_contact_paths.py`` compares that list with the reviewed one) and, at run
@@ -44,7 +49,7 @@ from django.utils.translation import gettext_lazy as _
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.lib.refusal import Refusal
-from sanctuary.lib.text import normalise
+from sanctuary.vault import state
 
 
 class How:
@@ -57,12 +62,11 @@ class How:
 
 @dataclass(frozen=True)
 class Means:
-    """How someone means to reach the target: directly, through a person (``name`` is the
-    intermediary's), or by a channel (``name`` is the channel's: "the monastery's phone");
-    ``emergency`` with its ``reason`` when it cannot wait."""
+    """How someone means to reach the target: directly, through the intermediary recorded on
+    the target, or by the safe channel recorded on it (never a typed name: the owner of the
+    target fills in the recorded one); ``emergency`` with its ``reason`` when it cannot wait."""
 
     how: str = How.DIRECT
-    name: str = ""
     emergency: bool = False
     reason: str = ""
 
@@ -72,13 +76,14 @@ class ContactRefused(Refusal):
         "unknown": _("This contact is refused: the person to reach is not known to the system."),
         "never": _("This relative's rule is “never contact”: nobody may contact them, in any way."),
         "intermediary": _(
-            "This relative's rule is “only through the named intermediary”: contact them only through that person."
+            "This relative's rule is “only through the recorded intermediary”: contact them only through that person."
         ),
-        "wrong_intermediary": _(
-            "This is not the intermediary named on the relative's rule: contact them only through that person."
+        "channel": _("This relative's rule is “only by the recorded safe channel”: use only that channel."),
+        "not_recorded": _(
+            "The intermediary or channel recorded for this relative cannot be read: "
+            "no contact until it is recorded again."
         ),
-        "channel": _("This relative's rule is “only by the named safe channel”: use only that channel."),
-        "wrong_channel": _("This is not the safe channel named on the relative's rule: use only that channel."),
+        "sealed": _("The vault is sealed: nobody may be contacted until it is unsealed."),
         "emergency": _("This relative's rule is “only in an emergency”: mark the contact as an emergency and say why."),
         "reason": _("An emergency contact needs its reason."),
     }
@@ -101,31 +106,33 @@ def register_rule(kind: str, checker: Checker) -> None:
     _rules[kind] = checker
 
 
-def same_name(typed: str, named: str) -> bool:
-    """Whether a typed intermediary or channel is the one named: Unicode (Zawgyi converted),
-    case and spaces do not matter; an empty name matches nothing."""
-
-    def key(text: str) -> str:
-        return " ".join(normalise(text or "").text.casefold().split())
-
-    return bool(key(named)) and key(typed) == key(named)
-
-
 def check(target_ref: str, means: Means, user: Any) -> None:
     """Refuse (:class:`ContactRefused`) unless the target's rule allows contact by ``means``.
     Call it inside the transaction of the action, before anything is written."""
     kind, _sep, raw = (target_ref or "").partition(":")
-    checker = _rules.get(kind)
-    if checker is None or not raw.isdigit():
-        raise ContactRefused("unknown")
-    if means.emergency and not means.reason.strip():
-        raise ContactRefused("reason")
-    checker(int(raw), means, user)
+    try:
+        checker = _rules.get(kind)
+        if checker is None or not raw.isdigit():
+            raise ContactRefused("unknown")
+        if state.is_sealed():
+            raise ContactRefused("sealed")
+        if means.emergency and not means.reason.strip():
+            raise ContactRefused("reason")
+        checker(int(raw), means, user)
+    except ContactRefused as refused:
+        refused.audit = (user, raw if raw.isdigit() else "")  # type: ignore[attr-defined]
+        raise
     if means.emergency:
         record(user, Action.CREATE, object_type=f"contact.{kind}", object_id=raw, fields=["emergency", "reason"])
     checked = _checked.get()
     if checked is not None:
         checked.append(target_ref)
+
+
+def _audit_refusal(refused: ContactRefused) -> None:
+    """The refusal, once the path's writes are rolled back: the target's id and the code only."""
+    user, raw = getattr(refused, "audit", (None, ""))
+    record(user, Action.CREATE, object_type="contact.refused", object_id=raw, fields=[refused.code])
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -134,7 +141,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 def path(name: str) -> Callable[[F], F]:
     """Mark an action as a way of reaching a target: listed in :func:`paths`; run in one
     transaction that is rolled back, with :class:`ContactPathError`, if the action returns
-    without having called :func:`check`."""
+    without having called :func:`check`. A :class:`ContactRefused` is audited after the
+    rollback (code only)."""
 
     def decorate(function: F) -> F:
         @functools.wraps(function)
@@ -146,6 +154,9 @@ def path(name: str) -> Callable[[F], F]:
                     if not _checked.get():
                         raise ContactPathError(f"contact path {name} returned without contact.check")
                 return result
+            except ContactRefused as refused:
+                _audit_refusal(refused)
+                raise
             finally:
                 _checked.reset(token)
 

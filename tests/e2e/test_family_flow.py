@@ -1,7 +1,9 @@
 """As people would, on a 360 px phone, in Burmese: a case worker records a relative at home
 with the contact rule chosen first, then records that the relative was detained (where and by
 whom); the person page shows the rule first and the relative as detained now, without the
-name or the village (the case worker holds no true-identity grant)."""
+name or the village (the case worker holds no true-identity grant). A contact is then made
+"through the recorded intermediary" with no name to type (the server records the one on
+file), and without the grant the edit form offers no intermediary to overwrite."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from typing import Any
 import pytest
 from django.utils import translation
 
-from sanctuary.family.models import ContactRule, Relative, RelativeEvent
+from sanctuary.family.models import ContactMade, ContactRule, Relative, RelativeEvent
 from tests.e2e.test_login_person_flow import _log_in
 from tests.factories import PersonFactory
 
@@ -70,5 +72,17 @@ def test_a_case_worker_records_a_detained_relative(browser, live_server, make_us
     assert text.index(rule) < text.index(detained)
     body = page.content()
     assert "ဦးလှမောင်" not in body and "ကျောက်ကလပ်" not in body and "ဦးမောင်မောင်" not in body
+    assert page.evaluate("document.documentElement.scrollWidth") <= 362
+
+    # 4. A contact through the recorded intermediary: nothing to type, nothing shown.
+    page.goto(f"{url}/family/relatives/{relative.pk}/")
+    assert page.locator("#id_intermediary").count() == 0 and page.locator("#rule-needs-grant").count() == 1
+    page.click("#add-contact")
+    assert page.locator("#id_through").count() == 0
+    assert page.locator("#id_how_1").is_checked()  # the relative's rule: through the intermediary
+    assert "ဦးမောင်မောင်" not in page.content()
+    _submit(page, "#save-contact")
+    made = ContactMade.objects.get(relative=relative)
+    assert made.through == "ဦးမောင်မောင်" and "ဦးမောင်မောင်" not in page.content()
     assert page.evaluate("document.documentElement.scrollWidth") <= 362
     context.close()

@@ -44,6 +44,6 @@ def objects(world: Any) -> dict[str, Any]:
         tracing,
         ActionKind.RED_CROSS,
         partner,
-        Means(how=How.INTERMEDIARY, name="U Ottama of the village monastery"),
+        Means(how=How.INTERMEDIARY),
     )
     return {"family_person": world.person.pk, "relative": relative.pk, "tracing": tracing.pk, "tracing_step": step.pk}

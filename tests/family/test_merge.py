@@ -33,7 +33,7 @@ def test_a_merge_moves_every_family_row_and_keeps_it_readable(make_user: Any, te
     actions.do_record_event(
         director, folded, {"kind": "detained", "on": "2025-02", "source": "partner", "detained_where": "Insein"}
     )
-    means = Means(how=How.INTERMEDIARY, name="U Ottama of the village monastery")
+    means = Means(how=How.INTERMEDIARY)
     actions.do_record_contact(director, folded, means, on=folded.created_at.date(), note="a short call")
     partner = helpers.red_cross()
     helpers.tracing_consent(director, second, partner)

@@ -181,7 +181,7 @@ def _family(user: Any, person: Any, needle: Callable[[str], str]) -> None:
             "intermediary": needle("go"),
         },
     )
-    means = Means(how=How.INTERMEDIARY, name=mother.intermediary)
+    means = Means(how=How.INTERMEDIARY)
     family.do_record_contact(user, mother, means, timezone.localdate(), needle("contactnote"))
     sister = family.do_add_relative(
         user,
@@ -191,7 +191,7 @@ def _family(user: Any, person: Any, needle: Callable[[str], str]) -> None:
     family.do_record_contact(
         user,
         sister,
-        Means(how=How.CHANNEL, name=sister.channel, emergency=True, reason=needle("emergencyreason")),
+        Means(how=How.CHANNEL, emergency=True, reason=needle("emergencyreason")),
         timezone.localdate(),
     )
     brother = family.do_add_relative(
