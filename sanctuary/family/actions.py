@@ -258,7 +258,7 @@ def recorded_through(relative: Relative, how: str) -> str:
 # --- Contact paths ---------------------------------------------------------------------------------
 
 
-@contact.path("family.record_contact")
+@contact.path("family.record_contact", target=lambda user, relative, *rest, **named: relative_ref(relative))
 def do_record_contact(user: User, relative: Relative, means: Means, on: date, note: str = "") -> ContactMade:
     """A contact made with a relative: only as their rule allows (checked first, under lock)."""
     contact.check(relative_ref(relative), means, user)
@@ -319,7 +319,7 @@ def _lock(tracing: TracingRequest) -> TracingRequest:
     return TracingRequest.objects.select_for_update().select_related("person", "relative").get(pk=tracing.pk)
 
 
-@contact.path("family.trace")
+@contact.path("family.trace", target=lambda user, tracing, *rest, **named: f"relative:{tracing.relative_id}")
 def do_trace(
     user: User,
     tracing: TracingRequest,

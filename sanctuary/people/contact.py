@@ -8,8 +8,7 @@ inside the transaction of its action, before it writes:
 
 .. code-block:: python
 
-    @contact.path("family.record_contact")
-    @transaction.atomic
+    @contact.path("family.record_contact", target=lambda user, relative, *rest: relative_ref(relative))
     def do_record_contact(user, relative, means, ...):
         contact.check(relative_ref(relative), means, user)   # ContactRefused says which rule
         ...
@@ -138,10 +137,12 @@ def _audit_refusal(refused: ContactRefused) -> None:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def path(name: str) -> Callable[[F], F]:
+def path(name: str, *, target: Callable[..., str]) -> Callable[[F], F]:
     """Mark an action as a way of reaching a target: listed in :func:`paths`; run in one
     transaction that is rolled back, with :class:`ContactPathError`, if the action returns
-    without having called :func:`check`. A :class:`ContactRefused` is audited after the
+    without having called :func:`check` for the target it reaches (``target(*args,
+    **kwargs)``, the same arguments: checking an emergency-rule relative does not let the action
+    write a contact for a never-contact one). A :class:`ContactRefused` is audited after the
     rollback (code only)."""
 
     def decorate(function: F) -> F:
@@ -149,10 +150,11 @@ def path(name: str) -> Callable[[F], F]:
         def run(*args: Any, **kwargs: Any) -> Any:
             token = _checked.set([])
             try:
+                expected = target(*args, **kwargs)
                 with transaction.atomic():
                     result = function(*args, **kwargs)
-                    if not _checked.get():
-                        raise ContactPathError(f"contact path {name} returned without contact.check")
+                    if expected not in (_checked.get() or []):
+                        raise ContactPathError(f"contact path {name} returned without contact.check of its target")
                 return result
             except ContactRefused as refused:
                 _audit_refusal(refused)

@@ -198,7 +198,7 @@ def test_unknown_targets_and_relatives_of_other_teams_refuse(worker: Any, person
 def test_a_path_that_forgets_the_check_is_a_programming_error_and_writes_nothing(worker: Any, person: Any) -> None:
     relative = helpers.relative(worker, person, ContactRule.EMERGENCY)
 
-    @contact.path("tests.forgetful")
+    @contact.path("tests.forgetful", target=lambda user, relative: relative.ref)
     def do_forget(user: Any, relative: Relative) -> ContactMade:
         return ContactMade.objects.create(
             person=relative.person, relative=relative, how=How.DIRECT, on=date.today(), made_by=user
@@ -210,6 +210,26 @@ def test_a_path_that_forgets_the_check_is_a_programming_error_and_writes_nothing
         assert not ContactMade.objects.exists()
     finally:
         contact._paths.pop("tests.forgetful")
+
+
+def test_a_path_that_checks_another_target_is_a_programming_error(worker: Any, person: Any) -> None:
+    """Checking a relative one may reach does not let an action write a contact for another."""
+    allowed = helpers.relative(worker, person, ContactRule.EMERGENCY)
+    protected = helpers.relative(worker, person, ContactRule.NEVER)
+
+    @contact.path("tests.swapped", target=lambda user, relative: relative.ref)
+    def do_swap(user: Any, relative: Relative) -> ContactMade:
+        contact.check(allowed.ref, Means(how=How.DIRECT, emergency=True, reason="r"), user)
+        return ContactMade.objects.create(
+            person=relative.person, relative=relative, how=How.DIRECT, on=date.today(), made_by=user
+        )
+
+    try:
+        with pytest.raises(ContactPathError):
+            do_swap(worker, protected)
+        assert not ContactMade.objects.filter(relative=protected).exists()
+    finally:
+        contact._paths.pop("tests.swapped")
 
 
 def test_refusals_are_in_the_users_language() -> None:
