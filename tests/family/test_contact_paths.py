@@ -59,6 +59,8 @@ REACHES_NOBODY = {
     "sanctuary.family.actions.do_update_relative": "corrects our record of the relative, or their rule",
     "sanctuary.family.actions.do_record_event": "writes down what was done to them, as told to us",
     "sanctuary.family.actions.do_open_tracing": "opens our own file; each step outside is do_trace",
+    "sanctuary.family.actions.do_change_tracing": "moves our own file between states; reaches nobody",
+    "sanctuary.family.actions.do_record_outcome": "writes down what a partner answered; asks nobody",
 }
 
 WRITTEN = (Relative, ContactMade, TracingAction, AuditEntry, PersonEvent)
@@ -81,7 +83,10 @@ def test_every_contact_path_is_listed() -> None:
 def _takes_a_relative(function: Callable[..., Any]) -> bool:
     for parameter in inspect.signature(function).parameters.values():
         annotation = parameter.annotation if isinstance(parameter.annotation, str) else repr(parameter.annotation)
-        if parameter.name in ("relative", "target_ref") or "Relative" in annotation:
+        # A relative, a reference to one, or anything hanging off one (a search, a step).
+        if parameter.name in ("relative", "target_ref", "tracing", "step") or any(
+            model in annotation for model in ("Relative", "TracingRequest", "TracingAction", "ContactMade")
+        ):
             return True
     return False
 
