@@ -42,6 +42,7 @@ from typing import Any, BinaryIO
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _g
+from django.utils.translation import pgettext
 from django.utils.translation import gettext_lazy as _
 
 from sanctuary.audit.models import AuditEntry
@@ -174,7 +175,7 @@ def custody_entries(item: Any, for_package: int | None = None) -> list[dict[str,
 def _custody_text(items: list[Any], custody: dict[int, list[dict[str, Any]]], paths: dict[int, str]) -> str:
     lines = [_g("Chain of custody"), ""]
     for item in items:
-        lines.append(f"{paths[item.pk]}  ({_g('item')} {item.pk})")
+        lines.append(f"{paths[item.pk]}  ({pgettext('evidence file', 'item')} {item.pk})")
         lines.append(f"  SHA-256 {item.sha256}")
         lines.append(f"  SHA-512 {item.sha512}")
         for entry in custody[item.pk]:
