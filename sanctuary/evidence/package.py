@@ -42,8 +42,8 @@ from typing import Any, BinaryIO
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _g
-from django.utils.translation import pgettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from sanctuary.audit.models import AuditEntry
 from sanctuary.evidence import keys, store, timestamps

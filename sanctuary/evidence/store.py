@@ -159,3 +159,23 @@ def check(item: Any) -> bool:
 def delete(name: str) -> None:
     if name:
         path_of(name).unlink(missing_ok=True)
+
+
+def sweep(older_than_hours: float = 24) -> int:
+    """Remove evidence files that no row names, older than ``older_than_hours``: what a process
+    killed mid-upload or mid-build left (ciphertext to our keys, but nobody's). Files younger
+    than that may be an upload or a build still running, and are kept."""
+    import time
+
+    from sanctuary.evidence.models import Item, Package
+
+    cutoff = time.time() - older_than_hours * 3600
+    known = set(Item.objects.values_list("stored_name", flat=True))
+    known |= set(Package.objects.exclude(stored_name="").values_list("stored_name", flat=True))
+    removed = 0
+    for pattern in ("ev-*.age", "pk-*.age"):
+        for path in files.storage_dir().glob(pattern):
+            if path.name not in known and path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+                removed += 1
+    return removed

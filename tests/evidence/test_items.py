@@ -199,3 +199,22 @@ def test_the_desk_costs_the_same_with_many_records(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(reverse("evidence:testimonies")).content.decode()
     assert page.count('href="/evidence/') >= 28
+
+
+def test_the_sweep_removes_only_old_files_nobody_names(make_user: Any, person_a: Any) -> None:
+    import io
+    import time
+
+    from django.core.management import call_command
+
+    officer = make_user("evidence_officer")
+    kept = helpers.item(officer, helpers.testimony(officer, person_a))
+    orphan, fresh = store.write_bytes(b"killed mid-upload"), store.write_bytes(b"an upload still running")
+    old = time.time() - 3 * 86400
+    for name in (kept.stored_name, orphan.name):
+        os.utime(store.path_of(name), (old, old))
+    out = io.StringIO()
+    call_command("evidence_sweep", stdout=out)
+    assert out.getvalue().startswith("1 ")
+    assert not store.path_of(orphan.name).exists()
+    assert store.path_of(kept.stored_name).exists() and store.path_of(fresh.name).exists()
