@@ -126,7 +126,16 @@ def test_testimony_to_a_verified_package(browser, live_server, make_user, team_a
     assert page.locator("#needs-second").is_visible()  # not by the one who proposed
     context.close()
     context, page = _session(browser, live_server, second)
+    page.goto(f"{url}/evidence/keys/")
+    assert page.locator(f"#key-{key.pk}").is_visible()
+    # Plain (link-like) buttons use the bundled fonts too, not a system font without Burmese.
+    fonts = page.evaluate(f"getComputedStyle(document.querySelector('#key-{key.pk} button.linklike')).fontFamily")
+    assert "Noto Sans Myanmar" in fonts
+    _shot(page, "keys-my")
+    _narrow(page)
     page.goto(f"{url}/evidence/")
+    _shot(page, "desk-my")
+    _narrow(page)
     page.click(f"a[href='/evidence/packages/{package.pk}/']")
     _shot(page, "release-my")
     _submit(page, "#release-package")
