@@ -114,8 +114,7 @@ def role_modules() -> dict[str, frozenset[str]]:
                 if unknown:  # a typo here would silently lock everyone out
                     raise ImproperlyConfigured(f"STAGE_GRANTS[{app!r}] names undeclared modules: {sorted(unknown)}")
                 grants.setdefault(role, set()).update(names)
-        officers_only = {access.name for access in stages.access_modules() if not access.directors}
-        grants.setdefault(Role.DIRECTOR, set()).update(declared - officers_only)
+        grants.setdefault(Role.DIRECTOR, set()).update(declared - officers_only_modules())
         _role_modules.update({role: frozenset(names) for role, names in grants.items()})
     return _role_modules
 

@@ -58,7 +58,6 @@ class EvidenceRuleError(Refusal):
         ),
         "not_proposed": _("Only a proposed package can be released or cancelled."),
         "not_built": _("The package is not ready to download."),
-        "not_downloadable": _("This package can no longer be downloaded."),
         "copy_of_copy": _("A working copy is made from an original, not from another copy."),
         "sent": _("The withdrawal notice was already recorded as sent."),
         "pending": _(

@@ -306,10 +306,6 @@ class Package(models.Model):
     def __str__(self) -> str:
         return f"package {self.pk}"
 
-    @property
-    def file_name(self) -> str:
-        return f"referral-{self.testimony.person.case_code}-{self.pk}.tar.age"
-
 
 class ThroughPackage(EvidenceQuerySet):
     person_path = "package__testimony__person"

@@ -36,7 +36,7 @@ import tarfile
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -189,7 +189,6 @@ class Built:
     size: int
     sha256: str
     timestamped: bool
-    digests: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 class _Counting:
@@ -315,7 +314,7 @@ def build(package: Any, dest: BinaryIO, progress: Callable[[int, int], None] | N
             tar.fileobj.closed = True  # type: ignore[union-attr,attr-defined]
             raise
         tar.close()
-    return Built(counting.size, counting.sha256.hexdigest(), timestamped, {"sha256": sha256, "sha512": sha512})
+    return Built(counting.size, counting.sha256.hexdigest(), timestamped)
 
 
 def _organisation() -> str:

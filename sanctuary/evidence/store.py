@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import os
 import secrets
 from collections.abc import Iterator
@@ -98,8 +99,6 @@ def write_stream(source: BinaryIO) -> Stored:
 
 
 def write_bytes(data: bytes) -> Stored:
-    import io
-
     return write_stream(io.BytesIO(data))
 
 
@@ -119,10 +118,8 @@ class HashingReader:
 
     def read(self, n: int = -1) -> bytes:
         data = self._source.read(n)
-        if self._expected is not None and 0 < len(data) + self.size < self._expected and len(data) < n:
+        if self._expected is not None and n > 0 and len(data) < n and self.size + len(data) < self._expected:
             raise ShortFile  # a buffered read is short only at the end of the file
-        if self._expected is not None and n > 0 and not data and self.size < self._expected:
-            raise ShortFile
         self.sha256.update(data)
         self.sha512.update(data)
         self.size += len(data)

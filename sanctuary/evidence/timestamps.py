@@ -7,6 +7,7 @@ to check each token as it arrives and by ``verify_package``.
 
 from __future__ import annotations
 
+import hashlib
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -78,8 +79,6 @@ def verify(token: bytes, message: bytes, trusted: list[x509.Certificate]) -> rfc
             builder = builder.add_root_certificate(root)
         builder.build().verify_message(response, message)
     else:
-        import hashlib
-
         if response.tst_info.message_imprint.message != hashlib.sha512(message).digest():
             raise rfc3161_client.VerificationError("Mismatch between messages")
     return response

@@ -8,6 +8,7 @@ token itself after installing the handler, as Django's documentation describes).
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -20,8 +21,6 @@ class StoredUpload(UploadedFile):
     """What the form sees: the name, type and size; the bytes are already in the store."""
 
     def __init__(self, stored: store.Stored, name: str, content_type: str) -> None:
-        import io
-
         super().__init__(io.BytesIO(b""), name=name, content_type=content_type, size=stored.size)
         self.stored = stored
 

@@ -265,13 +265,11 @@ def item_download(request: HttpRequest, pk: int) -> HttpResponseBase:
         return redirect("evidence:item", found.pk)
     response = StreamingHttpResponse(chunks, content_type="application/octet-stream")
     response["Content-Length"] = str(found.size)
-    response["Content-Disposition"] = f'attachment; filename="item-{found.pk}{_suffix(found)}"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="item-{found.pk}{package.safe_suffix(str(found.filename))}"'
+    )
     response["Cache-Control"] = "no-store"
     return response
-
-
-def _suffix(found: Item) -> str:
-    return package.safe_suffix(str(found.filename))
 
 
 # --- Packages ----------------------------------------------------------------------------------
