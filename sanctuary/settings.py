@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "sanctuary.legal",
     "sanctuary.family",
     "sanctuary.evidence",
+    "sanctuary.outreach",
     "sanctuary.demo",
 ]
 

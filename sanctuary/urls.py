@@ -26,6 +26,7 @@ urlpatterns = [
     path("papers/", include("sanctuary.legal.urls")),
     path("family/", include("sanctuary.family.urls")),
     path("evidence/", include("sanctuary.evidence.urls")),
+    path("outreach/", include("sanctuary.outreach.urls")),
     path("", include("sanctuary.vault.urls")),
 ]
 

@@ -88,6 +88,7 @@ STAGE_GRANTS: dict[str, dict[str, set[str]]] = {
     "family": {Role.CASE_WORKER: {"family"}},
     # Evidence officers only: declared Access(directors=False), so directors do not get it.
     "evidence": {Role.EVIDENCE_OFFICER: {"evidence"}},
+    "outreach": {Role.INTAKE_OFFICER: {"outreach"}, Role.CASE_WORKER: {"outreach"}},  # outreach_config: directors
 }
 
 # Roles that see every person in the organisation, whatever their teams.

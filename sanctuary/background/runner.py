@@ -34,7 +34,7 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -169,8 +169,10 @@ def start(
     params: dict[str, Any] | None = None,
     input_data: bytes | None = None,
     secret: Any = None,
+    run_after: datetime | None = None,
 ) -> Job:
-    """Create a job and queue it to run once the caller's transaction commits."""
+    """Create a job and queue it to run once the caller's transaction commits (not before
+    ``run_after``, when given: a retry with backoff)."""
     registered = _kinds[name]
     job = Job(kind=name, module=registered.module, started_by=user, params=params or {})
     job.save()
@@ -184,7 +186,7 @@ def start(
         if secret is not None:
             with _secrets_lock:
                 _secrets[job.pk] = secret
-        enqueue(job.pk)
+        enqueue(job.pk, run_after=run_after)
 
     if getattr(settings, "JOBS_RUN_INLINE", False):
         go()  # at once, inside the caller's transaction (tests)
@@ -210,10 +212,10 @@ def run_here(
     return job
 
 
-def enqueue(job_id: int) -> None:
+def enqueue(job_id: int, run_after: datetime | None = None) -> None:
     from sanctuary.background.tasks import run_job
 
-    result = run_job.enqueue(job_id)
+    result = (run_job.using(run_after=run_after) if run_after is not None else run_job).enqueue(job_id)
     Job.objects.filter(pk=job_id).update(task_id=str(result.id))
     if getattr(settings, "JOBS_RUN_INLINE", False):
         run_pending()

@@ -207,5 +207,14 @@ register(
     )
 )
 
-contact.register_rule("relative", check_contact_rule)
+
+def _relative_targets(person: Person, user: Any) -> list[tuple[str, str]]:
+    """A person's relatives as outreach recipients: by relation and rule, never by name."""
+    return [
+        (f"relative:{r.pk}", f"{r.get_relation_display()} · {r.get_contact_rule_display()}")
+        for r in Relative.objects.visible_to(user).filter(person=person).order_by("pk")
+    ]
+
+
+contact.register_rule("relative", check_contact_rule, targets=_relative_targets)
 consent_rules.on_withdrawn(close_searches_without_consent)

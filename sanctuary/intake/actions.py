@@ -30,7 +30,7 @@ from sanctuary.intake.models import (
 from sanctuary.lib.phones import read_phone
 from sanctuary.lib.refusal import Refusal
 from sanctuary.matching.records import matching_record
-from sanctuary.people import watch
+from sanctuary.people import attribution, watch
 from sanctuary.people.actions import do_add_document, do_create_person, refresh_keys_and_watch
 from sanctuary.people.models import ContactPoint, DocumentKind, Force, Person, PersonEvent
 from sanctuary.vault import files
@@ -101,7 +101,13 @@ class Receipt:
 
 
 def do_receive(
-    fields: dict[str, str], uploads: list[bytes], token: str, source: str = Source.FORM, *, spam: bool = False
+    fields: dict[str, str],
+    uploads: list[bytes],
+    token: str,
+    source: str = Source.FORM,
+    *,
+    spam: bool = False,
+    heard_via: str = "",
 ) -> Receipt:
     """Seal and store a submission from the public form. Files must be cleaned already
     (``clean_uploads``). The same token twice returns the first submission. ``spam``: the
@@ -114,7 +120,13 @@ def do_receive(
         return Receipt(existing, numbers, again=True)
     try:
         submission = _store(
-            fields, [] if spam else uploads, source=source, token_hash=token_hash, numbers=numbers, spam=spam
+            fields,
+            [] if spam else uploads,
+            source=source,
+            token_hash=token_hash,
+            numbers=numbers,
+            spam=spam,
+            heard_via=heard_via,
         )
     except IntegrityError:  # the same form, sent twice at the same moment
         existing = Submission.objects.filter(form_token_hash=token_hash).first()
@@ -138,6 +150,7 @@ def _store(
     numbers: list[int] | None,
     logged_by: User | None = None,
     spam: bool = False,
+    heard_via: str = "",
 ) -> Submission:
     key = keys.current_key()
     cleaned = [u if isinstance(u, tuple) else files.clean_upload(u) for u in uploads]
@@ -146,6 +159,7 @@ def _store(
     try:
         with transaction.atomic():
             submission = Submission(uid=uuid.uuid4(), source=source, key=key, logged_by=logged_by)
+            submission.heard_via = heard_via if attribution.is_valid(heard_via) else ""
             if spam:
                 submission.state = TriageState.SPAM
             submission.payload = keys.seal(key, json.dumps(payload).encode("utf-8"), submission.aad("payload"))
@@ -170,10 +184,10 @@ def _store(
     return submission
 
 
-def do_log_contact(user: User, fields: dict[str, str]) -> Submission:
+def do_log_contact(user: User, fields: dict[str, str], heard_via: str = "") -> Submission:
     """A first contact that came over a chat app or a call, typed in by staff: it goes
     through the same triage as the public form, with no receipt phrase."""
-    return _store(fields, [], source=Source.STAFF, token_hash=None, numbers=None, logged_by=user)
+    return _store(fields, [], source=Source.STAFF, token_hash=None, numbers=None, logged_by=user, heard_via=heard_via)
 
 
 def find_by_phrase(text: str) -> Submission:

@@ -9,7 +9,24 @@ from django.utils.translation import gettext_lazy as _
 
 from sanctuary.intake.models import PublicStatus
 from sanctuary.lib.forms import NormalisedTextMixin
+from sanctuary.people import attribution
 from sanctuary.people.models import ContactKind, Force, Region
+
+
+class HeardViaMixin(forms.Form):
+    """ "How did you hear of us?", offered from the outreach calendar (public entries only on
+    the public form) and word of mouth; kept apart from the sealed payload."""
+
+    PUBLIC = True
+    heard_via = forms.ChoiceField(label=_("How did you hear of us?"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["heard_via"].choices = attribution.choices(public=self.PUBLIC)  # type: ignore[attr-defined]
+
+    def heard_via_value(self) -> str:
+        return str(self.cleaned_data.get("heard_via") or "")
+
 
 WRITER_CHOICES = [
     ("self", _("I want to leave (myself)")),
@@ -27,7 +44,7 @@ URGENCY_CHOICES = [
 LOCATION_CHOICES = [("", _("Choose…")), *Region.choices]
 
 
-class IntakeForm(NormalisedTextMixin, forms.Form):
+class IntakeForm(NormalisedTextMixin, HeardViaMixin, forms.Form):
     """What a soldier or their relative tells us first. Only the contact channel, the
     handle, where they are, how urgent and what happened are required."""
 
@@ -71,7 +88,9 @@ class IntakeForm(NormalisedTextMixin, forms.Form):
 
     def payload(self) -> dict[str, str]:
         return {
-            name: str(self.cleaned_data.get(name) or "") for name in self.fields if name not in {"website", "token"}
+            name: str(self.cleaned_data.get(name) or "")
+            for name in self.fields
+            if name not in {"website", "token", "heard_via"}
         }
 
 
@@ -88,7 +107,7 @@ class FollowUpForm(PhraseForm):
     message = forms.CharField(label=_("Your message"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}))
 
 
-class LogContactForm(NormalisedTextMixin, forms.Form):
+class LogContactForm(NormalisedTextMixin, HeardViaMixin, forms.Form):
     """A first contact that came by chat or phone: the least that lets triage follow up."""
 
     name = forms.CharField(label=_("Name or alias"), required=False, max_length=200)
@@ -99,8 +118,10 @@ class LogContactForm(NormalisedTextMixin, forms.Form):
     urgency = forms.ChoiceField(label=_("How urgent is it?"), choices=URGENCY_CHOICES)
     story = forms.CharField(label=_("What they said"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
 
+    PUBLIC = False
+
     def payload(self) -> dict[str, str]:
-        data = {name: str(self.cleaned_data.get(name) or "") for name in self.fields}
+        data = {name: str(self.cleaned_data.get(name) or "") for name in self.fields if name != "heard_via"}
         data["writer"] = "other"
         return data
 

@@ -106,6 +106,9 @@ class Submission(models.Model):
     watch_checked = models.BooleanField(default=False)  # compared with the watch list yet
     # The sender wrote again (with their phrase) since an officer last opened it.
     follow_up_pending = models.BooleanField(default=False)
+    # "How did you hear of us?": an opaque reference (``sanctuary.people.attribution``), in
+    # clear so the attribution report counts while sealed; it names no person.
+    heard_via = models.CharField(max_length=32, blank=True, default="")
 
     objects = SubmissionQuerySet.as_manager()
 

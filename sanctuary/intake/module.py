@@ -4,13 +4,17 @@ the merge step and the demo's two contacts."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from sanctuary.intake import actions
 from sanctuary.intake.models import INTAKE, Submission, TriageState
 from sanctuary.lib.stages import Access, DashboardCard, MergeStep, NavEntry, PersonPanel, Stage, TimelineKind, register
+from sanctuary.people import attribution
+from sanctuary.people.models import Status
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -71,7 +75,36 @@ def _demo(demo: Any) -> None:
     if Submission.objects.exists():
         return
     for fields in DEMO_CONTACTS:
-        actions.do_receive(fields, [], actions.new_form_token())
+        heard = "word:relative" if fields["writer"] == "relative" else ""
+        actions.do_receive(fields, [], actions.new_form_token(), heard_via=heard)
+
+
+# People the organisation accepted, whatever happened to them since.
+ACCEPTED_ONWARDS = (
+    Status.ACCEPTED,
+    Status.IN_TRANSIT,
+    Status.ARRIVED,
+    Status.IN_SHELTER,
+    Status.INDEPENDENT,
+    Status.RESETTLED,
+)
+
+
+def _attribution(since: date, until: date) -> list[attribution.Count]:
+    """First contacts received in the period by what they said brought them, and how many of
+    them are people the organisation accepted (clear columns only: counted while sealed).
+    Spam and contacts merged into an earlier one are not counted."""
+    rows = (
+        Submission.objects.filter(received_at__date__gte=since, received_at__date__lte=until, merged_into__isnull=True)
+        .exclude(state=TriageState.SPAM)
+        .order_by()
+        .values("heard_via")
+        .annotate(n=Count("id"), accepted=Count("id", filter=Q(person__status__in=ACCEPTED_ONWARDS)))
+    )
+    return [attribution.Count(row["heard_via"], row["n"], row["accepted"]) for row in rows]
+
+
+attribution.register_counter(_attribution)
 
 
 register(

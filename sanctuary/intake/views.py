@@ -139,7 +139,12 @@ def intake_form(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
                 receipt = actions.do_receive(form.payload(), [], form.cleaned_data["token"], spam=True)
                 return _receipt(request, context, receipt.phrase_numbers, again=receipt.again)
             cleaned = actions.clean_uploads(uploads)
-            receipt = actions.do_receive(form.payload(), cleaned, form.cleaned_data["token"])  # type: ignore[arg-type]
+            receipt = actions.do_receive(
+                form.payload(),
+                cleaned,  # type: ignore[arg-type]
+                form.cleaned_data["token"],
+                heard_via=form.heard_via_value(),
+            )
         except (files.FileRejected, actions.IntakeError) as refused:
             error, status, message = refused.code, 400, refused.message
         except IntakeUnavailable:
@@ -235,7 +240,7 @@ def log_contact(request: HttpRequest) -> HttpResponse:
     form = LogContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.do_log_contact(user, form.payload())
+            actions.do_log_contact(user, form.payload(), heard_via=form.heard_via_value())
         except IntakeUnavailable:
             messages.error(request, str(FORM_ERRORS["unavailable"]))
         else:

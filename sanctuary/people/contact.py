@@ -85,6 +85,12 @@ class ContactRefused(Refusal):
         "sealed": _("The vault is sealed: nobody may be contacted until it is unsealed."),
         "emergency": _("This relative's rule is “only in an emergency”: mark the contact as an emergency and say why."),
         "reason": _("An emergency contact needs its reason."),
+        "captured": _(
+            "This person is recorded as captured: their phone and accounts may be in other hands. "
+            "Nobody may message them."
+        ),
+        "deceased": _("This person is recorded as deceased: they are not contacted."),
+        "how": _("This person is reached directly: there is no intermediary or channel to choose."),
     }
 
 
@@ -93,16 +99,30 @@ class ContactPathError(RuntimeError):
 
 
 Checker = Callable[[int, Means, Any], None]
+# ``targets(person, user)``: the targets of this kind that belong to a person and the user may
+# see, as (reference, label) pairs; the label names no one (a relation, never a name).
+Targets = Callable[[Any, Any], "list[tuple[str, str]]"]
 
 _rules: dict[str, Checker] = {}
+_targets: dict[str, Targets] = {}
 _paths: dict[str, Callable[..., Any]] = {}
 _checked: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("contact_checked", default=None)
 
 
-def register_rule(kind: str, checker: Checker) -> None:
+def register_rule(kind: str, checker: Checker, targets: Targets | None = None) -> None:
     """``checker(pk, means, user)`` raises :class:`ContactRefused` when the rule of target
-    ``kind:pk`` forbids ``means`` (or when it does not find the target), and returns otherwise."""
+    ``kind:pk`` forbids ``means`` (or when it does not find the target), and returns otherwise.
+    ``targets`` lists a person's targets of the kind (outreach offers them as recipients)."""
     _rules[kind] = checker
+    if targets is not None:
+        _targets[kind] = targets
+
+
+def targets_of(person: Any, user: Any) -> list[tuple[str, str]]:
+    """Everyone of a person's that may be reached (the person, their relatives …), as
+    (reference, label) pairs, for what ``user`` may see. Whether a contact is allowed is still
+    :func:`check`'s business, at the moment of contact."""
+    return [pair for kind in sorted(_targets) for pair in _targets[kind](person, user)]
 
 
 def check(target_ref: str, means: Means, user: Any) -> None:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sanctuary.accounts.policy import Module, can_approve_identity
 from sanctuary.lib.stages import DashboardCard, MergeStep, NavEntry, Stage, register
+from sanctuary.people import contact
 from sanctuary.people import jobs as _jobs  # noqa: F401  (registers the register-wide job kinds)
 from sanctuary.people.models import (
     ContactPoint,
@@ -58,6 +59,27 @@ def _pipeline(request: HttpRequest) -> dict[str, Any]:
         .select_related("person", "actor")
         .order_by("-at", "-id")[:15],
     }
+
+
+def _check_person_contact(pk: int, means: contact.Means, user: Any) -> None:
+    """``"person:<pk>"``: a person on file, reached directly, if the user may see them. Nobody
+    messages a person recorded as captured (their phone may be in an interrogator's hands) or
+    as deceased."""
+    person = Person.objects.visible_to(user).filter(pk=pk).first()
+    if person is None:
+        raise contact.ContactRefused("unknown")
+    if person.status == Status.CAPTURED:
+        raise contact.ContactRefused("captured")
+    if person.status == Status.DECEASED:
+        raise contact.ContactRefused("deceased")
+    if means.how != contact.How.DIRECT:
+        raise contact.ContactRefused("how")
+
+
+def _person_targets(person: Person, user: Any) -> list[tuple[str, str]]:
+    if person.merged_into_id is not None or not Person.objects.visible_to(user).filter(pk=person.pk).exists():
+        return []
+    return [(f"person:{person.pk}", str(_("The person themself")))]
 
 
 def _check_merge(merge: Merge) -> list[str]:
@@ -138,3 +160,4 @@ register(
         ),
     )
 )
+contact.register_rule("person", _check_person_contact, targets=_person_targets)

@@ -38,6 +38,7 @@ MODULES = [
     "legal",
     "family",
     "evidence",
+    "outreach",
 ]
 
 ACCESS = [importlib.import_module(f"tests.{name}.access") for name in MODULES]

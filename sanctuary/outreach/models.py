@@ -1,0 +1,396 @@
+"""Reaching out: the calendar of talks, posts and campaigns; message templates in three
+languages; the people we may message (and their STOP); sends proposed by one person and, for
+more than one recipient, approved by another; and the outbox.
+
+In clear: the calendar (it is public outreach), templates (they may hold only an alias and an
+appointment time, never a true name or a place), contact states, and the outbox's states. An
+outbox row names its recipient by case code and contact row, never by a number: the address
+(a Telegram chat, an e-mail address, a phone for the manual channel) is encrypted on the
+contact, bound to its person, and read inside the vault at the moment of sending. A reply's
+words are encrypted too; the STOP or START they carried is kept in clear as a state.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from sanctuary.accounts.policy import ModuleQuerySet
+from sanctuary.people.models import PersonScopedQuerySet
+from sanctuary.vault.fields import BlindIndexField, EncryptedModel, EncryptedTextField
+
+# Access modules (declared in module.py, granted in accounts.policy.STAGE_GRANTS).
+OUTREACH = "outreach"
+OUTREACH_CONFIG = "outreach_config"  # the channels' credentials: directors only
+
+
+ADDRESS_INDEX = "outreach.address"
+
+
+def address_key(value: str) -> str:
+    """A chat id, an e-mail address or a number as compared: trimmed, case-folded."""
+    return (value or "").strip().casefold()
+
+
+class Language(models.TextChoices):
+    MY = "my", "မြန်မာ"
+    EN = "en", "English"
+    TH = "th", "ไทย"
+
+
+# --- The calendar ----------------------------------------------------------------------------------
+
+
+class Platform(models.TextChoices):
+    FACEBOOK = "facebook", _("Facebook")
+    TELEGRAM = "telegram", _("Telegram")
+    TIKTOK = "tiktok", _("TikTok")
+    YOUTUBE = "youtube", _("YouTube")
+    RADIO = "radio", _("Radio")
+    OTHER = "other", pgettext_lazy("platform", "Other")
+
+
+class EventKind(models.TextChoices):
+    TALK = "talk", _("Online talk")
+    POST = "post", _("Post")
+    CAMPAIGN = "campaign", _("Campaign")
+
+
+class EventQuerySet(ModuleQuerySet):
+    module = OUTREACH
+
+
+class OutreachEvent(models.Model):
+    """A talk, a post or a campaign. ``public``: offered on the public intake form as an
+    answer to "how did you hear of us?" (a Sunday talk is; a campaign of direct messages
+    through relatives is not)."""
+
+    kind = models.CharField(_("kind"), max_length=12, choices=EventKind.choices, default=EventKind.TALK)
+    on = models.DateField(_("date"))
+    ends_on = models.DateField(_("until"), null=True, blank=True)
+    platform = models.CharField(_("channel"), max_length=12, choices=Platform.choices, default=Platform.FACEBOOK)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.MY)
+    topic = models.CharField(_("topic"), max_length=200)
+    speaker = models.CharField(_("speaker (alias)"), max_length=100, blank=True)
+    audience = models.PositiveIntegerField(_("audience reported by the platform"), null=True, blank=True)
+    public = models.BooleanField(_("offered on the public form"), default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-on", "-id"]
+        indexes = [models.Index(fields=["on"], name="outreach_event_on")]
+
+    def __str__(self) -> str:
+        return f"{self.on:%Y-%m-%d} {self.get_platform_display()}: {self.topic}"
+
+    @property
+    def ref(self) -> str:
+        return f"event:{self.pk}"
+
+
+# --- Templates -------------------------------------------------------------------------------------
+
+
+class TemplateQuerySet(ModuleQuerySet):
+    module = OUTREACH
+
+
+class Template(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    retired = models.BooleanField(default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = TemplateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TemplateText(models.Model):
+    """The template in one language. ``cover``: an optional first message that says nothing
+    (no placeholder at all); the message itself follows once the person replies."""
+
+    template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(max_length=2, choices=Language.choices)
+    body = models.TextField(_("message"), max_length=2000)
+    cover = models.TextField(_("cover text (optional)"), max_length=500, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = TemplateQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["template", "language"], name="outreach_text_one_per_language")]
+
+    def __str__(self) -> str:
+        return f"{self.template_id}:{self.language}"
+
+
+# --- Contacts --------------------------------------------------------------------------------------
+
+
+class Channel(models.TextChoices):
+    """How a message leaves: the adapters (``sanctuary.outreach.adapters``)."""
+
+    MANUAL = "manual", _("By hand (copy the text, send it yourself)")
+    EMAIL = "email", _("E-mail")
+    TELEGRAM = "telegram", _("Telegram bot")
+
+
+class ContactState(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    STOPPED = "stopped", _("Stopped (opted out)")
+    BLOCKED = "blocked", _("Blocked")
+    ARCHIVED = "archived", _("Archived")
+
+
+class OutreachQuerySet(PersonScopedQuerySet):
+    module = OUTREACH
+
+
+class OutreachContact(EncryptedModel):
+    """Someone we may message: a person on file (``target_ref`` ``"person:<id>"``) or one of
+    their relatives (``"relative:<id>"``, under the relative's contact rule), on one channel.
+
+    A stopped contact is never messaged again until they write first: a reply after
+    ``stopped_at`` lets a direct answer through (never a broadcast); START makes them active.
+    A blocked contact is never messaged; STOP and START from them are recorded
+    (``opted_out``) and take effect if they are unblocked."""
+
+    IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("address",)
+    VAULT_PARENT = "person"
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="outreach_contacts")
+    target_ref = models.CharField(max_length=32)
+    # how the relative is reached (sanctuary.people.contact.How): direct, intermediary, channel
+    means = models.CharField(max_length=12, default="direct")
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices, default=Channel.MANUAL)
+    address = EncryptedTextField(_("chat, e-mail or number"), max_length=200, blank=True)
+    # keyed hash of the address: a reply is matched to its contact without decrypting them all
+    address_index = BlindIndexField(source="address", purpose=ADDRESS_INDEX, normaliser=address_key)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.MY)
+    state = models.CharField(_("state"), max_length=12, choices=ContactState.choices, default=ContactState.ACTIVE)
+    state_changed_at = models.DateTimeField(default=timezone.now)
+    opted_out = models.BooleanField(default=False)  # the last of STOP/START they sent was STOP
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    last_reply_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = OutreachQuerySet.as_manager()  # type: ignore[misc]
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["state"], name="outreach_contact_state")]
+
+    def __str__(self) -> str:
+        return f"outreach contact {self.pk}"
+
+    @property
+    def wrote_since_stop(self) -> bool:
+        return bool(self.stopped_at and self.last_reply_at and self.last_reply_at > self.stopped_at)
+
+
+class ReplyWord(models.TextChoices):
+    NONE = "", _("A message")
+    STOP = "stop", _("STOP")
+    START = "start", _("START")
+
+
+class ReplyQuerySet(ModuleQuerySet):
+    module = OUTREACH
+
+    def visible_to(self, user: object) -> models.QuerySet[Reply]:  # type: ignore[override]
+        """Replies from contacts the user may see, and those not yet matched to anyone."""
+        contacts = OutreachContact.objects.visible_to(user)  # type: ignore[arg-type]
+        return super().visible_to(user).filter(Q(contact__isnull=True) | Q(contact__in=contacts))  # type: ignore[arg-type]
+
+
+class Reply(EncryptedModel):
+    """A message that came back (Telegram, or typed in by staff for the manual and e-mail
+    channels). One not matched to a contact waits to be linked to a person's contact; its
+    sender's address is kept (encrypted) for that."""
+
+    IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("text", "sender")
+
+    contact = models.ForeignKey(
+        OutreachContact, on_delete=models.PROTECT, null=True, blank=True, related_name="replies"
+    )
+    channel = models.CharField(max_length=12, choices=Channel.choices)
+    sender = EncryptedTextField(max_length=200, blank=True)
+    sender_index = BlindIndexField(source="sender", purpose=ADDRESS_INDEX, normaliser=address_key)
+    text = EncryptedTextField(max_length=4000, blank=True)
+    word = models.CharField(max_length=8, choices=ReplyWord.choices, blank=True, default="")
+    external_id = models.CharField(max_length=32, blank=True)  # Telegram's update id
+    received_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = ReplyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], condition=~Q(external_id=""), name="outreach_reply_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"reply {self.pk}"
+
+
+# --- Sends and the outbox --------------------------------------------------------------------------
+
+
+class SendState(models.TextChoices):
+    PROPOSED = "proposed", _("Waiting for a second person's approval")
+    APPROVED = "approved", _("Approved: sending")
+    DONE = "done", _("Sent")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class SendQuerySet(ModuleQuerySet):
+    module = OUTREACH
+
+
+class Send(models.Model):
+    """One message to one or several contacts. Its texts (each language, with the cover) are
+    copied from the template when proposed, and its recipients fixed then; the fingerprint of
+    both is what the second person approves. To more than one recipient it needs a second
+    person's approval (a database constraint, as every four-eyes rule)."""
+
+    template = models.ForeignKey(Template, on_delete=models.PROTECT, related_name="sends")
+    texts = models.JSONField(default=dict)  # {language: {"body": ..., "cover": ...}}
+    appointment = models.DateTimeField(_("appointment time"), null=True, blank=True)
+    recipients = models.PositiveIntegerField(default=0)
+    fingerprint = models.CharField(max_length=64)
+    state = models.CharField(max_length=12, choices=SendState.choices, default=SendState.PROPOSED)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(default=timezone.now)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = SendQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("proposed_by")),
+                name="outreach_send_four_eyes",
+            ),
+            # More than one recipient: approved (or sent) only by a second person.
+            models.CheckConstraint(
+                condition=Q(recipients__lte=1) | Q(state__in=["proposed", "cancelled"]) | Q(approved_by__isnull=False),
+                name="outreach_send_broadcast_approved",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"send {self.pk}"
+
+    @property
+    def is_broadcast(self) -> bool:
+        return self.recipients > 1
+
+
+class MessageState(models.TextChoices):
+    WAITING = "waiting", _("Waiting for approval")
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    BY_HAND = "by_hand", _("To send by hand")
+    COVER_SENT = "cover_sent", _("Cover text sent: waiting for a reply")
+    SENT = "sent", _("Sent")
+    RETRY = "retry", _("Failed: will try again")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Not sent")
+    CANCELLED = "cancelled", pgettext_lazy("message", "Cancelled")
+
+
+OPEN_MESSAGE_STATES = (MessageState.WAITING, MessageState.QUEUED, MessageState.RETRY, MessageState.BY_HAND)
+
+
+class MessageQuerySet(ModuleQuerySet):
+    module = OUTREACH
+
+    def visible_to(self, user: object) -> models.QuerySet[Message]:  # type: ignore[override]
+        """Messages to contacts the user may see."""
+        return self.filter(contact__in=OutreachContact.objects.visible_to(user))  # type: ignore[arg-type]
+
+
+class Message(models.Model):
+    """One recipient of a send: the outbox. The recipient is named by the contact row and the
+    case code; ``error`` is a code (``"smtp_refused"``), never a server's words (they may
+    repeat the address)."""
+
+    send = models.ForeignKey(Send, on_delete=models.CASCADE, related_name="messages")
+    contact = models.ForeignKey(OutreachContact, on_delete=models.PROTECT, related_name="messages")
+    case_code = models.CharField(max_length=16)
+    language = models.CharField(max_length=2, choices=Language.choices)
+    state = models.CharField(max_length=12, choices=MessageState.choices, default=MessageState.WAITING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=32, blank=True)
+    external_id = models.CharField(max_length=64, blank=True)
+    cover_sent_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="outreach_message_due")]
+        constraints = [models.UniqueConstraint(fields=["send", "contact"], name="outreach_message_once")]
+
+    def __str__(self) -> str:
+        return f"message {self.pk}"
+
+
+# --- The channels' settings ------------------------------------------------------------------------
+
+
+class ChannelSettingsQuerySet(ModuleQuerySet):
+    module = OUTREACH_CONFIG
+
+
+class ChannelSettings(EncryptedModel):
+    """A channel's credentials (the SMTP server and its password, the Telegram bot's token),
+    entered by a director and encrypted: a seized disk does not give away the bot, which would
+    let its holder read every reply. ``config`` is a JSON object."""
+
+    IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("config",)
+
+    channel = models.CharField(max_length=12, choices=Channel.choices, unique=True)
+    enabled = models.BooleanField(default=True)
+    config = EncryptedTextField(max_length=4000)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+    poll_offset = models.BigIntegerField(default=0)  # Telegram getUpdates: the next update id
+
+    objects = ChannelSettingsQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.channel} settings"
