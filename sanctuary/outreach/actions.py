@@ -21,7 +21,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -440,7 +440,7 @@ def _fingerprint(texts: dict[str, Any], appointment: datetime | None, contact_id
     blob = json.dumps(
         {
             "texts": texts,
-            "appointment": appointment.isoformat() if appointment else "",
+            "appointment": appointment.astimezone(UTC).isoformat() if appointment else "",
             "contacts": sorted(contact_ids),
         },
         sort_keys=True,

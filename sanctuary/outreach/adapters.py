@@ -20,7 +20,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import smtplib
-import socket
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -169,7 +168,7 @@ class Telegram(Adapter):
             if status >= 500:
                 raise DeliveryFailed(f"telegram_{status}", retry=True) from None
             raise DeliveryFailed(f"telegram_{status}", retry=False) from None
-        except (urllib.error.URLError, OSError, socket.timeout, ValueError):
+        except (TimeoutError, urllib.error.URLError, OSError, ValueError):
             raise DeliveryFailed("telegram_unreachable", retry=True) from None
         if not isinstance(answer, dict) or not answer.get("ok"):
             raise DeliveryFailed("telegram_not_ok", retry=False)
