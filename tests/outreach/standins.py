@@ -34,7 +34,7 @@ class SmtpInbox:
     # Answers to give instead of accepting, one per RCPT, e.g. "451 4.3.0 try later".
     refuse_next: list[str] = field(default_factory=list)
 
-    async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
+    async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
     ) -> str:
         if self.refuse_next:
@@ -42,7 +42,7 @@ class SmtpInbox:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         self.messages.append((envelope, message_from_bytes(envelope.content or b"")))
         return "250 Message accepted"
 
@@ -97,7 +97,7 @@ def telegram_server() -> Iterator[tuple[BotApi, str]]:
             self.end_headers()
             self.wfile.write(data)
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             api.paths.append(self.path)
             payload = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
             prefix = f"/bot{api.token}/"
