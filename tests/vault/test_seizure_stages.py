@@ -29,7 +29,7 @@ from tests.vault.test_seizure import _forms, _haystacks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-APPS = ("consent", "care", "jobs", "legal", "family", "evidence")
+APPS = ("consent", "care", "jobs", "legal", "family", "evidence", "outreach")
 
 COVERED: dict[str, set[str]] = {
     "evidence.Testimony": {
@@ -64,6 +64,9 @@ COVERED: dict[str, set[str]] = {
     "family.ContactMade": {"through", "reason", "note"},
     "family.TracingRequest": {"note"},
     "family.TracingAction": {"asked", "outcome_note"},
+    "outreach.OutreachContact": {"address"},
+    "outreach.Reply": {"text", "sender"},
+    "outreach.ChannelSettings": {"config"},
 }
 
 
@@ -259,12 +262,26 @@ def _evidence(user: Any, person: Any, needle: Callable[[str], str]) -> None:
     _EXTRA.append(str(evidence_keys.store_identity()))
 
 
+def _outreach(user: Any, person: Any, needle: Callable[[str], str]) -> None:
+    """An e-mail contact, a reply from them and one from a chat nobody is linked to, and the
+    bot's token (the channel settings, once)."""
+    from sanctuary.outreach import actions as outreach
+    from sanctuary.outreach.models import ChannelSettings
+
+    row = outreach.do_add_contact(user, person, f"person:{person.pk}", "manual", f"{needle('address')}@example.org")
+    outreach.do_record_reply(user, row, "manual", needle("replytext"))
+    outreach.do_record_reply(None, None, "telegram", needle("strangertext"), sender=needle("sender"))
+    if not ChannelSettings.objects.filter(channel="telegram").exists():
+        outreach.do_save_channel(user, "telegram", {"token": needle("bottoken"), "api": ""})
+
+
 # Writers beyond consent and care: function(user, person, needle) that writes every covered
 # field of its models through the stage's actions, each value containing ``needle``.
 WRITERS: dict[str, Callable[[Any, Any, Callable[[str], str]], None]] = {
     "jobs and legal": _jobs_and_papers,
     "family": _family,
     "evidence": _evidence,
+    "outreach": _outreach,
 }
 
 
