@@ -47,7 +47,7 @@ from sanctuary.intake.models import Attachment, PublicStatus, Submission, Triage
 from sanctuary.intake.module import INTAKE, INTAKE_LOG
 from sanctuary.lib.ratelimit import SlidingWindow, client_address, client_key
 from sanctuary.matching.actions import candidates_for
-from sanctuary.people import watch
+from sanctuary.people import attribution, watch
 from sanctuary.people.models import Person
 from sanctuary.people.views import person_form_page
 from sanctuary.vault import files
@@ -321,6 +321,7 @@ def triage_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "merge_form": MergeForm(),
         "link_form": LinkForm(),
         "attachments": submission.attachments.all(),
+        "heard_via": attribution.label(submission.heard_via),
     }
     return render(request, "intake/triage_detail.html", context)
 

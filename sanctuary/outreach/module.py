@@ -78,11 +78,15 @@ def _sources(public: bool) -> list[tuple[str, Any]]:
     return offered + [(f"channel:{value}", label) for value, label in Platform.choices]
 
 
-def _known(ref: str) -> bool:
+def _known(ref: str) -> str | None:
+    """The label of one of our references, or None."""
     kind, _sep, value = ref.partition(":")
-    if kind == "event":
-        return value.isdigit() and OutreachEvent.objects.filter(pk=int(value)).exists()
-    return kind == "channel" and value in Platform.values
+    if kind == "event" and value.isdigit():
+        event = OutreachEvent.objects.filter(pk=int(value)).first()
+        return str(event) if event else None
+    if kind == "channel" and value in Platform.values:
+        return str(Platform(value).label)
+    return None
 
 
 attribution.register_sources(_sources, _known)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sanctuary.accounts.policy import module_required
+from sanctuary.accounts.policy import can_use, module_required
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.lib.refusal import Refusal
@@ -98,6 +98,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "unmatched": Reply.objects.visible_to(user).filter(contact__isnull=True).count(),
         "states": [(value, label, by_state.get(value, 0)) for value, label in ContactState.choices],
         "telegram": Channel.TELEGRAM in actions.enabled_channels(),
+        "can_configure": can_use(user, OUTREACH_CONFIG),
     }
     return render(request, "outreach/home.html", context)
 
@@ -341,12 +342,19 @@ def _audience(user: User, form: AudienceForm) -> Any:
 def send_new(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     choices = list(Template.objects.visible_to(user).filter(retired=False).values_list("pk", "name"))
-    data = request.POST if request.method == "POST" else (request.GET if "contacts" in request.GET else None)
-    form = AudienceForm(data, templates=choices)
     audience = None
-    if data is not None and form.is_valid():
+    if request.method == "GET":
+        # From a person's page: their contacts, chosen; nothing else is asked yet.
+        chosen = str(request.GET.get("contacts", ""))
+        form = AudienceForm(initial={"contacts": chosen}, templates=choices)
+        ids = [int(part) for part in chosen.split(",") if part.strip().isdigit()]
+        if ids:
+            audience = OutreachContact.objects.visible_to(user).filter(pk__in=ids).select_related("person")
+    else:
+        form = AudienceForm(request.POST, templates=choices)
+    if request.method == "POST" and form.is_valid():
         audience = _audience(user, form).select_related("person").order_by("id")
-        if request.method == "POST" and request.POST.get("go") == "propose":
+        if request.POST.get("go") == "propose":
             template = get_object_or_404(Template.objects.visible_to(user), pk=form.cleaned_data["template"])
             try:
                 proposed = actions.do_propose_send(user, template, list(audience), form.cleaned_data["appointment"])

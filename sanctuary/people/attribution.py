@@ -8,8 +8,8 @@ mouth): it names no person, and the attribution report counts it while the vault
 
 - The owner of the calendar registers :func:`register_sources`: ``sources(public)`` returns
   the (reference, label) choices to offer, only public entries (a Sunday talk, a post) on the
-  public form, and ``known(ref)`` says whether a reference is one of its own (an entry too old
-  to be offered is still a valid answer on a first contact logged late).
+  public form, and ``known(ref)`` returns the label of a reference of its own, or None (an
+  entry too old to be offered is still a valid answer, and is still named on the contact).
 - The owner of first contacts registers :func:`register_counter`: ``counter(since, until)``
   returns, per reference, the first contacts received in the period and how many of them
   became people the organisation accepted.
@@ -40,7 +40,7 @@ class Count:
 
 
 Sources = Callable[[bool], "list[tuple[str, Any]]"]
-Known = Callable[[str], bool]
+Known = Callable[[str], Any]  # a label, or None
 Counter = Callable[[date, date], "list[Count]"]
 
 _sources: list[tuple[Sources, Known]] = []
@@ -67,7 +67,18 @@ def is_valid(ref: str) -> bool:
     """An answer a first contact may carry: empty, word of mouth, or a registered source's."""
     if ref == "" or ref in dict(WORD_OF_MOUTH):
         return True
-    return any(known(ref) for _sources, known in _sources)
+    return any(known(ref) is not None for _sources, known in _sources)
+
+
+def label(ref: str) -> str:
+    """What a first contact named, in words ("" when it said nothing)."""
+    if not ref:
+        return ""
+    for _sources, known in _sources:
+        found = known(ref)
+        if found is not None:
+            return str(found)
+    return str(dict(WORD_OF_MOUTH).get(ref, ref))
 
 
 def counts(since: date, until: date) -> dict[str, Count]:

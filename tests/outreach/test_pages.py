@@ -211,3 +211,18 @@ def test_a_merge_moves_contacts_and_their_target(worker: Any, team_a: Any, make_
     row = OutreachContact.objects.get(pk=row.pk)
     assert row.person_id == kept.pk and row.target_ref == f"person:{kept.pk}"
     assert str(row.address) == "+66 81 000 0001"  # encrypted again, bound to the record kept
+
+
+def test_writing_from_the_person_page_goes_to_their_contacts_only(worker: Any, login: Any, team_a: Any) -> None:
+    person, other = (PersonFactory(team=team_a, status=Status.ACCEPTED) for _ in range(2))
+    mine = helpers.contact(worker, person)
+    helpers.contact(worker, other)
+    template = helpers.template(worker)
+    client = login(worker)
+    page = client.get(reverse("outreach:send_new"), {"contacts": str(mine.pk)})
+    assert (
+        page.status_code == 200 and 'id="chosen"' in page.content.decode() and "errorlist" not in page.content.decode()
+    )
+    client.post(reverse("outreach:send_new"), {"template": template.pk, "contacts": str(mine.pk), "go": "propose"})
+    send = Send.objects.get()
+    assert list(send.messages.values_list("contact_id", flat=True)) == [mine.pk] and send.state == SendState.APPROVED
