@@ -276,7 +276,7 @@ def do_add_contact(
 
 
 # Staff changes of state. A STOP is theirs: staff cannot make a stopped contact active.
-STAFF_MOVES = {
+STAFF_MOVES: dict[str, set[str]] = {
     ContactState.ACTIVE: {ContactState.BLOCKED, ContactState.ARCHIVED},
     ContactState.STOPPED: {ContactState.BLOCKED, ContactState.ARCHIVED},
     ContactState.BLOCKED: {ContactState.ACTIVE, ContactState.ARCHIVED},  # unblocked: STOPPED if they opted out
@@ -484,7 +484,8 @@ def do_propose_send(
             OutreachContact.objects.visible_to(user).select_for_update().filter(pk__in=ids).select_related("person")
         )
         broadcast = len(rows) > 1
-        chosen, left_out = [], 0
+        chosen: list[tuple[OutreachContact, str]] = []
+        left_out = 0
         enabled = set(enabled_channels())
         for row in rows:
             why = _may_message(row, broadcast=broadcast)
@@ -499,7 +500,7 @@ def do_propose_send(
                 if not broadcast:
                     raise OutreachError("no_language")
                 why = "no_language"
-            if why:
+            if why or language is None:
                 left_out += 1
             else:
                 chosen.append((row, language))

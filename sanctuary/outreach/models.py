@@ -12,7 +12,7 @@ words are encrypted too; the STOP or START they carried is kept in clear as a st
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -21,9 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from sanctuary.accounts.policy import ModuleQuerySet
+from sanctuary.accounts.policy import ModuleQuerySet, can_use
 from sanctuary.people.models import PersonScopedQuerySet
-from sanctuary.vault.fields import BlindIndexField, EncryptedModel, EncryptedTextField
+from sanctuary.vault.fields import BlindIndexField, EncryptedModel, EncryptedQuerySet, EncryptedTextField
 
 # Access modules (declared in module.py, granted in accounts.policy.STAGE_GRANTS).
 OUTREACH = "outreach"
@@ -210,7 +210,17 @@ class ReplyWord(models.TextChoices):
     START = "start", _("START")
 
 
-class ReplyQuerySet(ModuleQuerySet):
+class EncryptedModuleQuerySet(EncryptedQuerySet):
+    """Organisation-wide rows with encrypted fields: every row for users of ``module``, none
+    for anyone else (``ModuleQuerySet``), and no ``update()`` that would store plain text."""
+
+    module: ClassVar[str] = ""
+
+    def visible_to(self, user: object) -> Any:
+        return self.all() if can_use(user, self.module) else self.none()  # type: ignore[arg-type]
+
+
+class ReplyQuerySet(EncryptedModuleQuerySet):
     module = OUTREACH
 
     def visible_to(self, user: object) -> models.QuerySet[Reply]:  # type: ignore[override]
@@ -240,7 +250,7 @@ class Reply(EncryptedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
-    objects = ReplyQuerySet.as_manager()
+    objects = ReplyQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -372,7 +382,7 @@ class Message(models.Model):
 # --- The channels' settings ------------------------------------------------------------------------
 
 
-class ChannelSettingsQuerySet(ModuleQuerySet):
+class ChannelSettingsQuerySet(EncryptedModuleQuerySet):
     module = OUTREACH_CONFIG
 
 
@@ -390,7 +400,7 @@ class ChannelSettings(EncryptedModel):
     updated_at = models.DateTimeField(default=timezone.now)
     poll_offset = models.BigIntegerField(default=0)  # Telegram getUpdates: the next update id
 
-    objects = ChannelSettingsQuerySet.as_manager()
+    objects = ChannelSettingsQuerySet.as_manager()  # type: ignore[misc]
 
     def __str__(self) -> str:
         return f"{self.channel} settings"

@@ -14,7 +14,7 @@ then to Burmese, the base language.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from string import Formatter
 
 from django.conf import settings
@@ -107,7 +107,7 @@ def fill(text: str, values: Mapping[str, str]) -> str:
     return "".join(out)
 
 
-def language_for(wanted: str, available: set[str] | dict[str, object]) -> str | None:
+def language_for(wanted: str, available: Collection[str]) -> str | None:
     """The language to send in: the contact's, else the organisation's, else Burmese."""
     organisation = (settings.LANGUAGE_CODE or "").split("-")[0]
     for language in (wanted, organisation, BASE_LANGUAGE):

@@ -224,9 +224,8 @@ def contact_add(request: HttpRequest, person_pk: int) -> HttpResponse:
                 user, person, data["target"], data["channel"], data["address"], data["language"], data["means"]
             )
         except Refusal as refused:
-            field = {"relative_by_hand": "channel", "target": "target"}.get(refused.code, "address")
-            field = field if refused.code in actions.OutreachError.messages else None
-            form.add_error(field, refused.message)
+            named = {"relative_by_hand": "channel", "target": "target"}.get(refused.code, "address")
+            form.add_error(named if refused.code in actions.OutreachError.messages else None, refused.message)
         else:
             messages.success(request, _("Contact saved."))
             return redirect("outreach:contact", pk=row.pk)
@@ -497,7 +496,8 @@ def attribution_report(request: HttpRequest) -> HttpResponse:
         )
     }
     labels = dict(attribution.WORD_OF_MOUTH) | {f"channel:{v}": label for v, label in Platform.choices}
-    by_campaign, by_channel = [], {}
+    by_campaign: list[tuple[str, int, int]] = []
+    by_channel: dict[str, tuple[int, int]] = {}
     for ref, row in sorted(counts.items(), key=lambda pair: -pair[1].first_contacts):
         found = events.get(ref)
         label = str(found) if found else str(labels.get(ref) or (_("Not said") if not ref else _("Unknown")))

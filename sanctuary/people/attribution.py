@@ -58,8 +58,8 @@ def register_counter(counter: Counter) -> None:
 def choices(*, public: bool) -> list[tuple[str, Any]]:
     """What a form offers: "prefer not to say", the calendar's entries, word of mouth."""
     offered: list[tuple[str, Any]] = [NOT_SAID]
-    for sources, _known in _sources:
-        offered += sources(public)
+    for offer, _known in _sources:
+        offered += offer(public)
     return offered + WORD_OF_MOUTH
 
 
@@ -67,14 +67,14 @@ def is_valid(ref: str) -> bool:
     """An answer a first contact may carry: empty, word of mouth, or a registered source's."""
     if ref == "" or ref in dict(WORD_OF_MOUTH):
         return True
-    return any(known(ref) is not None for _sources, known in _sources)
+    return any(known(ref) is not None for _offered, known in _sources)
 
 
 def label(ref: str) -> str:
     """What a first contact named, in words ("" when it said nothing)."""
     if not ref:
         return ""
-    for _sources, known in _sources:
+    for _offered, known in _sources:
         found = known(ref)
         if found is not None:
             return str(found)

@@ -177,7 +177,14 @@ def test_staff_log_a_contact_with_how_they_heard(make_user: Any, login: Any) -> 
     data = {"channel": "signal", "handle": "@k", "urgency": "now", "story": "wants to leave", "heard_via": campaign.ref}
     response = client.post(reverse("intake:log"), data)
     assert response.status_code == 302
-    assert Submission.objects.get().heard_via == campaign.ref
+    submission = Submission.objects.get()
+    assert submission.heard_via == campaign.ref
+    # Long after, when the entry is no longer offered, the triage page still names it.
+    from sanctuary.outreach.models import OutreachEvent
+
+    OutreachEvent.objects.filter(pk=campaign.pk).update(on=timezone.localdate() - timedelta(days=400))
+    page = client.get(reverse("intake:detail", args=[submission.pk])).content.decode()
+    assert "Police families" in page
 
 
 @pytest.mark.parametrize("name", ["outreach:calendar", "outreach:contacts", "outreach:sends", "outreach:replies"])
