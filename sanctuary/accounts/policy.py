@@ -88,7 +88,9 @@ STAGE_GRANTS: dict[str, dict[str, set[str]]] = {
     "family": {Role.CASE_WORKER: {"family"}},
     # Evidence officers only: declared Access(directors=False), so directors do not get it.
     "evidence": {Role.EVIDENCE_OFFICER: {"evidence"}},
-    "outreach": {Role.INTAKE_OFFICER: {"outreach"}, Role.CASE_WORKER: {"outreach"}},  # outreach_config: directors
+    # outreach_config (the channels' credentials): directors. outreach_replies (strangers writing
+    # to the bot are first contacts): intake officers.
+    "outreach": {Role.INTAKE_OFFICER: {"outreach", "outreach_replies"}, Role.CASE_WORKER: {"outreach"}},
 }
 
 # Roles that see every person in the organisation, whatever their teams.

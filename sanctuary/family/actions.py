@@ -173,6 +173,8 @@ def do_update_relative(user: User, relative: Relative, data: Mapping[str, Any]) 
     if changed:
         relative.save()
         record(user, Action.UPDATE, relative, fields=changed)
+        if any(name.startswith("contact_rule") or name in ("intermediary", "channel") for name in changed):
+            contact.rule_changed(relative_ref(relative))  # what was prepared under the old rule is dropped
     return relative
 
 

@@ -38,6 +38,7 @@ from sanctuary.lib.text import normalise_auto
 from sanctuary.outreach import templating, words
 from sanctuary.outreach.adapters import ADAPTERS, DeliveryFailed, Outgoing
 from sanctuary.outreach.models import (
+    ADDRESS_INDEX,
     Channel,
     ChannelSettings,
     ContactState,
@@ -98,6 +99,25 @@ class OutreachError(Refusal):
         ),
         "closed": _("This message is sent or cancelled already."),
         "retired": _("This template is retired."),
+        "duplicate_address": _("This chat or address is already someone's contact: it cannot be a second one."),
+        "bot_only": _("Replies on Telegram come from the bot itself: they cannot be typed in."),
+        "confirm_own": _("You typed this reply in: a second person must confirm it."),
+        "nothing_to_confirm": _("There is nothing to confirm in this reply."),
+        "link_own": _("You proposed this link: a second person must confirm it."),
+        "not_linked": _("This reply is not waiting for a link to be confirmed."),
+        "look_first": _("The message changed, or you have not seen it yet: look at it below, then propose it."),
+        "direct_limit": _(
+            "You have sent %(n)d messages without a second person today: send the next ones as one message to "
+            "several people, which a second person approves."
+        ),
+        "alias_relative": _(
+            "This template fills in the person's alias: it must not go to a relative's intermediary or channel."
+        ),
+        "secret_again": _("The server or address changed: enter the password or token again."),
+        "not_yours": _(
+            "Only the person who proposed or approved it, or someone who sees every recipient, may cancel it."
+        ),
+        "expired": _("The appointment time has passed."),
     }
 
 
@@ -196,8 +216,18 @@ def do_save_channel(user: User, channel: str, config: dict[str, Any], *, enabled
         row = ChannelSettings.objects.select_for_update().filter(channel=channel).first()
         stored = channel_config(channel) if row is not None else None
         merged = {key: str(config.get(key) or "").strip() for key in adapter.fields}
+        if "security" in merged:
+            merged["security"] = merged["security"].lower() or "starttls"
+        # A secret kept from before goes only to the server it was given for: a new host, port,
+        # user or API address needs it typed again (else one changed field sends the bot's
+        # token, or the mailbox password, to a server of someone's choosing).
+        moved = bool(stored) and any(
+            merged.get(key, "") != str((stored or {}).get(key, "")) for key in ("host", "port", "username", "api")
+        )
         for secret in ("password", "token"):
-            if secret in merged and not merged[secret] and stored:
+            if secret in merged and not merged[secret] and stored and stored.get(secret):
+                if moved:
+                    raise OutreachError("secret_again")
                 merged[secret] = str(stored.get(secret, ""))
         problem = adapter.check_config(merged)
         if problem:
@@ -222,8 +252,8 @@ def _check_address(channel: str, address: str) -> str:
             validate_email(address)
         except ValidationError:
             raise OutreachError("bad_email") from None
-    if channel == Channel.TELEGRAM and not address.lstrip("-").isdigit():
-        raise OutreachError("bad_chat")
+    if channel == Channel.TELEGRAM and not address.isdigit():
+        raise OutreachError("bad_chat")  # a private chat: groups and channels have negative ids
     if channel != Channel.MANUAL and not address:
         raise OutreachError("address")
     return address
@@ -258,7 +288,10 @@ def do_add_contact(
             .exists()
         ):
             raise OutreachError("duplicate")
-        row = OutreachContact.objects.create(
+        same = _same_address(channel, address)
+        if same.exclude(state=ContactState.ARCHIVED).exists():
+            raise OutreachError("duplicate_address")
+        row = OutreachContact(
             person=person,
             target_ref=target_ref,
             channel=channel,
@@ -267,12 +300,23 @@ def do_add_contact(
             language=language,
             created_by=user,
         )
+        stopped = same.filter(opted_out=True).order_by("-stopped_at").first()
+        if stopped is not None:  # an address that said STOP stays stopped, whoever's contact it becomes
+            row.state, row.opted_out, row.stopped_at = ContactState.STOPPED, True, stopped.stopped_at
+        row.save()
         record(
             user, Action.CREATE, row, fields=["target_ref", "channel", "language"] + (["address"] if address else [])
         )
         if channel != Channel.MANUAL and address:
             _attach_replies(row)
     return row
+
+
+def _same_address(channel: str, address: str) -> Any:
+    """Every contact row (archived ones too) on this channel with this address."""
+    if not address:
+        return OutreachContact.objects.none()
+    return OutreachContact.objects.filter(channel=channel, address_index=index_for(ADDRESS_INDEX, address, address_key))
 
 
 # Staff changes of state. A STOP is theirs: staff cannot make a stopped contact active.
@@ -303,9 +347,16 @@ def do_change_contact_state(user: User, row: OutreachContact, new_state: str) ->
 
 def _skip_open(row: OutreachContact, reason: str) -> None:
     """A contact who may not be messaged any more: their messages not yet sent are not sent."""
-    Message.objects.filter(
-        contact=row, state__in=(MessageState.WAITING, MessageState.QUEUED, MessageState.RETRY, MessageState.COVER_SENT)
-    ).update(state=MessageState.SKIPPED, error=reason)
+    Message.objects.filter(contact=row, state__in=(*OPEN_STATES, MessageState.COVER_SENT)).update(
+        state=MessageState.SKIPPED, error=reason
+    )
+
+
+def skip_for_target(target_ref: str) -> None:
+    """A target's rule changed (``contact.on_rule_changed``): what waits for it was prepared
+    under the old rule and is not sent; propose it again."""
+    for row in OutreachContact.objects.filter(target_ref=target_ref):
+        _skip_open(row, "rule_changed")
 
 
 def _apply_word(row: OutreachContact, word: str, at: datetime) -> None:
@@ -328,17 +379,35 @@ def _apply_word(row: OutreachContact, word: str, at: datetime) -> None:
         _skip_open(row, "stopped")
 
 
+def _trusted(row: OutreachContact, reply: Reply) -> bool:
+    """Whether a reply may lift a STOP or count as "they wrote first": one from the bot, one on
+    the by-hand channel (the staff member is the channel), or one a second person confirmed. A
+    STOP always counts."""
+    return reply.recorded_by_id is None or row.channel == Channel.MANUAL or reply.confirmed_by_id is not None
+
+
 def _take_reply(row: OutreachContact, reply: Reply) -> None:
-    row = OutreachContact.objects.select_for_update().get(pk=row.pk)
-    _apply_word(row, reply.word, reply.received_at)
-    if row.last_reply_at is None or reply.received_at > row.last_reply_at:
-        row.last_reply_at = reply.received_at
-    row.save(update_fields=["state", "state_changed_at", "opted_out", "stopped_at", "last_reply_at"])
-    if reply.word != ReplyWord.STOP:
+    """Apply a reply to its contact, and a STOP to every contact with the same address
+    (archived ones too, and a second record of the person after a merge)."""
+    trusted = _trusted(row, reply)
+    word = reply.word if trusted or reply.word == ReplyWord.STOP else ReplyWord.NONE
+    rows = [row]
+    if word == ReplyWord.STOP and row.address_index:
+        rows = list(OutreachContact.objects.filter(channel=row.channel, address_index=row.address_index))
+    for each in OutreachContact.objects.select_for_update().filter(pk__in=[r.pk for r in rows]).order_by("pk"):
+        _apply_word(each, word, reply.received_at)
+        if trusted and each.pk == row.pk and (each.last_reply_at is None or reply.received_at > each.last_reply_at):
+            each.last_reply_at = reply.received_at
+        each.save(update_fields=["state", "state_changed_at", "opted_out", "stopped_at", "last_reply_at"])
+    if trusted and word != ReplyWord.STOP:
         # They wrote back: what waited behind a cover text goes now.
-        Message.objects.filter(contact=row, state=MessageState.COVER_SENT).update(
-            state=MessageState.QUEUED, next_attempt_at=None
-        )
+        waiting = Message.objects.filter(contact=row, state=MessageState.COVER_SENT)
+        sends = list(waiting.values_list("send_id", flat=True).distinct())
+        waiting.update(state=MessageState.QUEUED, next_attempt_at=None)
+        for send in Send.objects.filter(pk__in=sends, state=SendState.APPROVED).select_related(
+            "approved_by", "proposed_by"
+        ):
+            _start_delivery(send, send.approved_by or send.proposed_by)
 
 
 def do_record_reply(
@@ -355,14 +424,12 @@ def do_record_reply(
     from the bot (``sender`` a chat id; matched to its contact by blind index). STOP and START
     take effect at once. The same update fetched twice is stored once (None)."""
     text = normalise_auto(text or "")
+    if user is not None and row is not None and row.channel == Channel.TELEGRAM:
+        raise OutreachError("bot_only")
     with transaction.atomic():
         if row is None and sender:
-            index = index_for("outreach.address", sender, address_key)
-            row = (
-                OutreachContact.objects.filter(channel=channel, address_index=index)
-                .exclude(state=ContactState.ARCHIVED)
-                .first()
-            )
+            same = _same_address(channel, sender)
+            row = same.exclude(state=ContactState.ARCHIVED).first() or same.first()
         reply = Reply(
             contact=row,
             channel=channel,
@@ -396,44 +463,122 @@ def _attach_replies(row: OutreachContact) -> None:
         _take_reply(row, reply)
 
 
-def do_link_reply(user: User, reply: Reply, person: Person, language: str = "my") -> OutreachContact:
-    """An unmatched Telegram reply is the person's: their contact on the bot is created with
-    the chat it came from (and every other reply from that chat is attached)."""
-    if reply.contact_id is not None:
-        raise OutreachError("duplicate")
-    return do_add_contact(user, person, f"person:{person.pk}", reply.channel, str(reply.sender), language)
+def do_confirm_reply(user: User, reply: Reply) -> Reply:
+    """A second person confirms a START (or a first word after STOP) typed in for an e-mail
+    contact: only then does it lift the STOP."""
+    with transaction.atomic():
+        reply = Reply.objects.select_for_update().select_related("contact").get(pk=reply.pk)
+        if reply.contact is None or not needs_confirming(reply):
+            raise OutreachError("nothing_to_confirm")
+        if reply.recorded_by_id == user.pk:
+            raise OutreachError("confirm_own")
+        reply.confirmed_by = user
+        reply.save(update_fields=["confirmed_by"])
+        record(user, Action.UPDATE, reply, fields=["confirmed_by"])
+        _take_reply(reply.contact, reply)
+    return reply
 
 
-def poll_telegram() -> int:
-    """Fetch what people sent the bot since the last time; returns how many were new."""
+def needs_confirming(reply: Reply) -> bool:
+    """A reply typed in by staff for an e-mail contact, waiting for a second person."""
+    return (
+        reply.contact is not None
+        and reply.recorded_by_id is not None
+        and reply.confirmed_by_id is None
+        and reply.word != ReplyWord.STOP
+        and not _trusted(reply.contact, reply)
+    )
+
+
+def do_propose_link(user: User, reply: Reply, person: Person, language: str = "my") -> Reply:
+    """A stranger's chat is (says one person) this person's: a second person confirms."""
+    with transaction.atomic():
+        reply = Reply.objects.select_for_update().get(pk=reply.pk)
+        if reply.contact_id is not None:
+            raise OutreachError("duplicate")
+        if _same_address(reply.channel, str(reply.sender)).exclude(state=ContactState.ARCHIVED).exists():
+            raise OutreachError("duplicate_address")
+        reply.link_person, reply.link_language, reply.link_proposed_by = person, language, user
+        reply.linked_by = None
+        reply.save(update_fields=["link_person", "link_language", "link_proposed_by", "linked_by"])
+        record(user, Action.UPDATE, reply, fields=["link_person"])
+    return reply
+
+
+def do_confirm_link(user: User, reply: Reply) -> OutreachContact:
+    """The second person confirms: the person's contact on the bot is created with the chat
+    the reply came from (and every reply from that chat is attached)."""
+    with transaction.atomic():
+        reply = Reply.objects.select_for_update().select_related("link_person").get(pk=reply.pk)
+        if reply.contact_id is not None or reply.link_person is None or reply.link_proposed_by_id is None:
+            raise OutreachError("not_linked")
+        if reply.link_proposed_by_id == user.pk:
+            raise OutreachError("link_own")
+        person = reply.link_person
+        reply.linked_by = user
+        reply.save(update_fields=["linked_by"])
+        return do_add_contact(
+            user, person, f"person:{person.pk}", reply.channel, str(reply.sender), reply.link_language or "my"
+        )
+
+
+@dataclass(frozen=True)
+class Polled:
+    new: int
+    ok: bool  # False: the bot could not be asked, or not everything was read (a STOP may wait there)
+
+
+POLL_PAGES = 20  # getUpdates answers at most 100 at a time
+
+
+def poll_telegram() -> Polled:
+    """Fetch everything people sent the bot since the last time."""
     config = channel_config(Channel.TELEGRAM)
     if not config:
-        return 0
+        return Polled(0, ok=True)
     row = ChannelSettings.objects.get(channel=Channel.TELEGRAM)
     adapter: Any = ADAPTERS[Channel.TELEGRAM]
-    try:
-        updates = adapter.updates(config, row.poll_offset)
-    except DeliveryFailed as failed:
-        log.warning("telegram getUpdates failed: %s", failed.code)
-        return 0
-    new = 0
-    for update in updates:
-        if update.sender:
-            stored = do_record_reply(
-                None, None, Channel.TELEGRAM, update.text, sender=update.sender, external_id=str(update.update_id)
-            )
-            new += stored is not None
-        ChannelSettings.objects.filter(pk=row.pk, poll_offset__lte=update.update_id).update(
-            poll_offset=update.update_id + 1
-        )
-    return new
+    new, offset = 0, row.poll_offset
+    for _page in range(POLL_PAGES):
+        try:
+            updates = adapter.updates(config, offset)
+        except DeliveryFailed as failed:
+            log.warning("telegram getUpdates failed: %s", failed.code)
+            return Polled(new, ok=False)
+        if not updates:
+            return Polled(new, ok=True)
+        for update in updates:
+            if update.sender:
+                stored = do_record_reply(
+                    None, None, Channel.TELEGRAM, update.text, sender=update.sender, external_id=str(update.update_id)
+                )
+                new += stored is not None
+            offset = max(offset, update.update_id + 1)
+            ChannelSettings.objects.filter(pk=row.pk, poll_offset__lt=offset).update(poll_offset=offset)
+    return Polled(new, ok=False)
 
 
 # --- Proposing and approving ---------------------------------------------------------------------
 
 
 def _texts(template: Template) -> dict[str, dict[str, str]]:
-    return {t.language: {"body": t.body, "cover": t.cover} for t in template.texts.all()}
+    return {t.language: {"body": str(t.body), "cover": str(t.cover)} for t in template.texts.all()}
+
+
+def texts_of(template: Template) -> dict[str, dict[str, str]]:
+    return _texts(template)
+
+
+def seen_fingerprint(template: Template) -> str:
+    """What the sender was shown of the template (its texts now): proposing needs it, so one
+    person cannot change a colleague's message between their look and their send."""
+    blob = json.dumps(_texts(template), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
+
+
+def _direct_today(user: User) -> int:
+    since = timezone.now() - timedelta(days=1)
+    return Send.objects.filter(proposed_by=user, recipients=1, approved_by__isnull=True, proposed_at__gte=since).count()
 
 
 def _fingerprint(texts: dict[str, Any], appointment: datetime | None, contact_ids: list[int]) -> str:
@@ -465,13 +610,24 @@ class Proposed:
 
 
 def do_propose_send(
-    user: User, template: Template, contacts: list[OutreachContact], appointment: datetime | None = None
+    user: User,
+    template: Template,
+    contacts: list[OutreachContact],
+    appointment: datetime | None = None,
+    *,
+    seen: str | None = None,
 ) -> Proposed:
     """A message to the contacts chosen (only those the user may see count). One recipient
-    goes at once; several wait for a second person. A single recipient who said STOP is
-    refused; in a broadcast they are left out (and counted)."""
+    goes at once (at most ``OUTREACH_DIRECT_PER_DAY`` a day for each person); several wait for
+    a second person. A single recipient who said STOP is refused; in a broadcast they are left
+    out (and counted). ``seen``: the template's fingerprint the sender was shown (the pages
+    always pass it)."""
     if template.retired:
         raise OutreachError("retired")
+    if seen is not None and seen != seen_fingerprint(template):
+        raise OutreachError("look_first")
+    if appointment is not None and appointment < timezone.now():
+        raise OutreachError("expired")
     texts = _texts(template)
     if not texts:
         raise templating.TemplateRefused("empty")
@@ -500,6 +656,12 @@ def do_propose_send(
                 if not broadcast:
                     raise OutreachError("no_language")
                 why = "no_language"
+            elif not row.target_ref.startswith("person:") and "alias" in templating.placeholders(
+                texts[language]["body"]
+            ):
+                if not broadcast:
+                    raise OutreachError("alias_relative")
+                why = "alias_relative"
             if why or language is None:
                 left_out += 1
             else:
@@ -507,9 +669,12 @@ def do_propose_send(
         if not chosen:
             raise OutreachError("no_recipients")
         needs_second = len(chosen) > 1
+        limit = int(getattr(settings, "OUTREACH_DIRECT_PER_DAY", 20))
+        if not needs_second and _direct_today(user) >= limit:
+            raise OutreachError("direct_limit", n=limit)
         send = Send.objects.create(
             template=template,
-            texts=texts,
+            texts=json.dumps(texts, ensure_ascii=False),
             appointment=appointment,
             recipients=len(chosen),
             fingerprint=_fingerprint(texts, appointment, [row.pk for row, _l in chosen]),
@@ -544,7 +709,7 @@ def do_approve_send(user: User, send: Send) -> Send:
         if OutreachContact.objects.visible_to(user).filter(pk__in=contact_ids).count() != len(contact_ids):
             raise OutreachError("unseen")
         if (
-            _fingerprint(send.texts, send.appointment, contact_ids) != send.fingerprint
+            _fingerprint(send.text_map(), send.appointment, contact_ids) != send.fingerprint
             or len(contact_ids) != send.recipients
         ):
             raise OutreachError("changed")
@@ -559,11 +724,16 @@ def do_approve_send(user: User, send: Send) -> Send:
 
 
 def do_cancel_send(user: User, send: Send) -> Send:
-    """Stop what has not left yet (a proposal, or the messages still queued)."""
+    """Stop what has not left yet (a proposal, or the messages still queued): the proposer,
+    the approver, or someone who sees every recipient."""
     with transaction.atomic():
         send = Send.objects.select_for_update().get(pk=send.pk)
         if send.state in (SendState.DONE, SendState.CANCELLED):
             raise OutreachError("closed")
+        contact_ids = list(send.messages.values_list("contact_id", flat=True))
+        sees_all = OutreachContact.objects.visible_to(user).filter(pk__in=contact_ids).count() == len(contact_ids)
+        if user.pk not in (send.proposed_by_id, send.approved_by_id) and not sees_all:
+            raise OutreachError("not_yours")
         send.state = SendState.CANCELLED
         send.cancelled_by = user
         send.save(update_fields=["state", "cancelled_by"])
@@ -620,7 +790,11 @@ def do_claim_message(user: User, message: Message) -> Claimed | None:
         message.state, message.error = MessageState.SKIPPED, why
         message.save(update_fields=["state", "error"])
         return None
-    text = send.texts.get(message.language) or {}
+    if send.appointment is not None and send.appointment < timezone.now():
+        message.state, message.error = MessageState.SKIPPED, "expired"
+        message.save(update_fields=["state", "error"])
+        return None
+    text = send.text_map().get(message.language) or {}
     adapter = ADAPTERS[row.channel]
     cover = (
         not adapter.by_hand  # by hand, the staff member says what is safe
@@ -666,6 +840,9 @@ def deliver(message: Message, user: User) -> str:
     now = timezone.now()
     with transaction.atomic():
         done = Message.objects.select_for_update().get(pk=message.pk)
+        if done.state != MessageState.SENDING:  # counted as interrupted meanwhile: a person decides
+            record(user, Action.CREATE, object_type="outreach.delivery", object_id=done.pk, fields=["late"])
+            return str(done.state)
         done.external_id = external[:64]
         done.error = ""
         if claimed.cover:
@@ -686,6 +863,8 @@ def deliver(message: Message, user: User) -> str:
 def _failed(message_id: int, failed: DeliveryFailed) -> str:
     with transaction.atomic():
         message = Message.objects.select_for_update().select_related("contact").get(pk=message_id)
+        if message.state != MessageState.SENDING:
+            return str(message.state)
         message.error = failed.code[:32]
         if failed.retry and message.attempts <= len(RETRY_DELAYS):
             message.state = MessageState.RETRY
@@ -706,12 +885,18 @@ def deliver_due(send: Send, user: User, now: datetime | None = None) -> dict[str
     Retries that are not due yet get a job queued for when the first one is."""
     now = now or timezone.now()
     recover_interrupted(now)
-    if Channel.TELEGRAM in enabled_channels():
-        poll_telegram()  # a STOP that came in since the approval wins
+    polled = poll_telegram() if Channel.TELEGRAM in enabled_channels() else Polled(0, ok=True)
     counts: dict[str, int] = {}
     due = Message.objects.filter(send=send).filter(state=MessageState.QUEUED) | Message.objects.filter(
         send=send, state=MessageState.RETRY, next_attempt_at__lte=now
     )
+    if not polled.ok:
+        # A STOP may be waiting at the bot: nothing goes to Telegram until it has been read.
+        deferred = list(due.filter(contact__channel=Channel.TELEGRAM).values_list("pk", flat=True))
+        Message.objects.filter(pk__in=deferred).update(
+            state=MessageState.RETRY, error="poll_failed", next_attempt_at=now + timedelta(seconds=RETRY_DELAYS[0])
+        )
+        due = due.exclude(pk__in=deferred)
     for message in list(due.order_by("id")):
         new_state = deliver(message, user)
         counts[new_state] = counts.get(new_state, 0) + 1
@@ -742,12 +927,20 @@ def recover_interrupted(now: datetime | None = None) -> int:
     )
 
 
+@contact.path("outreach.mark_sent", target=lambda user, message, *rest, **named: message.contact.target_ref)
 def do_mark_sent(user: User, message: Message) -> Message:
-    """The staff member sent it by hand (copied the text)."""
+    """The staff member sent it by hand (copied the text): the target's rule and the
+    contact's state are asked again, now (a rule tightened or a STOP since the message was
+    prepared wins)."""
+    target = OutreachContact.objects.only("target_ref", "means").get(pk=message.contact_id)
+    contact.check(target.target_ref, Means(how=target.means), user)
     with transaction.atomic():
-        message = Message.objects.select_for_update().select_related("send").get(pk=message.pk)
+        message = Message.objects.select_for_update().select_related("send", "contact").get(pk=message.pk)
         if message.state != MessageState.BY_HAND:
             raise OutreachError("not_by_hand")
+        why = _may_message(message.contact, broadcast=message.send.is_broadcast)
+        if why:
+            raise OutreachError(why)
         message.state = MessageState.SENT
         message.sent_at = timezone.now()
         message.sent_by = user
@@ -772,9 +965,21 @@ def do_retry_message(user: User, message: Message) -> Message:
     return message
 
 
+def refused_now(message: Message, user: User) -> str:
+    """Why a message waiting to be sent by hand may not be sent now ("" if it may): asked
+    before its text is shown; nothing is written."""
+    row = message.contact
+    try:
+        contact.check(row.target_ref, Means(how=row.means), user)
+    except ContactRefused as refused:
+        return refused.message
+    why = _may_message(row, broadcast=message.send.is_broadcast)
+    return OutreachError(why).message if why else ""
+
+
 def by_hand_text(message: Message) -> str:
     """The text to copy for a message sent by hand (made when it was claimed, again here)."""
     send, row = message.send, message.contact
-    text = send.texts.get(message.language) or {}
+    text = send.text_map().get(message.language) or {}
     appointment = formats.date_format(timezone.localtime(send.appointment), "Y-m-d H:i") if send.appointment else ""
     return templating.fill(text.get("body", ""), {"alias": _alias(row), "appointment": appointment})

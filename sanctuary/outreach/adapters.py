@@ -17,6 +17,7 @@ adapters at stand-in servers started inside the test (``tests/outreach/standins.
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import json
 import smtplib
@@ -27,9 +28,11 @@ from dataclasses import dataclass
 from email.utils import make_msgid
 from typing import Any
 
+from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 
 TIMEOUT = 15  # seconds, each request
+SECURITY = ("starttls", "ssl", "none")
 
 
 @dataclass(frozen=True)
@@ -94,12 +97,15 @@ class Smtp(Adapter):
     def check_config(self, config: dict[str, Any]) -> str:
         if not config.get("host") or not config.get("from_email"):
             return "incomplete"
-        if config.get("security", "starttls") == "none" and not is_loopback(str(config["host"])):
+        security = str(config.get("security") or "starttls")
+        if security not in SECURITY or (security == "none" and not is_loopback(str(config["host"]))):
             return "insecure"
         return ""
 
     def send(self, config: dict[str, Any], outgoing: Outgoing) -> str:
-        security = config.get("security", "starttls")
+        if self.check_config(config):  # never in clear over the internet: checked again here
+            raise DeliveryFailed("insecure", retry=False)
+        security = str(config.get("security") or "starttls")
         connection = get_connection(
             "django.core.mail.backends.smtp.EmailBackend",
             host=config["host"],
@@ -140,7 +146,11 @@ class Telegram(Adapter):
         if not config.get("token"):
             return "incomplete"
         api = urllib.parse.urlsplit(config.get("api") or self.DEFAULT_API)
-        if api.scheme != "https" and not (api.scheme == "http" and is_loopback(api.hostname or "")):
+        host = api.hostname or ""
+        if is_loopback(host):  # a stand-in or a local Bot API server on this machine
+            return "" if api.scheme in ("http", "https") else "insecure"
+        allowed = {"api.telegram.org", *getattr(settings, "OUTREACH_TELEGRAM_HOSTS", ())}
+        if api.scheme != "https" or host not in allowed:
             return "insecure"
         return ""
 
@@ -155,7 +165,7 @@ class Telegram(Adapter):
             method="POST",
         )
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 - https, or loopback
+            with _OPENER.open(request, timeout=TIMEOUT) as response:
                 answer = json.loads(response.read())
         except urllib.error.HTTPError as error:
             answer = _json_or_empty(error)
@@ -168,7 +178,7 @@ class Telegram(Adapter):
             if status >= 500:
                 raise DeliveryFailed(f"telegram_{status}", retry=True) from None
             raise DeliveryFailed(f"telegram_{status}", retry=False) from None
-        except (TimeoutError, urllib.error.URLError, OSError, ValueError):
+        except (TimeoutError, urllib.error.URLError, OSError, ValueError, http.client.HTTPException):
             raise DeliveryFailed("telegram_unreachable", retry=True) from None
         if not isinstance(answer, dict) or not answer.get("ok"):
             raise DeliveryFailed("telegram_not_ok", retry=False)
@@ -190,6 +200,16 @@ class Telegram(Adapter):
             elif "update_id" in update:
                 found.append(Update(int(update["update_id"]), "", ""))  # not a private message: skipped
         return found
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """The Bot API never redirects: a redirect would carry the token's path elsewhere."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
 
 
 def _json_or_empty(error: urllib.error.HTTPError) -> dict[str, Any]:

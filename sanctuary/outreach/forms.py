@@ -31,7 +31,7 @@ class EventForm(NormalisedTextMixin, forms.Form):
     public = forms.BooleanField(
         label=_("Offer it on the public form (“how did you hear of us?”)"),
         required=False,
-        initial=True,
+        initial=False,
         help_text=_("Leave it off for campaigns that must not be seen from outside."),
     )
 
@@ -140,6 +140,7 @@ class AudienceForm(forms.Form):
         label=_("In the languages"), required=False, choices=Language.choices, widget=forms.CheckboxSelectMultiple
     )
     contacts = forms.CharField(required=False, widget=forms.HiddenInput)  # ids, comma-separated
+    seen = forms.CharField(required=False, widget=forms.HiddenInput)  # the texts shown, by fingerprint
 
     def __init__(self, *args: Any, templates: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -18,7 +18,8 @@ from sanctuary.outreach.models import OUTREACH, Send
 def deliver_job(job: runner.Context) -> None:
     send = Send.objects.get(pk=job.params["send"])
     user = job.user
-    if user is None:
+    if user is None or not user.is_active:
+        job.report(error=_g("The person who approved these messages can no longer send them."))
         return
     counts = actions.deliver_due(send, user)
     job.count(**counts)

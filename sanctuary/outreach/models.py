@@ -12,6 +12,7 @@ words are encrypted too; the STOP or START they carried is kept in clear as a st
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -28,6 +29,8 @@ from sanctuary.vault.fields import BlindIndexField, EncryptedModel, EncryptedQue
 # Access modules (declared in module.py, granted in accounts.policy.STAGE_GRANTS).
 OUTREACH = "outreach"
 OUTREACH_CONFIG = "outreach_config"  # the channels' credentials: directors only
+# What strangers write to the bot: first contacts, so for intake (and directors), not every team.
+OUTREACH_REPLIES = "outreach_replies"
 
 
 ADDRESS_INDEX = "outreach.address"
@@ -79,7 +82,7 @@ class OutreachEvent(models.Model):
     topic = models.CharField(_("topic"), max_length=200)
     speaker = models.CharField(_("speaker (alias)"), max_length=100, blank=True)
     audience = models.PositiveIntegerField(_("audience reported by the platform"), null=True, blank=True)
-    public = models.BooleanField(_("offered on the public form"), default=True)
+    public = models.BooleanField(_("offered on the public form"), default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -119,18 +122,26 @@ class Template(models.Model):
         return self.name
 
 
-class TemplateText(models.Model):
+class TemplateTextQuerySet(EncryptedQuerySet):
+    def visible_to(self, user: object) -> Any:
+        return self.all() if can_use(user, OUTREACH) else self.none()  # type: ignore[arg-type]
+
+
+class TemplateText(EncryptedModel):
     """The template in one language. ``cover``: an optional first message that says nothing
-    (no placeholder at all); the message itself follows once the person replies."""
+    (no placeholder at all); the message itself follows once the person replies. Encrypted: a
+    message may say when and where to meet."""
+
+    IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("body", "cover")
 
     template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="texts")
     language = models.CharField(max_length=2, choices=Language.choices)
-    body = models.TextField(_("message"), max_length=2000)
-    cover = models.TextField(_("cover text (optional)"), max_length=500, blank=True)
+    body = EncryptedTextField(_("message"), max_length=2000)
+    cover = EncryptedTextField(_("cover text (optional)"), max_length=500, blank=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(default=timezone.now)
 
-    objects = TemplateQuerySet.as_manager()
+    objects = TemplateTextQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["template", "language"], name="outreach_text_one_per_language")]
@@ -223,10 +234,14 @@ class EncryptedModuleQuerySet(EncryptedQuerySet):
 class ReplyQuerySet(EncryptedModuleQuerySet):
     module = OUTREACH
 
-    def visible_to(self, user: object) -> models.QuerySet[Reply]:  # type: ignore[override]
-        """Replies from contacts the user may see, and those not yet matched to anyone."""
+    def visible_to(self, user: object) -> Any:
+        """Replies from contacts the user may see; those not matched to anyone (strangers
+        writing to the bot: first contacts) only to users of ``outreach_replies``."""
         contacts = OutreachContact.objects.visible_to(user)  # type: ignore[arg-type]
-        return super().visible_to(user).filter(Q(contact__isnull=True) | Q(contact__in=contacts))  # type: ignore[arg-type]
+        mine = Q(contact__in=contacts)
+        if can_use(user, OUTREACH_REPLIES):  # type: ignore[arg-type]
+            mine |= Q(contact__isnull=True)
+        return super().visible_to(user).filter(mine)
 
 
 class Reply(EncryptedModel):
@@ -249,6 +264,21 @@ class Reply(EncryptedModel):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # A START (or a first word after STOP) typed in by staff for an e-mail contact takes effect
+    # only once a second person confirms it: one person's say-so does not lift a STOP.
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Linking a stranger's chat to a person is two-person too: a spy who writes "it is Ko X,
+    # new phone" would otherwise receive Ko X's messages on one colleague's belief.
+    link_person = models.ForeignKey("people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    link_language = models.CharField(max_length=2, choices=Language.choices, blank=True)
+    link_proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     objects = ReplyQuerySet.as_manager()  # type: ignore[misc]
 
@@ -257,7 +287,16 @@ class Reply(EncryptedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["channel", "external_id"], condition=~Q(external_id=""), name="outreach_reply_once"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(confirmed_by__isnull=True) | ~Q(confirmed_by=F("recorded_by")),
+                name="outreach_reply_confirmed_by_another",
+            ),
+            models.CheckConstraint(
+                condition=Q(linked_by__isnull=True)
+                | (Q(link_proposed_by__isnull=False) & ~Q(linked_by=F("link_proposed_by"))),
+                name="outreach_reply_linked_by_two",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -274,18 +313,26 @@ class SendState(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class SendQuerySet(ModuleQuerySet):
+class SendQuerySet(EncryptedModuleQuerySet):
     module = OUTREACH
 
+    def visible_to(self, user: object) -> Any:
+        """Sends with at least one recipient the user may see (a team's messages are its own)."""
+        contacts = OutreachContact.objects.visible_to(user)  # type: ignore[arg-type]
+        return super().visible_to(user).filter(messages__contact__in=contacts).distinct()
 
-class Send(models.Model):
+
+class Send(EncryptedModel):
     """One message to one or several contacts. Its texts (each language, with the cover) are
     copied from the template when proposed, and its recipients fixed then; the fingerprint of
     both is what the second person approves. To more than one recipient it needs a second
-    person's approval (a database constraint, as every four-eyes rule)."""
+    person's approval (a database constraint, as every four-eyes rule). The texts are
+    encrypted (a message may say when and where to meet)."""
+
+    IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("texts",)
 
     template = models.ForeignKey(Template, on_delete=models.PROTECT, related_name="sends")
-    texts = models.JSONField(default=dict)  # {language: {"body": ..., "cover": ...}}
+    texts = EncryptedTextField(max_length=20000)  # JSON: {language: {"body": ..., "cover": ...}}
     appointment = models.DateTimeField(_("appointment time"), null=True, blank=True)
     recipients = models.PositiveIntegerField(default=0)
     fingerprint = models.CharField(max_length=64)
@@ -300,7 +347,7 @@ class Send(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
-    objects = SendQuerySet.as_manager()
+    objects = SendQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["-proposed_at", "-id"]
@@ -322,6 +369,14 @@ class Send(models.Model):
     @property
     def is_broadcast(self) -> bool:
         return self.recipients > 1
+
+    def text_map(self) -> dict[str, dict[str, str]]:
+        """The texts by language ({} while sealed)."""
+        try:
+            loaded = json.loads(str(self.texts))
+        except ValueError:
+            return {}
+        return loaded if isinstance(loaded, dict) else {}
 
 
 class MessageState(models.TextChoices):

@@ -17,6 +17,7 @@ from sanctuary.outreach import jobs as _jobs  # noqa: F401  (registers the deliv
 from sanctuary.outreach.models import (
     OUTREACH,
     OUTREACH_CONFIG,
+    OUTREACH_REPLIES,
     Channel,
     EventKind,
     Language,
@@ -28,7 +29,7 @@ from sanctuary.outreach.models import (
     Reply,
 )
 from sanctuary.outreach.views import waiting_for_me
-from sanctuary.people import attribution
+from sanctuary.people import attribution, contact
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -90,6 +91,7 @@ def _known(ref: str) -> str | None:
 
 
 attribution.register_sources(_sources, _known)
+contact.on_rule_changed(actions.skip_for_target)
 
 
 DEMO_TEMPLATES = {
@@ -162,6 +164,7 @@ register(
         access=(
             Access(OUTREACH, _("Outreach: calendar, templates, messages")),
             Access(OUTREACH_CONFIG, _("Outreach channels' settings")),
+            Access(OUTREACH_REPLIES, _("Read what strangers write to the bot (first contacts)")),
         ),
         nav=(NavEntry(url="outreach:home", label=_("Outreach"), module=OUTREACH, badge=_badge, order=25),),
         dashboard=(DashboardCard(template="outreach/_dashboard.html", context=_card, module=OUTREACH, order=25),),

@@ -37,6 +37,7 @@ from sanctuary.outreach.forms import (
 from sanctuary.outreach.models import (
     OUTREACH,
     OUTREACH_CONFIG,
+    OUTREACH_REPLIES,
     Channel,
     ChannelSettings,
     ContactState,
@@ -106,9 +107,12 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_POST
 @module_required(OUTREACH)
 def poll(request: HttpRequest) -> HttpResponse:
-    new = actions.poll_telegram()
-    messages.success(request, _("%(n)d new replies.") % {"n": new})
-    return redirect("outreach:replies")
+    polled = actions.poll_telegram()
+    if polled.ok:
+        messages.success(request, _("%(n)d new replies.") % {"n": polled.new})
+    else:
+        messages.error(request, _("The bot could not be asked for everything: try again in a minute."))
+    return redirect("outreach:replies" if can_use(_user(request), OUTREACH_REPLIES) else "outreach:home")
 
 
 # --- Calendar ------------------------------------------------------------------------------------
@@ -241,11 +245,11 @@ def _contact(request: HttpRequest, pk: int) -> OutreachContact:
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     row = _contact(request, pk)
-    replies = list(row.replies.order_by("-received_at")[:20])
+    replies = list(row.replies.select_related("contact", "recorded_by").order_by("-received_at")[:20])
     record(user, Action.VIEW, row, fields=["address"] + (["replies"] if replies else []))
     context = {
         "contact": row,
-        "replies": replies,
+        "replies": [(reply, actions.needs_confirming(reply) and reply.recorded_by_id != user.pk) for reply in replies],
         "messages_sent": row.messages.select_related("send").order_by("-id")[:20],
         "moves": [(s, ContactState(s).label) for s in actions.STAFF_MOVES.get(row.state, set())],
         "reply_form": ReplyForm(),
@@ -276,8 +280,14 @@ def contact_reply(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Write what they sent."))
         return redirect("outreach:contact", pk=row.pk)
-    reply = actions.do_record_reply(_user(request), row, row.channel, form.cleaned_data["text"])
-    if reply is not None and reply.word:
+    try:
+        reply = actions.do_record_reply(_user(request), row, row.channel, form.cleaned_data["text"])
+    except Refusal as refused:
+        messages.error(request, refused.message)
+        return redirect("outreach:contact", pk=row.pk)
+    if reply is not None and actions.needs_confirming(reply):
+        messages.warning(request, _("Recorded. A second person must confirm it before it lifts a STOP."))
+    elif reply is not None and reply.word:
         messages.success(request, _("Recorded: %(word)s.") % {"word": reply.get_word_display()})
     else:
         messages.success(request, _("Reply recorded."))
@@ -287,18 +297,54 @@ def contact_reply(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Replies not matched to anyone ---------------------------------------------------------------
 
 
-@require_GET
+@require_POST
 @module_required(OUTREACH)
+def reply_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    reply = get_object_or_404(Reply.objects.visible_to(_user(request)), pk=pk, contact__isnull=False)
+    try:
+        actions.do_confirm_reply(_user(request), reply)
+    except Refusal as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, _("Confirmed."))
+    return redirect("outreach:contact", pk=reply.contact_id)
+
+
+@require_GET
+@module_required(OUTREACH_REPLIES)
 def replies(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    page = _page(request, Reply.objects.visible_to(user).filter(contact__isnull=True).order_by("-received_at"))
+    rows = (
+        Reply.objects.visible_to(user)
+        .filter(contact__isnull=True)
+        .select_related("link_person", "link_proposed_by")
+        .order_by("-received_at")
+    )
+    page = _page(request, rows)
     if page.object_list:
         record(user, Action.VIEW, object_type="outreach.reply", fields=["text"])
     return render(request, "outreach/replies.html", {"page": page, "form": LinkReplyForm()})
 
 
 @require_POST
-@module_required(OUTREACH)
+@module_required(OUTREACH_REPLIES)
+def reply_link_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    reply = get_object_or_404(Reply.objects.visible_to(user), pk=pk, contact__isnull=True)
+    if reply.link_person_id is None or not Person.objects.visible_to(user).filter(pk=reply.link_person_id).exists():
+        messages.error(request, _("No person with this case code that you may see."))
+        return redirect("outreach:replies")
+    try:
+        row = actions.do_confirm_link(user, reply)
+    except Refusal as refused:
+        messages.error(request, refused.message)
+        return redirect("outreach:replies")
+    messages.success(request, _("Linked: the person can now be messaged on Telegram."))
+    return redirect("outreach:contact", pk=row.pk)
+
+
+@require_POST
+@module_required(OUTREACH_REPLIES)
 def reply_link(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     reply = get_object_or_404(Reply.objects.visible_to(user), pk=pk, contact__isnull=True)
@@ -310,12 +356,12 @@ def reply_link(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("No person with this case code that you may see."))
         return redirect("outreach:replies")
     try:
-        row = actions.do_link_reply(user, reply, person, form.cleaned_data["language"])
+        actions.do_propose_link(user, reply, person, form.cleaned_data["language"])
     except Refusal as refused:
         messages.error(request, refused.message)
-        return redirect("outreach:replies")
-    messages.success(request, _("Linked: the person can now be messaged on Telegram."))
-    return redirect("outreach:contact", pk=row.pk)
+    else:
+        messages.success(request, _("Proposed. A second person must confirm the link."))
+    return redirect("outreach:replies")
 
 
 # --- Sending -------------------------------------------------------------------------------------
@@ -351,12 +397,19 @@ def send_new(request: HttpRequest) -> HttpResponse:
             audience = OutreachContact.objects.visible_to(user).filter(pk__in=ids).select_related("person")
     else:
         form = AudienceForm(request.POST, templates=choices)
+    shown: Template | None = None
     if request.method == "POST" and form.is_valid():
         audience = _audience(user, form).select_related("person").order_by("id")
+        shown = get_object_or_404(Template.objects.visible_to(user), pk=form.cleaned_data["template"])
         if request.POST.get("go") == "propose":
-            template = get_object_or_404(Template.objects.visible_to(user), pk=form.cleaned_data["template"])
             try:
-                proposed = actions.do_propose_send(user, template, list(audience), form.cleaned_data["appointment"])
+                proposed = actions.do_propose_send(
+                    user,
+                    shown,
+                    list(audience),
+                    form.cleaned_data["appointment"],
+                    seen=form.cleaned_data["seen"],
+                )
             except Refusal as refused:
                 form.add_error(None, refused.message)
             else:
@@ -373,6 +426,8 @@ def send_new(request: HttpRequest) -> HttpResponse:
                 return redirect("outreach:send", pk=proposed.send.pk)
     context = {
         "form": form,
+        "shown_texts": sorted(actions.texts_of(shown).items()) if shown else None,
+        "seen": actions.seen_fingerprint(shown) if shown else "",
         "audience": audience[:50] if audience is not None else None,
         "audience_count": audience.count() if audience is not None else None,
     }
@@ -400,9 +455,18 @@ def send_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rows = list(
         Message.objects.visible_to(user).filter(send=found).select_related("contact", "contact__person", "send")
     )
-    by_hand = [
-        (m, actions.by_hand_text(m), str(m.contact.address or "")) for m in rows if m.state == MessageState.BY_HAND
-    ]
+    by_hand = []
+    for m in rows:
+        if m.state == MessageState.BY_HAND:
+            refused = actions.refused_now(m, user)
+            by_hand.append(
+                (
+                    m,
+                    "" if refused else actions.by_hand_text(m),
+                    "" if refused else str(m.contact.address or ""),
+                    refused,
+                )
+            )
     if by_hand:
         record(user, Action.VIEW, found, fields=["address"])
     counts: dict[str, int] = {}
@@ -415,7 +479,9 @@ def send_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "by_hand": by_hand,
         "counts": [(MessageState(s).label, n) for s, n in counts.items()],
         "can_approve": found.state == SendState.PROPOSED and found.proposed_by_id != user.pk,
-        "texts": sorted(found.texts.items()),
+        "can_cancel": found.state in (SendState.PROPOSED, SendState.APPROVED)
+        and (user.pk in (found.proposed_by_id, found.approved_by_id) or not (found.recipients - len(rows))),
+        "texts": sorted(found.text_map().items()),
     }
     return render(request, "outreach/send.html", context)
 

@@ -90,6 +90,7 @@ class ContactRefused(Refusal):
             "Nobody may message them."
         ),
         "deceased": _("This person is recorded as deceased: they are not contacted."),
+        "rejected": _("This person was rejected at vetting: they are not sent the organisation's messages."),
         "how": _("This person is reached directly: there is no intermediary or channel to choose."),
     }
 
@@ -116,6 +117,22 @@ def register_rule(kind: str, checker: Checker, targets: Targets | None = None) -
     _rules[kind] = checker
     if targets is not None:
         _targets[kind] = targets
+
+
+_rule_listeners: list[Callable[[str], None]] = []
+
+
+def on_rule_changed(listener: Callable[[str], None]) -> None:
+    """``listener(target_ref)`` runs, in the same transaction, when the owner of a target
+    changes its rule (or its recorded intermediary or channel): what another stage prepared
+    under the old rule (an outreach message waiting to be sent by hand) is dropped."""
+    _rule_listeners.append(listener)
+
+
+def rule_changed(target_ref: str) -> None:
+    """Called by a target's owner inside the transaction that changed its rule."""
+    for listener in _rule_listeners:
+        listener(target_ref)
 
 
 def targets_of(person: Any, user: Any) -> list[tuple[str, str]]:

@@ -63,8 +63,8 @@ def _pipeline(request: HttpRequest) -> dict[str, Any]:
 
 def _check_person_contact(pk: int, means: contact.Means, user: Any) -> None:
     """``"person:<pk>"``: a person on file, reached directly, if the user may see them. Nobody
-    messages a person recorded as captured (their phone may be in an interrogator's hands) or
-    as deceased."""
+    messages a person recorded as captured (their phone may be in an interrogator's hands), as
+    deceased, or rejected at vetting (possibly an infiltrator: told nothing more)."""
     person = Person.objects.visible_to(user).filter(pk=pk).first()
     if person is None:
         raise contact.ContactRefused("unknown")
@@ -72,6 +72,8 @@ def _check_person_contact(pk: int, means: contact.Means, user: Any) -> None:
         raise contact.ContactRefused("captured")
     if person.status == Status.DECEASED:
         raise contact.ContactRefused("deceased")
+    if person.status == Status.REJECTED:
+        raise contact.ContactRefused("rejected")  # turned away at vetting: possibly an infiltrator
     if means.how != contact.How.DIRECT:
         raise contact.ContactRefused("how")
 

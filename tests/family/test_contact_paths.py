@@ -50,25 +50,29 @@ def _trace(user: Any, relative: Relative, means: Means, ready: Any = None) -> An
     return actions.do_trace(user, tracing, ActionKind.RED_CROSS, partner, means, "asked about her")
 
 
-def _outreach_message(user: Any, relative: Relative) -> Any:
-    """A by-hand outreach contact for the relative and a message queued to them, written
-    directly: the rule may have been tightened after the message was approved (adding a
-    contact asks the rule, and would refuse a never-contact relative)."""
+def _outreach_message(user: Any, relative: Relative, state: str = MessageState.QUEUED) -> Any:
+    """A by-hand outreach contact for the relative and a message to them, written directly: the
+    rule may have been tightened after the message was approved (adding a contact asks the
+    rule, and would refuse a never-contact relative)."""
     row = OutreachContact.objects.create(
         person=relative.person, target_ref=relative.ref, channel=Channel.MANUAL, created_by=user
     )
-    template = outreach_actions.do_save_template(user, None, "Hello", {"my": ("{alias} မင်္ဂလာပါ", "")})
+    template = outreach_actions.do_save_template(user, None, "Hello", {"my": ("မင်္ဂလာပါ", "")})
     send = Send.objects.create(
         template=template,
-        texts={"my": {"body": "Hello", "cover": ""}},
+        texts='{"my": {"body": "Hello", "cover": ""}}',
         recipients=1,
         fingerprint="-",
         state=SendState.APPROVED,
         proposed_by=user,
     )
     return Message.objects.create(
-        send=send, contact=row, case_code=relative.person.case_code, language="my", state=MessageState.QUEUED
+        send=send, contact=row, case_code=relative.person.case_code, language="my", state=state
     )
+
+
+def _by_hand_message(user: Any, relative: Relative) -> Any:
+    return _outreach_message(user, relative, MessageState.BY_HAND)
 
 
 def _send_message(user: Any, relative: Relative, means: Means, ready: Any = None) -> Any:
@@ -77,21 +81,30 @@ def _send_message(user: Any, relative: Relative, means: Means, ready: Any = None
     return outreach_actions.do_claim_message(user, Message.objects.get(pk=message.pk))
 
 
+def _mark_sent(user: Any, relative: Relative, means: Means, ready: Any = None) -> Any:
+    message = ready or _by_hand_message(user, relative)
+    OutreachContact.objects.filter(pk=message.contact_id).update(means=means.how)
+    return outreach_actions.do_mark_sent(user, Message.objects.get(pk=message.pk))
+
+
 # Every contact path: what it needs first (allowed: consent, an open search) and how to run it.
 PATHS: dict[str, tuple[Callable[[Any, Relative], Any], Callable[..., Any]]] = {
     "family.record_contact": (_no_setup, _record_contact),
     "family.trace": (_open_search, _trace),
     "outreach.send_message": (_outreach_message, _send_message),
+    "outreach.mark_sent": (_by_hand_message, _mark_sent),
 }
 
 
+# How far an outreach message has gone towards the relative: queued, handed to a person to
+# send, sent. Each contact path moves it one step.
+_STEP = {MessageState.BY_HAND: 1, MessageState.SENT: 2}
+
+
 def _made() -> int:
-    """Contacts made: recorded by family, or an outreach message handed to a person to send."""
-    return (
-        ContactMade.objects.count()
-        + TracingAction.objects.count()
-        + Message.objects.exclude(state__in=(MessageState.QUEUED, MessageState.WAITING)).count()
-    )
+    """Contacts made: recorded by family, or outreach messages moved one step towards the relative."""
+    steps = sum(_STEP.get(state, 0) for state in Message.objects.values_list("state", flat=True))
+    return ContactMade.objects.count() + TracingAction.objects.count() + steps
 
 
 # do_* actions that take a relative but reach nobody outside our records.
@@ -170,7 +183,7 @@ def test_each_path_refuses_a_never_contact_relative_and_writes_nothing(name: str
     relative = helpers.relative(worker, person, ContactRule.NEVER)
     setup, run = PATHS[name]
     ready = setup(worker, relative)
-    before = _counts()
+    before, made = _counts(), _made()
     for means in (
         Means(how=How.DIRECT),
         Means(how=How.CHANNEL),
@@ -183,7 +196,7 @@ def test_each_path_refuses_a_never_contact_relative_and_writes_nothing(name: str
     refusals = AuditEntry.objects.filter(object_type="contact.refused", object_id=str(relative.pk))
     assert _counts() == {**before, "AuditEntry": before["AuditEntry"] + 3}
     assert [entry.fields for entry in refusals] == [["never"]] * 3 and {e.actor_id for e in refusals} == {worker.pk}
-    assert _made() == 0
+    assert _made() == made
 
 
 @pytest.mark.parametrize("name", sorted(PATHS))
@@ -193,13 +206,14 @@ def test_each_path_goes_through_the_recorded_intermediary(name: str, worker: Any
     relative = helpers.relative(worker, person, ContactRule.INTERMEDIARY)
     setup, run = PATHS[name]
     ready = setup(worker, relative)
+    made = _made()
     for means, code in ((Means(how=How.DIRECT), "intermediary"), (Means(how=How.CHANNEL), "intermediary")):
         with pytest.raises(ContactRefused) as refused:
             run(worker, relative, means, ready)
         assert refused.value.code == code
-    assert _made() == 0
+    assert _made() == made
     run(worker, relative, Means(how=How.INTERMEDIARY), ready)
-    assert _made() == 1
+    assert _made() == made + 1
     if name == "family.record_contact":
         assert ContactMade.objects.get().through == "U Ottama of the village monastery"
 

@@ -11,6 +11,7 @@ from sanctuary.outreach.models import Channel, EventKind, Message, Platform, Rep
 from tests.access import DIRECTOR, NONE, ORG, TEAM, Url
 
 OUTREACH = frozenset({"director", "intake_officer", "case_worker"})
+REPLIES = frozenset({"director", "intake_officer"})
 
 
 def _pk(key: str) -> Any:
@@ -30,14 +31,16 @@ URLS = [
     Url("outreach:contact", "GET", OUTREACH, TEAM, _pk("outreach_contact")),
     Url("outreach:contact_state", "POST", OUTREACH, TEAM, _pk("outreach_contact")),
     Url("outreach:contact_reply", "POST", OUTREACH, TEAM, _pk("outreach_contact")),
-    Url("outreach:replies", "GET", OUTREACH),
-    Url("outreach:reply_link", "POST", OUTREACH, ORG, _pk("outreach_reply")),
+    Url("outreach:replies", "GET", REPLIES),
+    Url("outreach:reply_link", "POST", REPLIES, ORG, _pk("outreach_reply")),
+    Url("outreach:reply_link_confirm", "POST", REPLIES, ORG, _pk("outreach_reply")),
+    Url("outreach:reply_confirm", "POST", OUTREACH, TEAM, _pk("outreach_contact_reply")),
     Url("outreach:poll", "POST", OUTREACH),
     Url("outreach:send_new", "GET", OUTREACH),
     Url("outreach:sends", "GET", OUTREACH),
-    Url("outreach:send", "GET", OUTREACH, ORG, _pk("outreach_send")),
-    Url("outreach:send_approve", "POST", OUTREACH, ORG, _pk("outreach_send")),
-    Url("outreach:send_cancel", "POST", OUTREACH, ORG, _pk("outreach_proposed")),
+    Url("outreach:send", "GET", OUTREACH, TEAM, _pk("outreach_send")),
+    Url("outreach:send_approve", "POST", OUTREACH, TEAM, _pk("outreach_send")),
+    Url("outreach:send_cancel", "POST", OUTREACH, TEAM, _pk("outreach_proposed")),
     Url("outreach:message_sent", "POST", OUTREACH, TEAM, _pk("outreach_message")),
     Url("outreach:message_retry", "POST", OUTREACH, TEAM, _pk("outreach_message")),
     Url("outreach:attribution", "GET", OUTREACH),
@@ -64,6 +67,8 @@ def objects(world: Any) -> dict[str, Any]:
     proposed = actions.do_propose_send(director, template, [first, second]).send
     reply = actions.do_record_reply(None, None, Channel.TELEGRAM, "hello", sender="555001", external_id="9001")
     assert isinstance(reply, Reply)
+    own = actions.do_record_reply(director, first, Channel.MANUAL, "thank you")
+    assert isinstance(own, Reply)
     return {
         "outreach_event": event.pk,
         "outreach_template": template.pk,
@@ -75,4 +80,5 @@ def objects(world: Any) -> dict[str, Any]:
         "outreach_single": single.pk,
         "outreach_message": Message.objects.get(send=single, contact=first).pk,
         "outreach_reply": reply.pk,
+        "outreach_contact_reply": own.pk,
     }

@@ -5,6 +5,7 @@ list pages have a bounded number of queries; a merge moves contacts."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -96,10 +97,14 @@ def test_a_broadcast_through_the_pages_needs_a_second_person(worker: Any, second
         helpers.contact(worker, person)
     template = helpers.template(worker)
     client = login(worker)
+    blind = client.post(reverse("outreach:send_new"), {"template": template.pk, "go": "propose"})
+    assert blind.status_code == 400 and not Send.objects.exists()  # not without looking at the text first
     preview = client.post(reverse("outreach:send_new"), {"template": template.pk, "go": "preview"})
-    assert preview.status_code == 200 and 'id="audience-count"' in preview.content.decode()
+    page = preview.content.decode()
+    assert preview.status_code == 200 and 'id="audience-count"' in page and "ရေ၊ မင်္ဂလာပါ" in page
     assert not Send.objects.exists()
-    response = client.post(reverse("outreach:send_new"), {"template": template.pk, "go": "propose"})
+    seen = _seen(page)
+    response = client.post(reverse("outreach:send_new"), {"template": template.pk, "go": "propose", "seen": seen})
     send = Send.objects.get()
     assert response.status_code == 302 and send.state == SendState.PROPOSED and send.recipients == 3
     own = client.get(reverse("outreach:send", args=[send.pk])).content.decode()
@@ -115,6 +120,27 @@ def test_a_broadcast_through_the_pages_needs_a_second_person(worker: Any, second
     assert set(Message.objects.filter(send=send).values_list("state", flat=True)) == {MessageState.BY_HAND}
     page = other.get(reverse("outreach:send", args=[send.pk])).content.decode()
     assert page.count("I sent it") == 3 or 'id="by-hand"' in page
+
+
+def _seen(page: str) -> str:
+    found = re.search(r'name="seen" value="([0-9a-f]+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
+def test_a_colleague_changing_the_template_after_you_looked_stops_your_send(
+    worker: Any, second: Any, login: Any, team_a: Any
+) -> None:
+    person = PersonFactory(team=team_a, status=Status.ACCEPTED)
+    mine = helpers.contact(worker, person)
+    template = helpers.template(worker)
+    client = login(worker)
+    data = {"template": template.pk, "contacts": str(mine.pk)}
+    seen = _seen(client.post(reverse("outreach:send_new"), {**data, "go": "preview"}).content.decode())
+    actions.do_save_template(second, template, "Hello", {"my": ("{alias}, come alone to checkpoint 3", "")})
+    response = client.post(reverse("outreach:send_new"), {**data, "go": "propose", "seen": seen})
+    assert response.status_code == 400 and not Send.objects.exists()
+    assert "checkpoint 3" in response.content.decode()  # the new text is shown, to look at again
 
 
 def test_a_broadcast_without_approval_is_refused_with_a_clear_message(worker: Any, team_a: Any) -> None:
@@ -189,7 +215,7 @@ def test_staff_log_a_contact_with_how_they_heard(make_user: Any, login: Any) -> 
 
 @pytest.mark.parametrize("name", ["outreach:calendar", "outreach:contacts", "outreach:sends", "outreach:replies"])
 def test_list_pages_have_a_bounded_number_of_queries(
-    name: str, worker: Any, login: Any, team_a: Any, django_assert_max_num_queries: Any
+    name: str, worker: Any, login: Any, team_a: Any, make_user: Any, django_assert_max_num_queries: Any
 ) -> None:
     for n in range(30):
         person = PersonFactory(team=team_a, status=Status.ACCEPTED)
@@ -198,7 +224,7 @@ def test_list_pages_have_a_bounded_number_of_queries(
         actions.do_record_reply(None, None, Channel.TELEGRAM, "hi", sender=str(900 + n), external_id=str(n))
         if n % 10 == 0:
             actions.do_propose_send(worker, helpers.template(worker), [row])
-    client = login(worker)
+    client = login(make_user("intake_officer", username="reader"))
     with django_assert_max_num_queries(25):
         assert client.get(reverse(name)).status_code == 200
 
@@ -230,6 +256,8 @@ def test_writing_from_the_person_page_goes_to_their_contacts_only(worker: Any, l
     assert (
         page.status_code == 200 and 'id="chosen"' in page.content.decode() and "errorlist" not in page.content.decode()
     )
-    client.post(reverse("outreach:send_new"), {"template": template.pk, "contacts": str(mine.pk), "go": "propose"})
+    data = {"template": template.pk, "contacts": str(mine.pk)}
+    seen = _seen(client.post(reverse("outreach:send_new"), {**data, "go": "preview"}).content.decode())
+    client.post(reverse("outreach:send_new"), {**data, "go": "propose", "seen": seen})
     send = Send.objects.get()
     assert list(send.messages.values_list("contact_id", flat=True)) == [mine.pk] and send.state == SendState.APPROVED

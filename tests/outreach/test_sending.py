@@ -4,6 +4,7 @@ and its retry; nothing logged or audited with an address."""
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import timedelta
 from typing import Any
@@ -121,9 +122,9 @@ def test_the_database_refuses_a_broadcast_without_a_second_person(worker: Any, p
 def test_what_is_approved_is_what_was_proposed(worker: Any, second: Any, people: list[Any]) -> None:
     rows = [helpers.contact(worker, p) for p in people[:2]]
     send = actions.do_propose_send(worker, helpers.template(worker), rows).send
-    Send.objects.filter(pk=send.pk).update(
-        texts={"my": {"body": "Come to the house at 12 Bo Aung Kyaw St", "cover": ""}}
-    )
+    # Someone with the database's hands changes the text after the proposal.
+    send.texts = json.dumps({"my": {"body": "Come to the house at 12 Bo Aung Kyaw St", "cover": ""}})
+    send.save()
     with pytest.raises(OutreachError) as changed:
         actions.do_approve_send(second, send)
     assert changed.value.code == "changed"
@@ -177,8 +178,9 @@ def test_a_stop_in_each_language_stops_the_contact_and_a_later_broadcast_skips_i
     word: str, worker: Any, second: Any, people: list[Any], bot: Any
 ) -> None:
     rows = _chats(worker, people)
-    reply = actions.do_record_reply(worker, rows[0], Channel.TELEGRAM, word)
-    assert reply is not None and reply.word == "stop"
+    bot.add_update(5550, word)
+    assert actions.poll_telegram().new == 1
+    assert actions.Reply.objects.get(contact=rows[0]).word == "stop"
     rows[0].refresh_from_db()
     assert rows[0].state == ContactState.STOPPED and rows[0].opted_out
     proposed = actions.do_propose_send(worker, helpers.template(worker), rows)
@@ -249,18 +251,25 @@ def test_stop_and_start_from_a_blocked_contact_are_kept_for_when_they_are_unbloc
     assert refused.value.code == "stopped"
 
 
-def test_replies_to_the_bot_are_fetched_matched_and_linked(worker: Any, people: list[Any], bot: Any) -> None:
+def test_replies_to_the_bot_are_fetched_matched_and_linked(
+    worker: Any, second: Any, people: list[Any], bot: Any
+) -> None:
     known = helpers.contact(worker, people[0], Channel.TELEGRAM, "8001")
     bot.add_update(8001, "STOP")
     bot.add_update(8002, "/start")
     bot.add_update(8002, "ကျွန်တော် ပါ။")
-    assert actions.poll_telegram() == 3
-    assert actions.poll_telegram() == 0  # the offset moved on: nothing twice
+    assert actions.poll_telegram().new == 3
+    assert actions.poll_telegram().new == 0  # the offset moved on: nothing twice
     known.refresh_from_db()
     assert known.state == ContactState.STOPPED
     waiting = list(actions.Reply.objects.filter(contact__isnull=True).order_by("id"))
     assert [r.word for r in waiting] == ["start", ""]
-    linked = actions.do_link_reply(worker, waiting[0], people[1])
+    actions.do_propose_link(worker, waiting[0], people[1])
+    assert OutreachContact.objects.filter(person=people[1]).count() == 0  # one person's word is not enough
+    with pytest.raises(OutreachError) as own:
+        actions.do_confirm_link(worker, waiting[0])
+    assert own.value.code == "link_own"
+    linked = actions.do_confirm_link(second, waiting[0])
     assert linked.channel == Channel.TELEGRAM and str(linked.address) == "8002"
     assert actions.Reply.objects.filter(contact=linked).count() == 2
     linked.refresh_from_db()
@@ -351,11 +360,12 @@ def test_a_channel_that_would_send_in_clear_over_the_internet_is_refused(directo
 
 def test_the_bot_token_is_kept_when_left_blank_and_never_stored_in_clear(director: Any) -> None:
     actions.do_save_channel(director, Channel.TELEGRAM, {"token": "123:SECRET-TOKEN-VALUE", "api": ""})
-    actions.do_save_channel(director, Channel.TELEGRAM, {"token": "", "api": "https://api.telegram.org"})
-    assert actions.channel_config(Channel.TELEGRAM) == {
-        "token": "123:SECRET-TOKEN-VALUE",
-        "api": "https://api.telegram.org",
-    }
+    actions.do_save_channel(director, Channel.TELEGRAM, {"token": "", "api": ""})
+    assert actions.channel_config(Channel.TELEGRAM) == {"token": "123:SECRET-TOKEN-VALUE", "api": ""}
+    # Pointing the bot at another server needs the token typed again: it never follows a new address.
+    with pytest.raises(OutreachError) as moved:
+        actions.do_save_channel(director, Channel.TELEGRAM, {"token": "", "api": "http://127.0.0.1:9/"})
+    assert moved.value.code == "secret_again"
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -397,13 +407,17 @@ def test_a_relative_is_reached_only_as_their_rule_says_checked_again_at_sending(
         actions.do_add_contact(worker, person, mother.ref, Channel.MANUAL, means=How.DIRECT)
     row = actions.do_add_contact(worker, person, mother.ref, Channel.MANUAL, means=How.INTERMEDIARY)
     assert row.address == "" and row.means == How.INTERMEDIARY
-    first = actions.do_propose_send(worker, helpers.template(worker), [row]).send
+    with pytest.raises(OutreachError) as alias:  # the intermediary is not told the defector's alias
+        actions.do_propose_send(worker, helpers.template(worker), [row])
+    assert alias.value.code == "alias_relative"
+    plain = helpers.template(worker, my=("သားက နေကောင်းပါတယ်", ""))
+    first = actions.do_propose_send(worker, plain, [row]).send
     assert Message.objects.get(send=first).state == MessageState.BY_HAND
     # The rule is tightened: the next message is refused at the moment of sending, and audited.
     from sanctuary.family.models import Relative
 
     Relative.objects.filter(pk=mother.pk).update(contact_rule=ContactRule.NEVER)
-    second_send = actions.do_propose_send(worker, helpers.template(worker), [row]).send
+    second_send = actions.do_propose_send(worker, plain, [row]).send
     message = Message.objects.get(send=second_send)
     assert message.state == MessageState.SKIPPED and message.error == "never"
     assert AuditEntry.objects.filter(object_type="contact.refused", object_id=str(mother.pk), fields=["never"]).exists()

@@ -67,6 +67,8 @@ COVERED: dict[str, set[str]] = {
     "outreach.OutreachContact": {"address"},
     "outreach.Reply": {"text", "sender"},
     "outreach.ChannelSettings": {"config"},
+    "outreach.TemplateText": {"body", "cover"},
+    "outreach.Send": {"texts"},
 }
 
 
@@ -270,6 +272,10 @@ def _outreach(user: Any, person: Any, needle: Callable[[str], str]) -> None:
 
     row = outreach.do_add_contact(user, person, f"person:{person.pk}", "manual", f"{needle('address')}@example.org")
     outreach.do_record_reply(user, row, "manual", needle("replytext"))
+    template = outreach.do_save_template(
+        user, None, "Meeting", {"my": (f"{{alias}} {needle('templatebody')}", needle("templatecover"))}
+    )
+    outreach.do_propose_send(user, template, [row])  # the send's copy of the texts
     outreach.do_record_reply(None, None, "telegram", needle("strangertext"), sender=needle("sender"))
     if not ChannelSettings.objects.filter(channel="telegram").exists():
         outreach.do_save_channel(user, "telegram", {"token": needle("bottoken"), "api": ""})
