@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from sanctuary.accounts.policy import Module, can_approve_identity
 from sanctuary.lib.stages import DashboardCard, MergeStep, NavEntry, Stage, register
 from sanctuary.people import jobs as _jobs  # noqa: F401  (registers the register-wide job kinds)
+from sanctuary.people.figures import FIGURES
 from sanctuary.people.models import (
     ContactPoint,
     HouseholdMember,
@@ -110,6 +111,7 @@ def _merge(merge: Merge) -> None:
 register(
     Stage(
         app="people",
+        figures=FIGURES,
         nav=(
             NavEntry(url="people:list", label=_("People"), module=Module.PEOPLE, order=10),
             NavEntry(
