@@ -166,11 +166,12 @@ def _small(value: int, rules: Rules) -> bool:
 
 
 def _cheapest(grid: Grid, candidates: list[Entry]) -> Entry | None:
-    """The entry whose suppression costs least: a cell before a margin, then the smallest."""
+    """The entry whose suppression costs least: a cell before a margin, a margin before the
+    grand total, then the smallest."""
     free = [e for e in candidates if e not in grid.suppressed]
     if not free:
         return None
-    return min(free, key=lambda e: (TOTAL in e, grid.values[e], e))
+    return min(free, key=lambda e: (e.count(TOTAL), grid.values[e], e))
 
 
 def suppress(grid: Grid, rules: Rules) -> Grid:
