@@ -40,7 +40,10 @@ def index(request: HttpRequest) -> HttpResponse:
     teams = dashboard.teams_for(user)
     form = FilterForm(request.GET or None, teams=teams)
     months = form.months()
-    scope = dashboard.scope_for(user, months, form.chosen_team())
+    team = form.chosen_team()
+    figures, counted_at = dashboard.snapshot(
+        user, dashboard.scope_for(user, months, team), team, fresh="fresh" in request.GET
+    )
     releases = Release.objects.visible_to(user).filter(state=ReleaseState.APPROVED).select_related("table")
     return render(
         request,
@@ -49,7 +52,8 @@ def index(request: HttpRequest) -> HttpResponse:
             "form": form,
             "first": months[0],
             "last": months[-1],
-            "figures": dashboard.compute(user, scope),
+            "figures": figures,
+            "counted_at": counted_at,
             "others": ExternalFigure.objects.visible_to(user).filter(active=True),
             "releases": [(r, outputs.title(r), r.output["table"]["total"]) for r in releases[:20]],
             "may_publish": can_use(user, STATS_PUBLISH),

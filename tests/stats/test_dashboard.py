@@ -164,3 +164,27 @@ def test_others_figures_are_shown_beside_ours_never_added(make_user: Any) -> Non
     assert "12341" in others[1] and "People&#x27;s Embrace" in others[1] and "2024-07-05" in others[1]
     assert "Retrieved 2024-07-06" in others[1]
     assert "12341" not in ours[1]
+
+
+def test_a_snapshot_is_kept_for_a_while_and_counted_again_on_request(
+    make_user: Any, team_a: Any, settings: Any
+) -> None:
+    """With a snapshot time, the figures are counted once and kept (the page says when);
+    new arrivals show when the snapshot is counted again."""
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.STATS_SNAPSHOT_SECONDS = 300
+    director = make_user("director")
+    client = verified_client(director)
+    helpers.arrived(team_a, _this_month(), contacted=_this_month(2))
+    assert "1 first contacts" in client.get(reverse("stats:index")).content.decode()
+    helpers.arrived(team_a, _this_month(), contacted=_this_month(2))
+    with CaptureQueriesContext(connection) as kept:
+        page = client.get(reverse("stats:index")).content.decode()
+    assert "1 first contacts" in page and "Counted at" in page
+    assert not any("people_personevent" in q["sql"] for q in kept.captured_queries)
+    assert "2 first contacts" in client.get(reverse("stats:index"), {"fresh": "1"}).content.decode()
+    other = make_user("finance_officer", username="fin", teams=[])
+    assert "0 first contacts" in verified_client(other).get(reverse("stats:index")).content.decode()
+    cache.clear()
