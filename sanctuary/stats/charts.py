@@ -140,9 +140,9 @@ def _style(element: Any) -> None:
             element.set("text-anchor", "middle")
             element.set("font-weight", "700")
         elif "legends" in above:
-            element.set("font-size", "13")
+            element.set("font-size", "14")
         elif "axis" in above:
-            element.set("font-size", "11")
+            element.set("font-size", "12")
             if "y" in above:
                 element.set("text-anchor", "end")
             elif "x" in above:
@@ -155,8 +155,8 @@ def _style(element: Any) -> None:
 def render(
     data: FigureData,
     *,
-    width: int = 640,
-    height: int = 360,
+    width: int = 360,
+    height: int = 320,
     title: str = "",
     label: str = "",
     fonts: str = PAGE_FONTS,

@@ -98,7 +98,7 @@ def test_the_dashboard_in_burmese(make_user: Any, team_a: Any) -> None:
     client = verified_client(director)
     client.cookies["django_language"] = "my"
     html = client.get(reverse("stats:index"), HTTP_ACCEPT_LANGUAGE="my").content.decode()
-    funnel = re.search(r'id="chart-funnel">(.*?)</figure>', html, flags=re.S)
+    funnel = re.search(r'id="chart-funnel">(.*?)</div>', html, flags=re.S)
     assert funnel and "ရောက်ရှိပြီး" in funnel[1]  # "Arrived", a legend of the chart
 
 
