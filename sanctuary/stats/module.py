@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sanctuary.accounts.policy import can_use
 from sanctuary.lib.stages import Access, NavEntry, Stage, register
+from sanctuary.stats import actions
 from sanctuary.stats.models import (
     STATS,
     STATS_PUBLISH,
@@ -40,27 +41,31 @@ def _demo(demo: Any) -> None:
     today = timezone.localdate()
     quarter_start = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
     first = date(quarter_start.year - 1, quarter_start.month, 1)
-    TableDefinition.objects.create(
-        title_my="တပ်ဖွဲ့အလိုက် ရောက်ရှိသူများ (သုံးလပတ်အလိုက်)",
-        title_en="Arrivals by force and quarter",
-        title_th="ผู้มาถึงตามเหล่าทัพและไตรมาส",
-        counted=Counted.ARRIVED,
-        rows=Dimension.FORCE,
-        columns=Dimension.QUARTER,
-        first=first,
-        last=quarter_start - date.resolution,
-        created_by=director,
+    actions.do_save_table(
+        director,
+        TableDefinition(
+            title_my="တပ်ဖွဲ့အလိုက် ရောက်ရှိသူများ (သုံးလပတ်အလိုက်)",
+            title_en="Arrivals by force and quarter",
+            title_th="ผู้มาถึงตามเหล่าทัพและไตรมาส",
+            counted=Counted.ARRIVED,
+            rows=Dimension.FORCE,
+            columns=Dimension.QUARTER,
+            first=first,
+            last=quarter_start - date.resolution,
+        ),
     )
-    ExternalFigure.objects.create(
-        count=12341,
-        what="military and police personnel who joined the Civil Disobedience Movement",
-        breakdown="3,015 soldiers, 9,326 police",
-        as_of="mid-2024",
-        source="People's Embrace",
-        via="The Irrawaddy",
-        published_on=date(2024, 7, 5),
-        retrieved_on=min(today, date(2025, 1, 10)) if today >= date(2024, 7, 5) else date(2024, 7, 5),
-        created_by=director,
+    actions.do_add_external_figure(
+        director,
+        ExternalFigure(
+            count=12341,
+            what="military and police personnel who joined the Civil Disobedience Movement",
+            breakdown="3,015 soldiers, 9,326 police",
+            as_of="mid-2024",
+            source="People's Embrace",
+            via="The Irrawaddy",
+            published_on=date(2024, 7, 5),
+            retrieved_on=max(date(2024, 7, 5), min(today, date(2025, 1, 10))),
+        ),
     )
 
 
