@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "sanctuary.jobs",
     "sanctuary.legal",
     "sanctuary.family",
+    "sanctuary.stats",
     "sanctuary.evidence",
     "sanctuary.outreach",
     "sanctuary.demo",

@@ -25,6 +25,7 @@ urlpatterns = [
     path("jobs/", include("sanctuary.jobs.urls")),
     path("papers/", include("sanctuary.legal.urls")),
     path("family/", include("sanctuary.family.urls")),
+    path("stats/", include("sanctuary.stats.urls")),
     path("evidence/", include("sanctuary.evidence.urls")),
     path("outreach/", include("sanctuary.outreach.urls")),
     path("", include("sanctuary.vault.urls")),

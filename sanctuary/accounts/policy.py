@@ -86,6 +86,7 @@ STAGE_GRANTS: dict[str, dict[str, set[str]]] = {
     "jobs": {Role.CASE_WORKER: {"jobs"}},
     "legal": {Role.CASE_WORKER: {"legal"}},  # legal_config (document types, the clock): directors
     "family": {Role.CASE_WORKER: {"family"}},
+    "stats": {Role.FINANCE_OFFICER: {"stats"}},  # stats_publish (releasing tables): directors only
     # Evidence officers only: declared Access(directors=False), so directors do not get it.
     "evidence": {Role.EVIDENCE_OFFICER: {"evidence"}},
     # outreach_config (the channels' credentials): directors. outreach_replies (strangers writing

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sanctuary.accounts.policy import can_use, sees_all_people
 from sanctuary.care import actions
+from sanctuary.care.figures import FIGURES
 from sanctuary.care.models import (
     CARE,
     CARE_CONFIG,
@@ -147,6 +148,7 @@ def _demo(demo: Any) -> None:
 register(
     Stage(
         app="care",
+        figures=FIGURES,
         access=(
             Access(CARE, _("Care plans, services and referrals")),
             Access(CARE_CONFIG, _("Care plan templates")),

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sanctuary.jobs import actions
+from sanctuary.jobs.figures import FIGURES
 from sanctuary.jobs.models import JOBS, TIMELINE, Employer, Flag, FollowUp, Opening, Placement, PlacementState, Sector
 from sanctuary.lib.stages import Access, DashboardCard, MergeStep, NavEntry, PersonPanel, Stage, TimelineKind, register
 from sanctuary.people import work
@@ -94,6 +95,7 @@ def _demo(demo: Any) -> None:
 register(
     Stage(
         app="jobs",
+        figures=FIGURES,
         access=(Access(JOBS, _("Employers, openings and placements")),),
         nav=(NavEntry(url="jobs:openings", label=_("Jobs"), module=JOBS, badge=_due_badge, order=60),),
         dashboard=(DashboardCard(template="jobs/_dashboard.html", context=_card, module=JOBS, order=40),),

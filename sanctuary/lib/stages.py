@@ -7,7 +7,8 @@ it adds to the person timeline, its merge step and its demo data. ``module.py`` 
 imported once at startup (``autodiscover``, the way ``django.contrib.admin`` finds
 ``admin.py``), and the core only ever loops over what was declared: navigation
 (``accounts.context_processors``), the dashboard (``sanctuary.views``), the person page
-(``people.views``), merging (``people.merge``) and ``seed_demo`` (``sanctuary.demo``).
+(``people.views``), merging (``people.merge``) and ``seed_demo`` (``sanctuary.demo``). The
+statistics stage loops over the declared figures (``sanctuary.lib.figures``).
 The core never imports a stage; ``docs/adding-a-module.md`` says how to add one.
 
 Nothing here knows about users, people or requests: the callables receive them and the
@@ -22,6 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.module_loading import autodiscover_modules
+
+from sanctuary.lib.figures import Figure
 
 # Callables take what the core hands them (a user, a request, a person, a merge or demo
 # context); ``Any`` keeps this module free of imports from higher layers.
@@ -123,6 +126,8 @@ class Stage:
     # Path prefixes whose rest is a secret (a certificate's code): logged as the prefix only
     # (``sanctuary.lib.logs``).
     redacted_paths: tuple[str, ...] = ()
+    # Key numbers for the statistics dashboard, from clear columns only (``lib.figures``).
+    figures: tuple[Figure, ...] = ()
 
 
 _stages: dict[str, Stage] = {}
@@ -172,6 +177,10 @@ def timeline_kinds() -> list[TimelineKind]:
 def merge_steps() -> list[tuple[str, MergeStep]]:
     steps = [(stage.app, stage.merge) for stage in _stages.values() if stage.merge is not None]
     return sorted(steps, key=lambda pair: pair[1].order)
+
+
+def figures() -> list[Figure]:
+    return sorted((f for stage in _stages.values() for f in stage.figures), key=lambda f: f.order)
 
 
 def public_paths() -> tuple[str, ...]:

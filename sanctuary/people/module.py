@@ -15,6 +15,7 @@ from sanctuary.accounts.policy import Module, can_approve_identity
 from sanctuary.lib.stages import DashboardCard, MergeStep, NavEntry, Stage, register
 from sanctuary.people import contact
 from sanctuary.people import jobs as _jobs  # noqa: F401  (registers the register-wide job kinds)
+from sanctuary.people.figures import FIGURES
 from sanctuary.people.models import (
     ContactPoint,
     HouseholdMember,
@@ -134,6 +135,7 @@ def _merge(merge: Merge) -> None:
 register(
     Stage(
         app="people",
+        figures=FIGURES,
         nav=(
             NavEntry(url="people:list", label=_("People"), module=Module.PEOPLE, order=10),
             NavEntry(

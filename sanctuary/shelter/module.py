@@ -14,6 +14,7 @@ from sanctuary.lib.stages import Access, DashboardCard, MergeStep, NavEntry, Per
 from sanctuary.people.admission import admission_block
 from sanctuary.people.models import Person, Region, Sex, Status
 from sanctuary.shelter.actions import do_place
+from sanctuary.shelter.figures import FIGURES
 from sanctuary.shelter.models import SHELTER, Bed, Extension, ExtensionState, Room, RoomKind, SafeHouse, Stay
 from sanctuary.vault.fields import read_values, write_values
 
@@ -91,6 +92,7 @@ def _demo(demo: Any) -> None:
 register(
     Stage(
         app="shelter",
+        figures=FIGURES,
         access=(Access(SHELTER, _("Houses, beds, stays, extensions, the occupancy board")),),
         nav=(NavEntry(url="shelter:board", label=_("Safe houses"), module=SHELTER, order=50),),
         dashboard=(DashboardCard(template="shelter/_dashboard.html", context=_card, module=SHELTER, order=30),),

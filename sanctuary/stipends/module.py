@@ -16,6 +16,7 @@ from sanctuary.people import support
 from sanctuary.people.admission import admissible
 from sanctuary.people.models import Person, Status
 from sanctuary.stipends import jobs as _jobs  # noqa: F401  (registers the stipend job kinds)
+from sanctuary.stipends.figures import FIGURES
 from sanctuary.stipends.models import STIPENDS, Enrollment, Funder, Hold, PaymentLine, PaymentRun, RunState, StipendRule
 
 if TYPE_CHECKING:
@@ -122,6 +123,7 @@ support.register_stipend_end(_stipend_ends)
 register(
     Stage(
         app="stipends",
+        figures=FIGURES,
         access=(Access(STIPENDS, _("Funders, rules, payment runs, reconciliation, ledgers")),),
         nav=(NavEntry(url="stipends:runs", label=_("Stipends"), module=STIPENDS, order=60),),
         dashboard=(DashboardCard(template="stipends/_dashboard.html", context=_card, module=STIPENDS, order=40),),

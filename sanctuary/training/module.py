@@ -17,6 +17,7 @@ from sanctuary.people.admission import admission_block
 from sanctuary.people.models import Person, Status
 from sanctuary.training import stipend
 from sanctuary.training.actions import TIMELINE, do_apply, do_create_cohort, do_save_course, do_set_cohort_state
+from sanctuary.training.figures import FIGURES
 from sanctuary.training.models import (
     ACTIVE_STATES,
     TRAINING,
@@ -183,6 +184,7 @@ def _demo(demo: Any) -> None:
 register(
     Stage(
         app="training",
+        figures=FIGURES,
         access=(
             Access(TRAINING, _("Courses, cohorts, attendance, selection, graduation, certificates")),
             Access(TRAINING_APPLY, _("Apply for a person to a course, excuse absences, follow-ups, training alerts")),

@@ -37,6 +37,7 @@ MODULES = [
     "jobs",
     "legal",
     "family",
+    "stats",
     "evidence",
     "outreach",
 ]

@@ -217,6 +217,77 @@ def evidence_rows() -> list[Row]:
     return rows
 
 
+def stats_rows() -> list[Row]:
+    """The statistics dashboard over 100,000 people and five years against a bare view, and
+    python-dp's noise, on SQLite and (when it answers) PostgreSQL."""
+    rows = []
+    admin = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    for database in ("sqlite", "postgresql"):
+        args = [sys.executable, "-m", "tests.bench.stats_bench", "--repeat", "11"]
+        if database == "postgresql":
+            args += ["--postgres", admin]
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        done = subprocess.run(args, capture_output=True, text=True, env=env)
+        if done.returncode != 0:
+            rows.append(
+                {"database": database, "figure": "not measured", "value": done.stderr.strip()[-120:], "target": ""}
+            )
+            continue
+        r = json.loads(done.stdout.strip().splitlines()[-1])
+        scale = f"{r['people']:,} people, {r['events']:,} timeline steps"
+        rows += [
+            {
+                "database": database,
+                "figure": "bare view: 1 query, tiny template, same middleware (median)",
+                "value": f"{r['bare_ms']:.1f} ms ({r['bare_queries']} queries in all)",
+                "target": "-",
+            },
+            {
+                "database": database,
+                "figure": f"dashboard, 12 months, {scale}",
+                "value": _against_bare(r, "dashboard"),
+                "target": "< 3x",
+            },
+            {
+                "database": database,
+                "figure": "dashboard, one team (finance officer)",
+                "value": _against_bare(r, "team"),
+                "target": "< 3x",
+            },
+            {
+                "database": database,
+                "figure": "dashboard, five years",
+                "value": _against_bare(r, "five_years"),
+                "target": "< 3x",
+            },
+            {
+                "database": database,
+                "figure": "  counted afresh: 12 months",
+                "value": _against_bare(r, "dashboard_fresh"),
+                "target": "-",
+            },
+            {
+                "database": database,
+                "figure": "  counted afresh: one team",
+                "value": _against_bare(r, "team_fresh"),
+                "target": "-",
+            },
+            {
+                "database": database,
+                "figure": "  counted afresh: five years",
+                "value": _against_bare(r, "five_years_fresh"),
+                "target": "-",
+            },
+            {
+                "database": database,
+                "figure": "python-dp: one noisy count; an 18 x 20 table without / with noise",
+                "value": f"{r['noise_us']:.1f} us; {r['table_ms']:.1f} / {r['table_noisy_ms']:.1f} ms",
+                "target": "-",
+            },
+        ]
+    return rows
+
+
 def print_table(title: str, rows: list[Row]) -> None:
     if not rows:
         return
@@ -234,6 +305,7 @@ def main() -> None:
     print_table("Shelter and stipends (server time, medians)", money_rows())
     print_table("Training (server time, medians of 40 requests)", training_rows())
     print_table("Care (server time, medians of 40 requests)", care_rows())
+    print_table("Statistics dashboard (server time, medians)", stats_rows())
     print_table("Evidence packages (streamed: memory must stay flat)", evidence_rows())
     print_table("People and vault (SQLite, medians over repeated requests)", vault_rows())
     from tests.bench import matching_bench

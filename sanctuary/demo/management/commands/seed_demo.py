@@ -53,6 +53,7 @@ TEAMS = [
 # username, roles, teams (by index into TEAMS)
 DEMO_USERS: list[tuple[str, list[str], list[int]]] = [
     ("director", [Role.DIRECTOR], [0, 1, 2]),
+    ("director2", [Role.DIRECTOR], [0, 1, 2]),  # two-person releases (statistics) need a second director
     ("intake", [Role.INTAKE_OFFICER], [0]),
     ("vetting", [Role.VETTING_OFFICER], [0]),
     ("vetting2", [Role.VETTING_OFFICER], [0]),
