@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sanctuary.lib.forms import DateInput, NormalisedTextMixin
 from sanctuary.outreach.models import Channel, ContactState, EventKind, Language, Platform
@@ -21,7 +22,7 @@ class EventForm(NormalisedTextMixin, forms.Form):
     ends_on = forms.DateField(label=_("Until (a campaign)"), required=False, widget=DateInput)
     platform = forms.ChoiceField(label=_("Channel"), choices=Platform.choices)
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
-    topic = forms.CharField(label=_("Topic"), max_length=200)
+    topic = forms.CharField(label=pgettext_lazy("outreach", "Topic"), max_length=200)
     speaker = forms.CharField(
         label=_("Speaker (alias)"), max_length=100, required=False, help_text=_("An alias, never a true name.")
     )

@@ -79,7 +79,7 @@ class OutreachEvent(models.Model):
     ends_on = models.DateField(_("until"), null=True, blank=True)
     platform = models.CharField(_("channel"), max_length=12, choices=Platform.choices, default=Platform.FACEBOOK)
     language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.MY)
-    topic = models.CharField(_("topic"), max_length=200)
+    topic = models.CharField(pgettext_lazy("outreach", "topic"), max_length=200)
     speaker = models.CharField(_("speaker (alias)"), max_length=100, blank=True)
     audience = models.PositiveIntegerField(_("audience reported by the platform"), null=True, blank=True)
     public = models.BooleanField(_("offered on the public form"), default=False)
@@ -319,7 +319,8 @@ class SendQuerySet(EncryptedModuleQuerySet):
     def visible_to(self, user: object) -> Any:
         """Sends with at least one recipient the user may see (a team's messages are its own)."""
         contacts = OutreachContact.objects.visible_to(user)  # type: ignore[arg-type]
-        return super().visible_to(user).filter(messages__contact__in=contacts).distinct()
+        sends = Message.objects.filter(contact__in=contacts).values("send_id")
+        return super().visible_to(user).filter(pk__in=sends)
 
 
 class Send(EncryptedModel):

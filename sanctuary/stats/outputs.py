@@ -21,12 +21,12 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import formats
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from sanctuary.lib.figures import BAR, FigureData
 from sanctuary.stats import charts, disclosure, tables
-from sanctuary.stats.models import TIME_DIMENSIONS, Counted, CountPolicy, Dimension, Release, title_in
+from sanctuary.stats.models import TIME_DIMENSIONS, Counted, CountPolicy, Dimension, Mechanism, Release, title_in
 
 HXL = {
     Dimension.FORCE: "#meta+force",
@@ -139,7 +139,7 @@ def facts(release: Release) -> list[tuple[str, str]]:
     first, last = date.fromisoformat(data["first"]), date.fromisoformat(data["last"])
     noise = (
         _("differential privacy, %(mechanism)s noise, epsilon %(epsilon)s")
-        % {"mechanism": rules["mechanism"], "epsilon": rules["epsilon"]}
+        % {"mechanism": Mechanism(rules["mechanism"]).label, "epsilon": rules["epsilon"]}
         if rules.get("epsilon")
         else _("no noise added")
     )
@@ -148,7 +148,7 @@ def facts(release: Release) -> list[tuple[str, str]]:
         (_("Period"), f"{formats.date_format(first)} – {formats.date_format(last)}"),
         (_("Whom it counts"), str(CountPolicy(data["policy"]).label)),
         (
-            _("Rules"),
+            pgettext("disclosure", "Rules"),
             _(
                 "cells under %(threshold)s suppressed, with the cells that would reveal them; "
                 "zeros %(zeros)s; every number rounded to a multiple of %(rounding)s; %(noise)s"
@@ -185,7 +185,7 @@ def to_xlsx(release: Release) -> bytes:
         values = row["values"] if table["columns"] else []
         sheet.append([row["label"], *(SUPPRESSED if v is None else v for v in [*values, row["total"]])])
     sheet.append([])
-    sheet.append([f"{SUPPRESSED} {_('suppressed: too few people to show, or it would reveal a cell that is')}"])
+    sheet.append([f"{SUPPRESSED} {_('suppressed: too few people to show, or showing it would reveal a hidden cell')}"])
     about = book.create_sheet(_("About")[:31])
     for name, value in facts(release):
         about.append([name, value])

@@ -77,7 +77,7 @@ def test_a_broadcast_drafted_by_one_director_and_approved_by_another_reaches_the
         page.goto(f"{url}/outreach/send/")
         page.check("#id_channel_2")  # Telegram
         _submit(page, "#preview")
-        assert page.locator("#audience-count").inner_text().strip()[0] in ("3", "၃")
+        assert set(page.locator("#audience-count").inner_text()) & {"3", "၃"}
         _submit(page, "#propose")
         send = Send.objects.get()
         assert send.state == SendState.PROPOSED and bot.sent == []
@@ -107,5 +107,6 @@ def test_a_broadcast_drafted_by_one_director_and_approved_by_another_reaches_the
         page.goto(f"{url}/outreach/send/")
         page.check("#id_channel_2")
         _submit(page, "#preview")
-        assert page.locator("#audience-count").inner_text().strip()[0] in ("2", "၂")
+        counted = page.locator("#audience-count").inner_text()
+        assert set(counted) & {"2", "၂"} and not set(counted) & {"3", "၃"}
         context.close()
