@@ -467,7 +467,7 @@ def do_confirm_reply(user: User, reply: Reply) -> Reply:
     """A second person confirms a START (or a first word after STOP) typed in for an e-mail
     contact: only then does it lift the STOP."""
     with transaction.atomic():
-        reply = Reply.objects.select_for_update().select_related("contact").get(pk=reply.pk)
+        reply = Reply.objects.select_for_update(of=("self",)).select_related("contact").get(pk=reply.pk)
         if reply.contact is None or not needs_confirming(reply):
             raise OutreachError("nothing_to_confirm")
         if reply.recorded_by_id == user.pk:
@@ -509,7 +509,7 @@ def do_confirm_link(user: User, reply: Reply) -> OutreachContact:
     """The second person confirms: the person's contact on the bot is created with the chat
     the reply came from (and every reply from that chat is attached)."""
     with transaction.atomic():
-        reply = Reply.objects.select_for_update().select_related("link_person").get(pk=reply.pk)
+        reply = Reply.objects.select_for_update(of=("self",)).select_related("link_person").get(pk=reply.pk)
         if reply.contact_id is not None or reply.link_person is None or reply.link_proposed_by_id is None:
             raise OutreachError("not_linked")
         if reply.link_proposed_by_id == user.pk:
