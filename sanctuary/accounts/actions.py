@@ -61,7 +61,8 @@ def do_reset_two_factor(actor: User, user: User) -> None:
     StaticDevice.objects.filter(user=user).delete()
     user.approver_hold_until = timezone.now() + APPROVER_HOLD
     user.save(update_fields=["approver_hold_until"])
-    record(actor, Action.OTP_RESET, user)
+    user.end_sessions()  # an open session must not enrol a new authenticator
+    record(actor, Action.OTP_RESET, user, fields=["sessions"])
 
 
 @transaction.atomic
@@ -89,6 +90,9 @@ def do_save_staff_user(actor: User, form: StaffUserForm) -> tuple[User, str | No
     if set(roles) != before:  # which roles, by code (never a person's data): a reviewer sees who got what
         fields.add("roles")
         fields |= {f"+role:{role}" for role in set(roles) - before} | {f"-role:{role}" for role in before - set(roles)}
+    if not created and (set(roles) != before or "is_active" in form.changed_data or "teams" in form.changed_data):
+        user.end_sessions()  # what their open sessions may see was decided under the old roles
+        fields.add("sessions")
     record(actor, Action.CREATE if created else Action.UPDATE, user, fields=sorted(fields))
     return user, password
 
@@ -115,6 +119,7 @@ def do_reset_password(actor: User, user: User) -> str:
     user.must_change_password = True
     user.approver_hold_until = timezone.now() + APPROVER_HOLD
     user.save(update_fields=["password", "must_change_password", "approver_hold_until"])
+    user.end_sessions()
     axes_reset(username=user.username)
     record(actor, Action.UPDATE, user, fields=["password"])
     return password

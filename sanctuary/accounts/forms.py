@@ -33,6 +33,12 @@ class TokenForm(forms.Form):
 
 
 class EnrolForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password, again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("A new authenticator is tied to your account only with your password."),
+    )
     token = forms.CharField(
         label=_("Six-digit code shown by the app"),
         max_length=8,

@@ -64,6 +64,8 @@ class User(AbstractUser):
 
     display_name = models.CharField(_("display name"), max_length=150, blank=True)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="my")
+    # Moved on to end every session of the user (a 2FA reset, a role change, a deactivation).
+    session_version = models.PositiveIntegerField(default=0, editable=False)
     teams = models.ManyToManyField(Team, blank=True, related_name="members", verbose_name=_("teams"))
     must_change_password = models.BooleanField(default=False)
     # New or reset accounts wait before they may approve true-name requests, so a single
@@ -95,6 +97,21 @@ class User(AbstractUser):
             cached = frozenset(self.role_grants.values_list("role", flat=True))
             self._roles_cache = cached
         return cached
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django ends a session whose stored hash no longer matches: the password's hash, as
+        Django's own, and ``session_version``, which every 2FA reset, role change and
+        deactivation moves on (``end_sessions``), so an open session dies with them."""
+        from django.utils.crypto import salted_hmac
+
+        key_salt = "sanctuary.accounts.User.get_session_auth_hash"
+        value = f"{self.password}|{self.session_version}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
+
+    def end_sessions(self) -> None:
+        """Every session of this user ends at its next request (call inside the action)."""
+        User.objects.filter(pk=self.pk).update(session_version=models.F("session_version") + 1)
+        self.refresh_from_db(fields=["session_version"])
 
     def set_roles(self, roles: Iterable[str]) -> None:
         wanted = set(roles)

@@ -97,7 +97,10 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     device = actions.pending_totp_device(user)
     form = EnrolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
+        if not user.check_password(form.cleaned_data["password"]):
+            record(user, Action.OTP_FAILED, user, fields=["password"])
+            form.add_error("password", _("That is not your password."))
+        elif device.verify_token(form.cleaned_data["token"]):
             codes = actions.do_confirm_totp(user, device)
             otp_login(request, device)
             return render(request, "accounts/backup_codes.html", {"codes": codes, "first_time": True})

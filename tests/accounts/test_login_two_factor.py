@@ -62,7 +62,9 @@ def test_enrolment_with_qr_code_then_backup_codes_work_once(make_user) -> None: 
     assert response.redirect_chain[-1][0] == "/accounts/2fa/setup/"
     assert "<svg" in page and "otpauth" not in page.split("<svg")[0]
     device = TOTPDevice.objects.get(user=user, confirmed=False)
-    response = client.post("/accounts/2fa/setup/", {"token": _code(device)})
+    wrong = client.post("/accounts/2fa/setup/", {"token": _code(device), "password": "not-it"})
+    assert wrong.status_code == 400 and not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    response = client.post("/accounts/2fa/setup/", {"token": _code(device), "password": PASSWORD})
     assert response.status_code == 200
     codes = re.findall(r"<li>([a-z0-9]{8})</li>", response.content.decode())
     assert len(codes) == 10
