@@ -263,18 +263,19 @@ def do_reconcile_run(user: User, run: PaymentRun, marks: list[Mark]) -> PaymentR
     return run
 
 
-def differences(run: PaymentRun) -> dict[str, list[Any]]:
-    """Against last month's run of the same funder: who is new, who left, whose amount changed."""
+def differences(run: PaymentRun, user: Any) -> dict[str, Any]:
+    """Against last month's run of the same funder: who is new, who left, whose amount changed,
+    among the people ``user`` may see (``hidden`` counts the changes about the others: a run
+    covers every team, its viewer does not)."""
     previous = PaymentRun.objects.filter(funder=run.funder, month=previous_month(run.month)).first()
     now = dict(run.lines.values_list("person_id", "amount"))
     before = dict(previous.lines.values_list("person_id", "amount")) if previous else {}
+    changed = set(now) ^ set(before) | {k for k in now if k in before and now[k] != before[k]}
     names = {
-        p.pk: p
-        for p in Person.objects.filter(
-            pk__in=set(now) ^ set(before) | {k for k in now if k in before and now[k] != before[k]}
-        ).only("id", "uid", "case_code", "alias")
+        p.pk: p for p in Person.objects.visible_to(user).filter(pk__in=changed).only("id", "uid", "case_code", "alias")
     }
     return {
+        "hidden": len(changed - set(names)),
         "added": [(names[k], now[k]) for k in sorted(set(now) - set(before)) if k in names],
         "removed": [(names[k], before[k]) for k in sorted(set(before) - set(now)) if k in names],
         "changed": [

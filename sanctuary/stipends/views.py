@@ -128,7 +128,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "run": run,
         "lines": lines,
         "hidden": run.people - lines.count(),
-        "diff": actions.differences(run),
+        "diff": actions.differences(run, user),
         "disburse_form": DisburseForm(initial={"method": run.method}),
         "upload_form": UploadForm(),
         "statuses": [(v, label) for v, label in LineStatus.choices if v != LineStatus.PENDING],

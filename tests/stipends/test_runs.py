@@ -255,3 +255,21 @@ def test_no_export_writes_a_live_formula(team_a, officers, finance, funder) -> N
     csv.writer(out).writerows(bank_rows)
     report = exports.read_reconciliation(run, out.getvalue().encode(), {line.pk for line in lines})
     assert report.errors == [] and [mark.receipt for mark in report.marks if mark.receipt] == ["+1-2"]
+
+
+def test_changes_from_last_month_show_only_people_the_viewer_may_see(  # type: ignore[no-untyped-def]
+    team_a, team_b, officers, finance, funder, make_user, login
+) -> None:
+    """Issue 17, item 7: the run covers every team; its "changes from last month" named the
+    people of teams the viewer may not see."""
+    mine = accepted(team_a, officers, alias="ကိုဇော် A")
+    elsewhere = accepted(team_b, officers, alias="Ko Hidden B")
+    director = make_user("director", teams=[team_a, team_b], username="boss")
+    _enrol([mine], funder, director, start=date(2026, 10, 1))
+    _enrol([elsewhere], funder, director, start=date(2026, 11, 1))
+    actions.do_draft_run(director, funder, date(2026, 10, 1))
+    run = actions.do_draft_run(director, funder, NOV)
+    page = login(finance[0]).get(f"/stipends/runs/{run.pk}/").content.decode()
+    assert "Ko Hidden B" not in page and elsewhere.case_code not in page
+    assert 'id="diff-hidden"' in page
+    assert elsewhere.case_code in login(director).get(f"/stipends/runs/{run.pk}/").content.decode()
