@@ -32,6 +32,7 @@ PDF_TYPE = "application/pdf"
 class FileRejected(Refusal, ValueError):
     messages = {
         "too_large": _("The file is larger than 10 MB."),
+        "too_many_pixels": _("The photo is too large (more than %(megapixels)d megapixels): send a smaller one."),
         "wrong_type": _("Only photos (JPEG, PNG, WebP) and PDF documents are accepted."),
     }
 
@@ -55,6 +56,8 @@ def clean_upload(data: bytes) -> tuple[bytes, str]:
             return _reencode(data)
     except FileRejected:
         raise
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise FileRejected("too_many_pixels", megapixels=MAX_PIXELS // 1_000_000) from None
     except Exception:  # noqa: BLE001 - any decoder error means "not an image we accept"
         raise FileRejected("wrong_type") from None
 
@@ -111,7 +114,7 @@ def _reencode(data: bytes) -> tuple[bytes, str]:
         if content_type not in IMAGE_TYPES:
             raise FileRejected("wrong_type")
         if image.width * image.height > MAX_PIXELS:
-            raise FileRejected("too_large")
+            raise FileRejected("too_many_pixels", megapixels=MAX_PIXELS // 1_000_000)
         image.load()
         upright = ImageOps.exif_transpose(image) or image
         out = io.BytesIO()
