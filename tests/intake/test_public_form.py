@@ -62,6 +62,18 @@ def test_the_form_sets_no_cookie_and_loads_nothing_from_elsewhere() -> None:
     assert Client().get("/intake/").headers["Content-Language"] == "my"
 
 
+@pytest.mark.django_db
+def test_no_public_page_sets_a_cookie_not_even_an_error_page() -> None:
+    """A mistyped address under /intake/ (a 404 page with a form) set a one-year CSRF cookie."""
+    client = Client()
+    for url in ("/intake/nope/", "/intake/en/x", "/intake/status/nope", "/c/zzzz-zzzz"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert not response.cookies, url
+    staff = Client().get("/accounts/login/")
+    assert "csrftoken" in staff.cookies  # staff pages keep theirs
+
+
 def test_a_submission_is_stored_only_as_ciphertext_and_keeps_no_address() -> None:
     client = Client(REMOTE_ADDR="203.0.113.77")
     photo = jpeg_with_exif("Owner Secret Name")
