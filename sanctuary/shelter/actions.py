@@ -134,7 +134,11 @@ def do_place(
         raise ShelterRuleError("already_housed")
     _check_house_rules(person, occupant, bed, _neighbours(person, occupant, start, last, [bed.room_id]))
     stay = Stay(person=person, occupant=occupant, bed=bed, start=start, planned_end=last, placed_by=user)
-    stay.save()  # refuses people who may not be admitted
+    try:
+        with transaction.atomic():
+            stay.save()  # refuses people who may not be admitted
+    except IntegrityError:
+        raise ShelterRuleError("already_housed") from None  # placed elsewhere at the same moment
     try:
         with transaction.atomic():
             BedNight.objects.bulk_create([BedNight(bed=bed, night=n, stay=stay) for n in _nights(start, last)])

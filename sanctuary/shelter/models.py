@@ -181,10 +181,21 @@ class Stay(models.Model):
             models.CheckConstraint(
                 condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("start")), name="stay_moved_out_after_start"
             ),
+            # One bed at a time: two placements of one person at the same moment (into
+            # different beds, which the bed's lock does not serialise) leave one stay.
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(ended_on__isnull=True, occupant__isnull=True),
+                name="stay_one_open_per_person",
+            ),
+            models.UniqueConstraint(
+                fields=["occupant"],
+                condition=Q(ended_on__isnull=True, occupant__isnull=False),
+                name="stay_one_open_per_household_member",
+            ),
         ]
         indexes = [
             models.Index(fields=["ended_on", "planned_end"], name="stay_open_idx"),
-            models.Index(fields=["person"], condition=Q(ended_on__isnull=True), name="stay_open_by_person"),
         ]
 
     def __str__(self) -> str:

@@ -184,6 +184,50 @@ def test_two_concurrent_placements_of_one_bed(team_a, make_user) -> None:  # typ
     assert Stay.objects.count() == 1 and BedNight.objects.values("night").distinct().count() == 90
 
 
+@pytest.mark.django_db(transaction=True)
+def test_one_person_placed_into_eight_beds_at_once_gets_one(team_a, make_user) -> None:  # type: ignore[no-untyped-def]
+    """Issue 17 (low): eight simultaneous placements of one person into different beds left two
+    open stays (each bed's lock serialises only its own bed). A database constraint keeps one;
+    the others are told the person already has a bed, never a 500."""
+    officers = (make_user("vetting_officer"), make_user("vetting_officer"))
+    manager = make_user("shelter_manager")
+    person = accepted(team_a, officers)
+    beds = list(Bed.objects.filter(room__house=house(rooms=4, beds=2)))
+    assert len(beds) == 8
+    barrier = threading.Barrier(len(beds))
+    outcomes: list[str] = []
+
+    def place(bed: Any) -> None:
+        try:
+            barrier.wait()
+            actions.do_place(manager, person, bed, timezone.localdate())
+            outcomes.append("placed")
+        except actions.ShelterRuleError as error:
+            outcomes.append(error.code)
+        except Exception as error:  # noqa: BLE001 - what a request would have turned into a 500
+            outcomes.append(type(error).__name__)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=place, args=(bed,)) for bed in beds]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["already_housed"] * 7 + ["placed"], outcomes
+    assert Stay.objects.filter(person=person, ended_on__isnull=True).count() == 1
+
+
+def test_the_database_keeps_one_open_stay_per_person(team_a, officers, manager) -> None:  # type: ignore[no-untyped-def]
+    person = accepted(team_a, officers)
+    first, second = Bed.objects.filter(room__house=house())[:2]
+    stay = actions.do_place(manager, person, first, timezone.localdate())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Stay.objects.create(
+            person=person, bed=second, start=stay.start, planned_end=stay.planned_end, placed_by=manager
+        )
+
+
 def test_an_overdue_stay_keeps_its_bed(team_a, officers, manager) -> None:  # type: ignore[no-untyped-def]
     person, newcomer = accepted(team_a, officers), accepted(team_a, officers)
     bed = Bed.objects.filter(room__house=house(beds=1)).first()
