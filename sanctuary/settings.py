@@ -238,6 +238,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "sanctuary.accounts.views.locked_out"
 AXES_VERBOSE = False
 AXES_SENSITIVE_PARAMETERS = ["password", "token"]
+# No staff member's address or browser is kept (sanctuary/accounts/lockout.py).
+AXES_HANDLER = "sanctuary.accounts.lockout.PrivateAxesHandler"
+AXES_CLIENT_IP_CALLABLE = "sanctuary.accounts.lockout.hashed_address"
+AXES_DISABLE_ACCESS_LOG = True
+AXES_RETENTION_DAYS = int(os.environ.get("AXES_RETENTION_DAYS", "30"))
 
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Sanctuary")
 
