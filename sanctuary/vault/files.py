@@ -64,7 +64,19 @@ def clean_upload(data: bytes) -> tuple[bytes, str]:
 
 # Keys that make a PDF act when opened (scripts, links that fetch, launches, forms that
 # submit) or carry hidden content (attached files, comments with their authors).
-_ACTIVE_ROOT_KEYS = ("/OpenAction", "/AA", "/Names", "/AcroForm", "/Metadata", "/PieceInfo", "/URI")
+_ACTIVE_ROOT_KEYS = (
+    "/OpenAction",
+    "/AA",
+    "/Names",
+    "/AcroForm",
+    "/Metadata",
+    "/PieceInfo",
+    "/URI",
+    "/Outlines",  # bookmarks carry actions (JavaScript, links out): dropped with them
+    "/Threads",
+)
+# Keys that make any object act (an action, additional actions, a script), wherever it hangs.
+_ACTION_KEYS = ("/A", "/AA", "/JS", "/OpenAction", "/URI", "/Launch")
 _ACTIVE_PAGE_KEYS = ("/AA", "/Annots", "/Metadata", "/PieceInfo")
 
 
@@ -87,6 +99,11 @@ def _strip_pdf(data: bytes) -> bytes:
                 for key in _ACTIVE_PAGE_KEYS:
                     if key in page.obj:
                         del page.obj[key]
+            for obj in pdf.objects:  # whatever is still reachable from elsewhere (a form, a widget)
+                if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
+                    for key in _ACTION_KEYS:
+                        if key in obj:
+                            del obj[key]
                 for _name, image in page.images.items():
                     if "/Metadata" in image:
                         del image["/Metadata"]
