@@ -9,6 +9,7 @@ impossible whatever happens around it.
 from __future__ import annotations
 
 import calendar
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -53,6 +54,9 @@ class RunError(Refusal):
         "no_rule": _("This funder has no rule for that month: add one first."),
         "not_draft": _("This run is approved already: it cannot be drafted again."),
         "own_run": _("You drafted this run: a second finance officer must approve it."),
+        "changed": _(
+            "This run changed after you looked at it (it was drafted again): look at it again, then approve it."
+        ),
         "not_approved": _("The run must be approved before it is paid out."),
         "not_disbursed": _("The run must be paid out before it is reconciled."),
         "lines_to_review": ngettext_lazy(
@@ -202,13 +206,31 @@ def do_draft_run(user: User, funder: Funder, month: date, on_batch: Callable[[in
     return run
 
 
+def run_fingerprint(run: PaymentRun) -> str:
+    """What the second officer reviews: every line (person, amount, currency, basis), the
+    total and when it was drafted. Drafting again changes it, so an approval given to one
+    version cannot pay another."""
+    lines = PaymentLine.objects.filter(run_id=run.pk).order_by("person_id")
+    blob = "|".join(
+        f"{p}:{a:.2f}:{c}:{b}" for p, a, c, b in lines.values_list("person_id", "amount", "currency", "basis")
+    )
+    stored = PaymentRun.objects.filter(pk=run.pk).values_list("total", "people", "drafted_at").get()  # as stored
+    total, people, drafted_at = stored
+    head = f"{run.pk}:{total:.2f}:{people}:{drafted_at.isoformat() if drafted_at else ''}"
+    return hashlib.sha256(f"{head}|{blob}".encode()).hexdigest()
+
+
 @transaction.atomic
-def do_approve_run(user: User, run: PaymentRun) -> PaymentRun:
+def do_approve_run(user: User, run: PaymentRun, seen: str) -> PaymentRun:
+    """The second officer approves the version they reviewed (``seen``: its fingerprint, shown
+    on the page and posted back)."""
     run = PaymentRun.objects.select_for_update().get(pk=run.pk)
     if run.state != RunState.DRAFT:
         raise RunError("not_draft")
     if run.drafted_by_id == user.pk:
         raise RunError("own_run")
+    if seen != run_fingerprint(run):
+        raise RunError("changed")
     run.state = RunState.APPROVED
     run.approved_by = user
     run.approved_at = timezone.now()

@@ -133,6 +133,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "upload_form": UploadForm(),
         "statuses": [(v, label) for v, label in LineStatus.choices if v != LineStatus.PENDING],
         "can_approve": run.state == RunState.DRAFT and run.drafted_by_id != user.pk,
+        "version": actions.run_fingerprint(run) if run.state == RunState.DRAFT else "",
         "counts": dict(run.lines.values_list("status").annotate(n=Count("id"))),
         "to_review": lines.filter(needs_review=True),
     }
@@ -148,7 +149,7 @@ def _run_or_404(request: HttpRequest, pk: int) -> PaymentRun:
 def run_approve(request: HttpRequest, pk: int) -> HttpResponse:
     run = _run_or_404(request, pk)
     try:
-        actions.do_approve_run(request.user, run)  # type: ignore[arg-type]
+        actions.do_approve_run(request.user, run, seen=request.POST.get("version", ""))  # type: ignore[arg-type]
     except actions.RunError as error:
         messages.error(request, error.message)
     else:

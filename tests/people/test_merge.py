@@ -72,7 +72,7 @@ def pair(team_a: Any, staff: dict[str, Any]) -> tuple[Person, Person, Funder]:
     second = _record(team_a, staff, funder, beds[1], "+959420000002")
     for month in (OCT, NOV):  # both paid, twice each: October and November
         run = stipends.do_draft_run(staff["finance"][0], funder, month)
-        stipends.do_approve_run(staff["finance"][1], run)
+        stipends.do_approve_run(staff["finance"][1], run, seen=stipends.run_fingerprint(run))
     return first, second, funder
 
 

@@ -42,7 +42,7 @@ def _cash_list(team_a: Any, make_user: Any) -> tuple[Any, list[Any]]:
     for alias in ("ကိုအောင် 0", "Ko Min 1", "สมชาย 2"):
         actions.do_enroll(drafter, accepted(team_a, officers, alias=alias), funder, date(2026, 10, 1))
     run = actions.do_draft_run(drafter, funder, date(2026, 11, 1))
-    actions.do_approve_run(approver, run)
+    actions.do_approve_run(approver, run, seen=actions.run_fingerprint(run))
     actions.do_disburse_run(approver, run, "cash")
     return run, list(run.lines.select_related("person").order_by("person__case_code"))
 

@@ -102,13 +102,13 @@ def test_maker_checker_and_one_payment_per_month(team_a, officers, finance, fund
     again = actions.do_draft_run(finance[0], funder, NOV)  # a second click rebuilds the same draft
     assert again.pk == run.pk and PaymentLine.objects.count() == 1
     with pytest.raises(actions.RunError) as error:
-        actions.do_approve_run(finance[0], run)
+        actions.do_approve_run(finance[0], run, seen=actions.run_fingerprint(run))
     assert error.value.code == "own_run"
     run.approved_by = finance[0]  # the database refuses it too
     run.state = RunState.APPROVED
     with pytest.raises(IntegrityError), transaction.atomic():
         run.save()
-    actions.do_approve_run(finance[1], run)
+    actions.do_approve_run(finance[1], run, seen=actions.run_fingerprint(run))
     with pytest.raises(actions.RunError):
         actions.do_draft_run(finance[0], funder, NOV)  # approved: no redraft
     line = PaymentLine.objects.get()
@@ -123,7 +123,7 @@ def _disbursed(team_a, officers, finance, funder, n: int = 3):  # type: ignore[n
     people = [accepted(team_a, officers, alias=f"ကိုအောင် {i}") for i in range(n)]
     _enrol(people, funder, finance[0])
     run = actions.do_draft_run(finance[0], funder, NOV)
-    actions.do_approve_run(finance[1], run)
+    actions.do_approve_run(finance[1], run, seen=actions.run_fingerprint(run))
     actions.do_disburse_run(finance[1], run, "cash")
     return run, list(run.lines.select_related("person").order_by("person__case_code"))
 
@@ -273,3 +273,29 @@ def test_changes_from_last_month_show_only_people_the_viewer_may_see(  # type: i
     assert "Ko Hidden B" not in page and elsewhere.case_code not in page
     assert 'id="diff-hidden"' in page
     assert elsewhere.case_code in login(director).get(f"/stipends/runs/{run.pk}/").content.decode()
+
+
+def test_an_approval_binds_to_the_version_reviewed(team_a, officers, finance, funder, login) -> None:  # type: ignore[no-untyped-def]
+    """Issue 17, item 5: the checker reviewed one run; the maker drafted it again with more
+    people; the same click must not approve the new one."""
+    import re
+
+    people = [accepted(team_a, officers) for _ in range(2)]
+    _enrol(people[:1], funder, finance[0])
+    run = actions.do_draft_run(finance[0], funder, NOV)
+    checker = login(finance[1])
+    page = checker.get(f"/stipends/runs/{run.pk}/").content.decode()
+    found = re.search(r'name="version" value="([0-9a-f]{64})"', page)
+    assert found is not None
+    _enrol(people[1:], funder, finance[0])
+    actions.do_draft_run(finance[0], funder, NOV)  # the maker redrafts: now two people
+    checker.post(f"/stipends/runs/{run.pk}/approve/", {"version": found.group(1)})
+    run.refresh_from_db()
+    assert run.state == RunState.DRAFT and run.approved_by is None
+    fresh = re.search(
+        r'name="version" value="([0-9a-f]{64})"', checker.get(f"/stipends/runs/{run.pk}/").content.decode()
+    )
+    assert fresh is not None and fresh.group(1) != found.group(1)
+    checker.post(f"/stipends/runs/{run.pk}/approve/", {"version": fresh.group(1)})
+    run.refresh_from_db()
+    assert run.state == RunState.APPROVED and run.people == 2
