@@ -54,6 +54,7 @@ class RunError(Refusal):
         "no_rule": _("This funder has no rule for that month: add one first."),
         "not_draft": _("This run is approved already: it cannot be drafted again."),
         "own_run": _("You drafted this run: a second finance officer must approve it."),
+        "drafting": _("A draft of this month is being made right now: open it in a moment."),
         "changed": _(
             "This run changed after you looked at it (it was drafted again): look at it again, then approve it."
         ),
@@ -149,7 +150,13 @@ def do_draft_run(user: User, funder: Funder, month: date, on_batch: Callable[[in
         if run is not None and run.state != RunState.DRAFT:
             raise RunError("not_draft")
         if run is None:
-            run = PaymentRun.objects.create(funder=funder, month=month, drafted_by=user, drafted_at=timezone.now())
+            try:
+                with transaction.atomic():
+                    run = PaymentRun.objects.create(
+                        funder=funder, month=month, drafted_by=user, drafted_at=timezone.now()
+                    )
+            except IntegrityError:  # another first draft of this month, at this very moment
+                raise RunError("drafting") from None
         else:
             run.lines.all().delete()
             run.drafted_by = user

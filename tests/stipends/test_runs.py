@@ -14,7 +14,16 @@ from django.db import IntegrityError, transaction
 from sanctuary.people.admission import NotAdmissible
 from sanctuary.people.models import HouseholdMember, Relation
 from sanctuary.stipends import actions, exports
-from sanctuary.stipends.models import Enrollment, Funder, Hold, LineStatus, PaymentLine, RunState, StipendRule
+from sanctuary.stipends.models import (
+    Enrollment,
+    Funder,
+    Hold,
+    LineStatus,
+    PaymentLine,
+    PaymentRun,
+    RunState,
+    StipendRule,
+)
 from sanctuary.vetting import actions as vetting
 from sanctuary.vetting.models import FlagKind, Outcome
 from tests.factories import PersonFactory
@@ -299,3 +308,40 @@ def test_an_approval_binds_to_the_version_reviewed(team_a, officers, finance, fu
     checker.post(f"/stipends/runs/{run.pk}/approve/", {"version": fresh.group(1)})
     run.refresh_from_db()
     assert run.state == RunState.APPROVED and run.people == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_first_drafts_of_one_month_make_one_run_and_no_500(team_a, make_user) -> None:  # type: ignore[no-untyped-def]
+    """Issue 17 (low): 21 of 24 simultaneous first drafts of a month returned 500."""
+    import threading
+
+    from django.db import connection
+
+    officers = (make_user("vetting_officer"), make_user("vetting_officer"))
+    finance = [make_user("finance_officer") for _ in range(6)]
+    funder = Funder.objects.create(name="Funder Two")
+    StipendRule.objects.create(funder=funder, effective_from=date(2026, 1, 1), single_amount=700, family_amount=1400)
+    _enrol([accepted(team_a, officers) for _ in range(3)], funder, finance[0])
+    barrier = threading.Barrier(len(finance))
+    outcomes: list[str] = []
+
+    def draft(user: Any) -> None:
+        try:
+            barrier.wait()
+            actions.do_draft_run(user, funder, NOV)
+            outcomes.append("drafted")
+        except actions.RunError as refused:
+            outcomes.append(refused.code)
+        except Exception as error:  # noqa: BLE001 - what a request would have turned into a 500
+            outcomes.append(type(error).__name__)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=draft, args=(user,)) for user in finance]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert set(outcomes) <= {"drafted", "drafting"} and "drafted" in outcomes, outcomes
+    run = PaymentRun.objects.get(funder=funder, month=NOV)
+    assert run.lines.count() == 3 and run.people == 3
