@@ -20,6 +20,7 @@ Deployment
 Login and sessions
 - ``IDLE_TIMEOUT_MINUTES``: staff sessions end after this much inactivity (default 30).
 - ``AXES_FAILURE_LIMIT`` (default 5) and ``AXES_COOLOFF_MINUTES`` (default 30): lockout.
+- ``AXES_RETENTION_DAYS`` (default 30): failed-login records (keyed hashes only) are deleted after this.
 - ``OTP_TOTP_ISSUER``: the name authenticator apps show (default ``Sanctuary``).
 - ``IDENTITY_GRANT_MINUTES``: how long an approved true-name request lasts (default 30).
 
