@@ -39,6 +39,7 @@ from sanctuary.outreach import templating, words
 from sanctuary.outreach.adapters import ADAPTERS, DeliveryFailed, Outgoing
 from sanctuary.outreach.models import (
     ADDRESS_INDEX,
+    OPEN_MESSAGE_STATES,
     Channel,
     ChannelSettings,
     ContactState,
@@ -347,7 +348,7 @@ def do_change_contact_state(user: User, row: OutreachContact, new_state: str) ->
 
 def _skip_open(row: OutreachContact, reason: str) -> None:
     """A contact who may not be messaged any more: their messages not yet sent are not sent."""
-    Message.objects.filter(contact=row, state__in=(*OPEN_STATES, MessageState.COVER_SENT)).update(
+    Message.objects.filter(contact=row, state__in=(*OPEN_MESSAGE_STATES, MessageState.COVER_SENT)).update(
         state=MessageState.SKIPPED, error=reason
     )
 
@@ -561,18 +562,14 @@ def poll_telegram() -> Polled:
 # --- Proposing and approving ---------------------------------------------------------------------
 
 
-def _texts(template: Template) -> dict[str, dict[str, str]]:
-    return {t.language: {"body": str(t.body), "cover": str(t.cover)} for t in template.texts.all()}
-
-
 def texts_of(template: Template) -> dict[str, dict[str, str]]:
-    return _texts(template)
+    return {t.language: {"body": str(t.body), "cover": str(t.cover)} for t in template.texts.all()}
 
 
 def seen_fingerprint(template: Template) -> str:
     """What the sender was shown of the template (its texts now): proposing needs it, so one
     person cannot change a colleague's message between their look and their send."""
-    blob = json.dumps(_texts(template), sort_keys=True, ensure_ascii=False)
+    blob = json.dumps(texts_of(template), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
 
 
@@ -628,7 +625,7 @@ def do_propose_send(
         raise OutreachError("look_first")
     if appointment is not None and appointment < timezone.now():
         raise OutreachError("expired")
-    texts = _texts(template)
+    texts = texts_of(template)
     if not texts:
         raise templating.TemplateRefused("empty")
     for text in texts.values():
@@ -737,12 +734,11 @@ def do_cancel_send(user: User, send: Send) -> Send:
         send.state = SendState.CANCELLED
         send.cancelled_by = user
         send.save(update_fields=["state", "cancelled_by"])
-        send.messages.filter(state__in=(*OPEN_STATES, MessageState.COVER_SENT)).update(state=MessageState.CANCELLED)
+        send.messages.filter(state__in=(*OPEN_MESSAGE_STATES, MessageState.COVER_SENT)).update(
+            state=MessageState.CANCELLED
+        )
         record(user, Action.STATUS, send, fields=["state:cancelled"])
     return send
-
-
-OPEN_STATES = (MessageState.WAITING, MessageState.QUEUED, MessageState.RETRY, MessageState.BY_HAND)
 
 
 def _start_delivery(send: Send, user: User, run_after: datetime | None = None) -> None:
@@ -764,6 +760,13 @@ class Claimed:
     address: str
     text: str
     cover: bool
+
+
+def _body(send: Send, language: str, row: OutreachContact) -> str:
+    """The message in ``language`` with the contact's alias and the appointment filled in."""
+    text = send.text_map().get(language) or {}
+    appointment = formats.date_format(timezone.localtime(send.appointment), "Y-m-d H:i") if send.appointment else ""
+    return templating.fill(text.get("body", ""), {"alias": _alias(row), "appointment": appointment})
 
 
 def _alias(row: OutreachContact) -> str:
@@ -806,8 +809,7 @@ def do_claim_message(user: User, message: Message) -> Claimed | None:
         body = text["cover"]
     else:
         cover = False
-        appointment = formats.date_format(timezone.localtime(send.appointment), "Y-m-d H:i") if send.appointment else ""
-        body = templating.fill(text.get("body", ""), {"alias": _alias(row), "appointment": appointment})
+        body = _body(send, message.language, row)
     message.attempts += 1
     message.state = MessageState.BY_HAND if adapter.by_hand else MessageState.SENDING
     message.next_attempt_at = timezone.now()
@@ -913,7 +915,7 @@ def deliver_due(send: Send, user: User, now: datetime | None = None) -> dict[str
 
 
 def _close_if_done(send: Send) -> None:
-    waiting = (*OPEN_STATES, MessageState.SENDING, MessageState.COVER_SENT)
+    waiting = (*OPEN_MESSAGE_STATES, MessageState.SENDING, MessageState.COVER_SENT)
     if not Message.objects.filter(send=send, state__in=waiting).exists():
         Send.objects.filter(pk=send.pk, state=SendState.APPROVED).update(state=SendState.DONE)
 
@@ -979,7 +981,4 @@ def refused_now(message: Message, user: User) -> str:
 
 def by_hand_text(message: Message) -> str:
     """The text to copy for a message sent by hand (made when it was claimed, again here)."""
-    send, row = message.send, message.contact
-    text = send.text_map().get(message.language) or {}
-    appointment = formats.date_format(timezone.localtime(send.appointment), "Y-m-d H:i") if send.appointment else ""
-    return templating.fill(text.get("body", ""), {"alias": _alias(row), "appointment": appointment})
+    return _body(message.send, message.language, message.contact)

@@ -5,6 +5,7 @@ Addresses and the words of replies are read only on the pages that need them, an
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -68,6 +69,17 @@ def _status(form: forms.BaseForm) -> int:
 
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
+
+
+def _attempt(request: HttpRequest, do: Callable[[], object], done: str = "") -> None:
+    """Run one action for a button: its refusal shown in the user's language, or ``done``."""
+    try:
+        do()
+    except Refusal as refused:
+        messages.error(request, refused.message)
+    else:
+        if done:
+            messages.success(request, done)
 
 
 def _page(request: HttpRequest, queryset: Any) -> Any:
@@ -263,12 +275,8 @@ def contact_state(request: HttpRequest, pk: int) -> HttpResponse:
     row = _contact(request, pk)
     form = ContactStateForm(request.POST)
     if form.is_valid():
-        try:
-            actions.do_change_contact_state(_user(request), row, form.cleaned_data["state"])
-        except Refusal as refused:
-            messages.error(request, refused.message)
-        else:
-            messages.success(request, _("Saved."))
+        state = form.cleaned_data["state"]
+        _attempt(request, lambda: actions.do_change_contact_state(_user(request), row, state), _("Saved."))
     return redirect("outreach:contact", pk=row.pk)
 
 
@@ -301,12 +309,7 @@ def contact_reply(request: HttpRequest, pk: int) -> HttpResponse:
 @module_required(OUTREACH)
 def reply_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     reply = get_object_or_404(Reply.objects.visible_to(_user(request)), pk=pk, contact__isnull=False)
-    try:
-        actions.do_confirm_reply(_user(request), reply)
-    except Refusal as refused:
-        messages.error(request, refused.message)
-    else:
-        messages.success(request, _("Confirmed."))
+    _attempt(request, lambda: actions.do_confirm_reply(_user(request), reply), _("Confirmed."))
     return redirect("outreach:contact", pk=reply.contact_id)
 
 
@@ -490,12 +493,9 @@ def send_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @module_required(OUTREACH)
 def send_approve(request: HttpRequest, pk: int) -> HttpResponse:
     found = _send(request, pk)
-    try:
-        actions.do_approve_send(_user(request), found)
-    except Refusal as refused:
-        messages.error(request, refused.message)
-    else:
-        messages.success(request, _("Approved: the messages are being sent."))
+    _attempt(
+        request, lambda: actions.do_approve_send(_user(request), found), _("Approved: the messages are being sent.")
+    )
     return redirect("outreach:send", pk=found.pk)
 
 
@@ -503,12 +503,7 @@ def send_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @module_required(OUTREACH)
 def send_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     found = _send(request, pk)
-    try:
-        actions.do_cancel_send(_user(request), found)
-    except Refusal as refused:
-        messages.error(request, refused.message)
-    else:
-        messages.success(request, _("Cancelled: nothing more will be sent."))
+    _attempt(request, lambda: actions.do_cancel_send(_user(request), found), _("Cancelled: nothing more will be sent."))
     return redirect("outreach:send", pk=found.pk)
 
 
@@ -520,10 +515,7 @@ def _message(request: HttpRequest, pk: int) -> Message:
 @module_required(OUTREACH)
 def message_sent(request: HttpRequest, pk: int) -> HttpResponse:
     found = _message(request, pk)
-    try:
-        actions.do_mark_sent(_user(request), found)
-    except Refusal as refused:
-        messages.error(request, refused.message)
+    _attempt(request, lambda: actions.do_mark_sent(_user(request), found))
     return redirect("outreach:send", pk=found.send_id)
 
 
@@ -531,12 +523,7 @@ def message_sent(request: HttpRequest, pk: int) -> HttpResponse:
 @module_required(OUTREACH)
 def message_retry(request: HttpRequest, pk: int) -> HttpResponse:
     found = _message(request, pk)
-    try:
-        actions.do_retry_message(_user(request), found)
-    except Refusal as refused:
-        messages.error(request, refused.message)
-    else:
-        messages.success(request, _("It will be tried again."))
+    _attempt(request, lambda: actions.do_retry_message(_user(request), found), _("It will be tried again."))
     return redirect("outreach:send", pk=found.send_id)
 
 

@@ -42,11 +42,6 @@ UNICODE_HELLO = "ကျော်အောင်ဝင်း နေကောင�
 
 
 @pytest.fixture
-def worker(make_user: Any) -> Any:
-    return make_user("case_worker", username="worker")
-
-
-@pytest.fixture
 def second(make_user: Any) -> Any:
     return make_user("case_worker", username="second")
 

@@ -33,14 +33,9 @@ from sanctuary.vault import state as vault_state
 from tests.factories import PersonFactory
 from tests.family import helpers as family_helpers
 from tests.outreach import helpers
-from tests.outreach.standins import smtp_server, telegram_server
+from tests.outreach.standins import smtp_server
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def worker(make_user: Any) -> Any:
-    return make_user("case_worker", username="worker")
 
 
 @pytest.fixture
@@ -49,20 +44,8 @@ def second(make_user: Any) -> Any:
 
 
 @pytest.fixture
-def director(make_user: Any) -> Any:
-    return make_user("director", username="boss")
-
-
-@pytest.fixture
 def people(team_a: Any) -> list[Any]:
     return [PersonFactory(team=team_a, alias=f"Ko Lin {n}", status=Status.ACCEPTED) for n in range(3)]
-
-
-@pytest.fixture
-def bot(director: Any) -> Any:
-    with telegram_server() as (api, url):
-        helpers.telegram(director, url, api.token)
-        yield api
 
 
 def _chats(worker: Any, people: list[Any]) -> list[OutreachContact]:

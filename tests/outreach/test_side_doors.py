@@ -30,14 +30,9 @@ from sanctuary.people.models import Status
 from tests.factories import PersonFactory
 from tests.family import helpers as family_helpers
 from tests.outreach import helpers
-from tests.outreach.standins import smtp_server, telegram_server
+from tests.outreach.standins import smtp_server
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def worker(make_user: Any) -> Any:
-    return make_user("case_worker", username="worker")
 
 
 @pytest.fixture
@@ -46,20 +41,8 @@ def second(make_user: Any) -> Any:
 
 
 @pytest.fixture
-def director(make_user: Any) -> Any:
-    return make_user("director", username="boss")
-
-
-@pytest.fixture
 def person(team_a: Any) -> Any:
     return PersonFactory(team=team_a, alias="Ko Lin", status=Status.ACCEPTED)
-
-
-@pytest.fixture
-def bot(director: Any) -> Any:
-    with telegram_server() as (api, url):
-        helpers.telegram(director, url, api.token)
-        yield api
 
 
 # --- A STOP stays a STOP -------------------------------------------------------------------------
