@@ -97,13 +97,16 @@ class MergeStep:
 
     ``models`` names every model (``app_label.ModelName``) with a foreign key to a person that
     this step takes care of. ``check(merge)`` returns what blocks the merge, in the user's
-    language (nothing is changed); ``apply(merge)`` moves or keeps the rows, inside the one
+    language (nothing is changed); ``warn(merge)`` returns what the merge will do that the
+    second reviewer must know before confirming it (a record needing vetting again, grants
+    ending), also changing nothing; ``apply(merge)`` moves or keeps the rows, inside the one
     transaction of the merge. See ``sanctuary.people.merge``.
     """
 
     models: tuple[str, ...]
     apply: Callable[[Any], None]
     check: Callable[[Any], Sequence[str]] = lambda merge: ()
+    warn: Callable[[Any], Sequence[str]] = lambda merge: ()
     order: int = 100
 
 

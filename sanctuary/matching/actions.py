@@ -22,7 +22,7 @@ from sanctuary.linkage.records import Record, prepare
 from sanctuary.matching.models import Decision, MatchReview, PersonMatchKey
 from sanctuary.matching.records import record_for
 from sanctuary.people import watch
-from sanctuary.people.merge import do_merge
+from sanctuary.people.merge import Preview, do_merge, preview
 from sanctuary.people.models import Person
 from sanctuary.vault.fields import index_for
 
@@ -139,10 +139,23 @@ def _queue_shared_identifiers(max_group: int = 20) -> int:
     return queued
 
 
+def merge_order(review: MatchReview) -> tuple[Person, Person]:
+    """Which record a confirmed pair keeps (the older) and which it folds into it."""
+    primary, secondary = sorted((review.person_a, review.person_b), key=lambda p: (p.created_at, p.pk))
+    return primary, secondary
+
+
+def confirmation(user: User, review: MatchReview) -> Preview:
+    """What the second reviewer is shown before confirming "same person"."""
+    return preview(user, *merge_order(review))
+
+
 @transaction.atomic
-def do_decide(user: User, review: MatchReview, decision: str) -> MatchReview:
+def do_decide(user: User, review: MatchReview, decision: str, *, seen: str = "") -> MatchReview:
     """One reviewer's answer. "Same person" takes two: the first proposes it, a second, other
     reviewer confirms it, and only then are the records merged (the older one is kept).
+    The confirmation carries ``seen``, the fingerprint of what the confirmation page said the
+    merge would do (:func:`confirmation`): if that changed, nothing is merged.
     "Different" or "not sure" from anyone settles or parks the pair. A refused merge
     (MergeRefused) undoes the confirmation too."""
     review = MatchReview.objects.select_for_update().get(pk=review.pk)
@@ -156,12 +169,13 @@ def do_decide(user: User, review: MatchReview, decision: str) -> MatchReview:
         return review
     if decision == Decision.SAME and review.proposed_by_id == user.pk:
         raise MatchRefused("same_reviewer")
+    if decision == Decision.SAME and not seen:
+        raise MatchRefused("look_first")
     review.decision, review.decided_by, review.decided_at = decision, user, now
     review.save(update_fields=["decision", "decided_by", "decided_at"])
     audit(user, Action.UPDATE, review, fields=["decision"])
     if decision == Decision.SAME:
-        primary, secondary = sorted((review.person_a, review.person_b), key=lambda p: (p.created_at, p.pk))
-        do_merge(user, primary, secondary)
+        do_merge(user, *merge_order(review), seen=seen)
     return review
 
 
@@ -169,4 +183,5 @@ class MatchRefused(Refusal):
     messages = {
         "decided": _("Already decided."),
         "same_reviewer": _("You proposed this: a second reviewer must confirm that it is the same person."),
+        "look_first": _("Look at what the merge will do before confirming it."),
     }

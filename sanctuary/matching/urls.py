@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.review_queue, name="queue"),
     path("scan/", views.scan, name="scan"),
     path("scan/<int:pk>/", views.scan_progress, name="scan_progress"),
+    path("<int:pk>/confirm/", views.confirm, name="confirm"),
     path("<int:pk>/<slug:decision>/", views.decide, name="decide"),
     path("partners/", views.partners, name="partners"),
     path("partners/export/", views.partner_export, name="partner_export"),

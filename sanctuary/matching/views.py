@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from sanctuary.accounts.policy import Module, module_required
 from sanctuary.background.models import Job
 from sanctuary.linkage.pprl import PPRLError
-from sanctuary.matching.actions import SCAN, MatchRefused, do_decide, start_scan
+from sanctuary.matching.actions import SCAN, MatchRefused, confirmation, do_decide, merge_order, start_scan
 from sanctuary.matching.models import Decision, MatchReview, PartnerMatch, PartnerRun
 from sanctuary.matching.partners import do_decide_partner_match, start_export, start_import
 from sanctuary.people.merge import MergeRefused
@@ -72,8 +72,12 @@ def decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     if vault_state.is_sealed() and decision == Decision.SAME:
         messages.error(request, _("The vault is sealed: records cannot be merged until it is unsealed."))
         return redirect("matching:queue")
+    seen = request.POST.get("seen", "")
+    if decision == Decision.SAME and review.decision == Decision.PROPOSED and review.proposed_by_id != user.pk:
+        if not seen:  # a confirmation is given on the page that says what the merge will do
+            return redirect("matching:confirm", pk=review.pk)
     try:
-        review = do_decide(user, review, decision)
+        review = do_decide(user, review, decision, seen=seen)
     except (MergeRefused, MatchRefused) as refusal:
         messages.error(request, refusal.message)
         return redirect("matching:queue")
@@ -87,6 +91,27 @@ def decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     else:
         messages.success(request, _("Saved."))
     return redirect("matching:queue")
+
+
+@require_GET
+@module_required(Module.DUPLICATES)
+def confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Before a second reviewer confirms "same person": both records, what blocks the merge,
+    and what it will do (vetting again, grants ending). The button posts back the
+    fingerprint of exactly this."""
+    user: User = request.user  # type: ignore[assignment]
+    review: MatchReview = get_object_or_404(
+        MatchReview.objects.visible_to(user).select_related("person_a__team", "person_b__team"), pk=pk
+    )
+    if review.decision != Decision.PROPOSED or review.proposed_by_id == user.pk:
+        return redirect("matching:queue")
+    if vault_state.is_sealed():
+        messages.error(request, _("The vault is sealed: records cannot be merged until it is unsealed."))
+        return redirect("matching:queue")
+    kept, folded = merge_order(review)
+    shown = confirmation(user, review)
+    context = {"review": review, "kept": kept, "folded": folded, "preview": shown}
+    return render(request, "matching/confirm.html", context)
 
 
 # --- Partner organisations (privacy-preserving linkage, docs/pprl.md) ----------------------

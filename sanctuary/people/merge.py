@@ -8,18 +8,26 @@ records, asks every step, refuses with all the reasons at once, or applies every
 marks the second record merged into the first. The merged record stays (nothing is
 deleted, the audit trail holds); it is no longer shown in lists.
 
+Before a merge is confirmed, :func:`preview` gives what blocks it and what it will do
+(``warn``: a record needing vetting again, grants ending), with a fingerprint of that. The
+confirmation posts the fingerprint back and :func:`do_merge` compares it with what holds
+once both records are locked: a confirmer never approves something that changed after
+they looked (one of the records accepted or rejected meanwhile).
+
 A model with a foreign key to a person that no step claims blocks every merge that would
 leave its rows behind: a new app cannot be merged blindly by reflection and ``update()``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.db import models, transaction
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from sanctuary.audit.log import record as audit
@@ -42,6 +50,7 @@ class MergeRefused(Refusal):
         "already_merged": _("One of these records was merged already."),
         "blocked": _("These records cannot be merged yet: %(reasons)s"),
         "no_step": _("records of %(model)s cannot be merged yet (no merge step)"),
+        "changed": _("These records changed after you looked at them: look again before confirming."),
     }
 
     def __init__(self, code: str, blockers: list[str] | None = None, **params: Any) -> None:
@@ -123,8 +132,40 @@ def blockers(merge: Merge) -> list[str]:
     return reasons
 
 
-def do_merge(user: User, primary: Person, secondary: Person) -> Merge:
-    """Fold ``secondary`` into ``primary``, or raise :class:`MergeRefused` having changed nothing."""
+def warnings(merge: Merge) -> list[str]:
+    """What this merge will do that the confirmer must know, in the user's language."""
+    return [str(warning) for _app, step in stages.merge_steps() for warning in step.warn(merge)]
+
+
+def fingerprint(merge: Merge) -> str:
+    """A short hash of which records and what the merge will do, in one language whatever
+    the user's, so the confirmation binds to what the page said."""
+    with translation.override("en"):
+        said = warnings(merge)
+    text = "\n".join([f"{merge.primary.pk}<-{merge.secondary.pk}", *said])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Preview:
+    blockers: list[str]
+    warnings: list[str]
+    fingerprint: str
+
+
+def preview(user: User, primary: Person, secondary: Person) -> Preview:
+    """What a second reviewer sees before confirming: what blocks the merge, what it will do,
+    and the fingerprint to post back. Changes nothing."""
+    merge = Merge(user, primary, secondary)
+    return Preview(blockers(merge), warnings(merge), fingerprint(merge))
+
+
+def do_merge(user: User, primary: Person, secondary: Person, *, seen: str | None = None) -> Merge:
+    """Fold ``secondary`` into ``primary``, or raise :class:`MergeRefused` having changed nothing.
+
+    ``seen`` is the :func:`preview` fingerprint the confirmer was shown: the merge is refused
+    when what it would do differs now. The review queue always passes it; only code that
+    merges on its own (tests, a data repair) leaves it out."""
     if primary.pk == secondary.pk:
         raise MergeRefused("same")
     merge: Merge | None = None
@@ -138,6 +179,8 @@ def do_merge(user: User, primary: Person, secondary: Person) -> Merge:
             if kept.merged_into_id or folded.merged_into_id:
                 raise MergeRefused("already_merged")
             merge = Merge(user, kept, folded)
+            if seen is not None and seen != fingerprint(merge):
+                raise MergeRefused("changed")
             found = blockers(merge)
             if found:
                 raise MergeRefused("blocked", blockers=found)
@@ -149,8 +192,9 @@ def do_merge(user: User, primary: Person, secondary: Person) -> Merge:
             PersonEvent.objects.create(
                 person=folded, kind=EventKind.MERGED, note=f"Merged into {kept.case_code}", actor=user
             )
-            audit(user, Action.MERGE, kept, fields=["merged_records", *sorted(merge.moved)])
-            audit(user, Action.MERGE, folded, fields=["merged_into"])
+            # Both ids in both entries (ids, never names): either one tells what became of whom.
+            audit(user, Action.MERGE, kept, fields=["merged_records", f"merged_from:{folded.pk}", *sorted(merge.moved)])
+            audit(user, Action.MERGE, folded, fields=["merged_into", f"merged_into:{kept.pk}"])
     except BaseException:
         if merge is not None:  # the rows were rolled back: the files written for them go too
             for name in merge.written_files:

@@ -104,6 +104,18 @@ def _check_merge(merge: Merge) -> list[str]:
     return reasons
 
 
+def _warn_merge(merge: Merge) -> list[str]:
+    """Grants end with a merge: said before it is confirmed, when there are any."""
+    now = timezone.now()
+    requests = IdentityRequest.objects.filter(person__in=[merge.primary, merge.secondary])
+    open_ones = requests.filter(status=IdentityRequestStatus.APPROVED, expires_at__gt=now) | requests.filter(
+        status=IdentityRequestStatus.PENDING
+    )
+    if open_ones.exists():
+        return [str(_("True-name grants on either record end, and requests waiting for a decision lapse."))]
+    return []
+
+
 def _merge(merge: Merge) -> None:
     """Contacts, household, timeline and documents follow the person, encrypted again for the
     record kept (documents' files too: written anew, the old file removed once the merge is
@@ -159,6 +171,7 @@ register(
                 "people.PersonSearchToken",
             ),
             check=_check_merge,
+            warn=_warn_merge,
             apply=_merge,
             order=10,
         ),

@@ -87,10 +87,58 @@ def _check_merge(merge: Merge) -> list[str]:
     return []
 
 
-def _merge(merge: Merge) -> None:
-    primary, secondary = merge.primary, merge.secondary
+def _stricter_checks(primary: Person, secondary: Person) -> tuple[int, list[int]]:
+    """How many of the folded record's check results say more against the person than the
+    kept record's result for the same check, and the folded results with no counterpart."""
+    kept = {r.check_item_id: r.outcome for r in CheckResult.objects.filter(person=primary)}
+    stricter, unmatched = 0, []
+    for pk, item, outcome in CheckResult.objects.filter(person=secondary).values_list("pk", "check_item_id", "outcome"):
+        mine = kept.get(item)
+        if mine is None:
+            unmatched.append(pk)
+        elif _CHECK_STRICTNESS[CheckOutcome(outcome)] > _CHECK_STRICTNESS[CheckOutcome(mine)]:
+            stricter += 1
+    return stricter, unmatched
+
+
+def _disagreement(primary: Person, secondary: Person) -> tuple[set[str], int, bool, bool, list[int]]:
+    """What the two records' vetting says together: the outcomes, the stricter checks,
+    whether the latest outcomes differ, whether the merged record must be rejected, and the
+    folded record's check results the kept record has no result for.
+    Any difference counts, "never vetted" against "accepted" too: an acceptance of one
+    record is not one of the other identity."""
     latest = (rules.latest_outcome(primary), rules.latest_outcome(secondary))
     outcomes = {o for o in latest if o}
+    stricter, unmatched = _stricter_checks(primary, secondary)
+    reject = Outcome.REJECTED in outcomes and primary.status != Status.REJECTED
+    return outcomes, stricter, latest[0] != latest[1], reject, unmatched
+
+
+def _warn_merge(merge: Merge) -> list[str]:
+    """Said before a merge is confirmed: what it will do to the person's admission."""
+    outcomes, stricter, differ, reject, _unmatched = _disagreement(merge.primary, merge.secondary)
+    labels = sorted(str(Outcome(o).label) for o in outcomes)
+    if differ and len(outcomes) < 2:
+        labels.append(str(_("never vetted")))
+    warnings = []
+    if reject:
+        warnings.append(str(_("One of the records was rejected at vetting: the merged record will be rejected.")))
+    if differ or stricter:
+        warnings.append(
+            str(
+                _(
+                    "The records were vetted differently (%(said)s): the merged record cannot be housed or paid "
+                    "until two vetting officers have vetted it again."
+                )
+            )
+            % {"said": ", ".join(labels)}
+        )
+    return warnings
+
+
+def _merge(merge: Merge) -> None:
+    primary, secondary = merge.primary, merge.secondary
+    outcomes, stricter_checks, differ, reject, unmatched = _disagreement(primary, secondary)
     # A proposal about the folded record was about that identity: it lapses with it.
     VettingDecision.objects.filter(person=secondary, state=DecisionState.PENDING).update(state=DecisionState.WITHDRAWN)
     for model in (Referee, RiskFlag, VettingNote, VettingDecision):
@@ -98,23 +146,10 @@ def _merge(merge: Merge) -> None:
     # One result per check and person: the merged record keeps its own; a result of the other
     # record for the same check stays with that record, as history. When that one says more
     # against the person, the records disagree (below).
-    kept = {r.check_item_id: r for r in CheckResult.objects.filter(person=primary)}
-    stricter_checks = 0
-    for result in CheckResult.objects.filter(person=secondary):
-        mine = kept.get(result.check_item_id)
-        if mine is None:
-            merge.move(CheckResult.objects.filter(pk=result.pk))
-        elif _CHECK_STRICTNESS[CheckOutcome(result.outcome)] > _CHECK_STRICTNESS[CheckOutcome(mine.outcome)]:
-            stricter_checks += 1
+    merge.move(CheckResult.objects.filter(pk__in=unmatched))
     _merge_alerts(merge)
-    # Any difference counts, "never vetted" against "accepted" too: an acceptance of one
-    # record is not one of the other identity.
-    if (
-        latest[0] != latest[1]
-        or stricter_checks
-        or (Outcome.REJECTED in outcomes and primary.status != Status.REJECTED)
-    ):
-        _stricter_wins(merge, outcomes, stricter_checks, differ=latest[0] != latest[1])
+    if differ or stricter_checks or reject:
+        _stricter_wins(merge, outcomes, stricter_checks, differ=differ)
 
 
 def _merge_alerts(merge: Merge) -> None:
@@ -218,6 +253,7 @@ register(
                 "vetting.WatchAlert",
             ),
             check=_check_merge,
+            warn=_warn_merge,
             apply=_merge,
         ),
         demo=_demo,

@@ -1,5 +1,6 @@
 """As vetting officers would: one scans the register, sees a pair side by side by alias and
-says "same person"; a second confirms it; one record then carries both timelines."""
+says "same person"; a second confirms it on a page that says what the merge will do; one
+record then carries both timelines."""
 
 from __future__ import annotations
 
@@ -40,7 +41,11 @@ def test_review_and_merge_in_the_browser(page, live_server, make_user, team_a) -
     page.context.clear_cookies()
     _log_in(page, live_server, make_user("vetting_officer", language="en"))
     page.goto(live_server.url + "/duplicates/")
-    page.locator("button:has-text('Confirm: same person, merge')").first.click()
+    page.locator("a:has-text('Confirm: same person, merge')").first.click()
+    effects = page.locator("#merge-effects").inner_text()  # said before confirming
+    assert "vetted differently" not in effects  # neither record was vetted
+    screenshot(page, "duplicate-confirm")
+    page.click("#confirm-merge")
     assert "Merged" in page.locator(".messages").inner_text()
     page.goto(f"{live_server.url}/people/{older.pk}/")
     timeline = page.locator(".timeline").inner_text()

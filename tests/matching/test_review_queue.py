@@ -3,6 +3,8 @@ without losing any history."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -86,7 +88,12 @@ def test_merging_keeps_both_histories(make_user, login, team_a) -> None:  # type
     page = client.post(f"/duplicates/{review.pk}/same/", follow=True).content.decode()
     assert "second reviewer must confirm" in page and Person.objects.get(pk=b.pk).merged_into_id is None
     second: Client = login(make_user("vetting_officer"))
-    assert second.post(f"/duplicates/{review.pk}/same/").status_code == 302
+    # The confirmation is given on the page that says what the merge will do.
+    assert second.post(f"/duplicates/{review.pk}/same/")["Location"] == f"/duplicates/{review.pk}/confirm/"
+    assert Person.objects.get(pk=b.pk).merged_into_id is None
+    seen = re.search(r'name="seen" value="(\w+)"', second.get(f"/duplicates/{review.pk}/confirm/").content.decode())
+    assert seen is not None
+    assert second.post(f"/duplicates/{review.pk}/same/", {"seen": seen[1]}).status_code == 302
     b.refresh_from_db()
     assert b.merged_into_id == a.pk
     assert PersonEvent.objects.filter(person=a).count() == events_before + 1  # + the merge note
