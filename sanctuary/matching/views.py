@@ -73,9 +73,9 @@ def decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
         messages.error(request, _("The vault is sealed: records cannot be merged until it is unsealed."))
         return redirect("matching:queue")
     seen = request.POST.get("seen", "")
-    if decision == Decision.SAME and review.decision == Decision.PROPOSED and review.proposed_by_id != user.pk:
-        if not seen:  # a confirmation is given on the page that says what the merge will do
-            return redirect("matching:confirm", pk=review.pk)
+    confirming = decision == Decision.SAME and review.decision == Decision.PROPOSED and review.proposed_by_id != user.pk
+    if confirming and not seen:  # a confirmation is given on the page that says what the merge will do
+        return redirect("matching:confirm", pk=review.pk)
     try:
         review = do_decide(user, review, decision, seen=seen)
     except (MergeRefused, MatchRefused) as refusal:
