@@ -161,6 +161,7 @@ MIDDLEWARE = [
     # After the header middleware, so its redirects carry the security headers too.
     "sanctuary.accounts.middleware.RequireTwoFactorMiddleware",
     "sanctuary.vault.middleware.VaultSealedMiddleware",
+    "sanctuary.lib.middleware.BusyMiddleware",
     # Last, as django-axes asks.
     "axes.middleware.AxesMiddleware",
 ]

@@ -12,10 +12,11 @@ from django.utils.translation import gettext_lazy as _
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.journeys.models import ACTIVE_STATUSES, PERSON_STATUS, CheckIn, Journey, JourneyStatus, Stage
+from sanctuary.lib import db
 from sanctuary.lib.refusal import Refusal
 from sanctuary.people.actions import do_change_status
 from sanctuary.people.admission import admission_block, ensure_admissible
-from sanctuary.people.models import Status
+from sanctuary.people.models import Person, Status
 
 if TYPE_CHECKING:
     from django.forms import BaseInlineFormSet, ModelForm
@@ -55,8 +56,9 @@ def do_save_journey(
     return journey
 
 
-@transaction.atomic
+@db.atomic
 def do_set_status(user: User, journey: Journey, status: str) -> Journey:
+    Person.objects.lock_row(journey.person_id)  # the person first, then the journey (one lock order)
     journey = Journey.objects.select_for_update().get(pk=journey.pk)
     if journey.status == status:
         return journey
@@ -86,8 +88,9 @@ def do_set_status(user: User, journey: Journey, status: str) -> Journey:
     return journey
 
 
-@transaction.atomic
+@db.atomic
 def do_stage_reached(user: User, stage: Stage) -> Stage:
+    Person.objects.lock_row(stage.journey.person_id)
     if stage.reached_at is None:
         ensure_admissible(stage.journey.person)
         stage.reached_at = timezone.now()

@@ -6,6 +6,9 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from sanctuary.lib.db import is_conflict
 
 
 class PermissionsPolicyMiddleware:
@@ -45,3 +48,22 @@ def _is_public(path: str) -> bool:
     secret = getattr(settings, "INTAKE_SECRET_PATH", "")
     prefixes = stages.public_paths() + ((f"/{secret}",) if secret else ())
     return path.startswith(prefixes)
+
+
+class BusyMiddleware:
+    """A write that still met other writes after its retries (``sanctuary.lib.db.atomic``), or
+    a conflict in a write not wrapped by it: "busy, nothing was saved, try again" (503 with
+    Retry-After), never a 500. The transaction was rolled back whole."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_conflict(exception):
+            return None
+        response = render(request, "busy.html", status=503)
+        response["Retry-After"] = "5"
+        return response

@@ -8,7 +8,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +15,7 @@ from sanctuary.audit.log import record as audit
 from sanctuary.audit.models import Action
 from sanctuary.background import runner
 from sanctuary.background.models import Job, JobState
+from sanctuary.lib import db
 from sanctuary.lib.refusal import Refusal
 from sanctuary.linkage.blocking import blocking_keys
 from sanctuary.linkage.records import Record, prepare
@@ -150,7 +150,7 @@ def confirmation(user: User, review: MatchReview) -> Preview:
     return preview(user, *merge_order(review))
 
 
-@transaction.atomic
+@db.atomic
 def do_decide(user: User, review: MatchReview, decision: str, *, seen: str = "") -> MatchReview:
     """One reviewer's answer. "Same person" takes two: the first proposes it, a second, other
     reviewer confirms it, and only then are the records merged (the older one is kept).
@@ -158,7 +158,17 @@ def do_decide(user: User, review: MatchReview, decision: str, *, seen: str = "")
     merge would do (:func:`confirmation`): if that changed, nothing is merged.
     "Different" or "not sure" from anyone settles or parks the pair. A refused merge
     (MergeRefused) undoes the confirmation too."""
-    review = MatchReview.objects.select_for_update().get(pk=review.pk)
+    # Both people first, in id order, then the pair (one lock order with every other writer).
+    list(
+        Person.objects.select_for_update()
+        .filter(pk__in=[review.person_a_id, review.person_b_id])
+        .order_by("pk")
+        .values_list("pk")
+    )
+    found = MatchReview.objects.select_for_update().filter(pk=review.pk).first()
+    if found is None:  # one of the two records was merged with a third meanwhile: the pair went with it
+        raise MatchRefused("gone")
+    review = found
     if review.decision in {Decision.SAME, Decision.DIFFERENT}:  # decided meanwhile by someone else
         raise MatchRefused("decided")
     now = timezone.now()
@@ -184,4 +194,5 @@ class MatchRefused(Refusal):
         "decided": _("Already decided."),
         "same_reviewer": _("You proposed this: a second reviewer must confirm that it is the same person."),
         "look_first": _("Look at what the merge will do before confirming it."),
+        "gone": _("One of these records was merged with another meanwhile: this pair is no longer asked about."),
     }

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
+from sanctuary.lib import db
 from sanctuary.lib.refusal import Refusal
 from sanctuary.matching.actions import refresh_match_keys
 from sanctuary.people import watch
@@ -78,7 +79,7 @@ class StatusRefused(Refusal):
     messages = {"needs_decision": _("Accepted and rejected are set by a vetting decision of two officers.")}
 
 
-@transaction.atomic
+@db.atomic
 def do_change_status(
     actor: User,
     person: Person,
@@ -93,7 +94,7 @@ def do_change_status(
     Accepted and rejected come only from a confirmed vetting decision (``by_decision``);
     moving into a safe house raises ``NotAdmissible`` for people who may not be admitted.
     """
-    person = Person.objects.select_for_update().get(pk=person.pk)
+    person = Person.objects.lock(person.pk)
     # Into accepted/rejected, or out of rejected, only by a decision: a rejected person
     # moved on by hand would drop off the watch list.
     by_hand = not by_decision and status != person.status

@@ -6,13 +6,13 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sanctuary.accounts.policy import can_approve_identity
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
+from sanctuary.lib import db
 from sanctuary.lib.refusal import Refusal
 from sanctuary.people.models import IdentityRequest, IdentityRequestStatus, Person
 
@@ -36,8 +36,9 @@ def grant_minutes() -> float:
     return float(getattr(settings, "IDENTITY_GRANT_MINUTES", 30))
 
 
-@transaction.atomic
+@db.atomic
 def do_request_identity(user: User, person: Person, reason: str) -> IdentityRequest:
+    Person.objects.lock_row(person.pk)  # the person first (one lock order for every writer)
     pending = IdentityRequest.objects.filter(requester=user, person=person, status=IdentityRequestStatus.PENDING)
     existing = pending.first()
     if existing is not None:
@@ -47,8 +48,9 @@ def do_request_identity(user: User, person: Person, reason: str) -> IdentityRequ
     return request
 
 
-@transaction.atomic
+@db.atomic
 def do_decide_identity(approver: User, request: IdentityRequest, approve: bool) -> IdentityRequest:
+    Person.objects.lock_row(request.person_id)
     request = IdentityRequest.objects.select_for_update().get(pk=request.pk)
     if not can_approve_identity(approver):
         raise IdentityRuleError("not_approver")

@@ -187,6 +187,9 @@ def do_merge(user: User, primary: Person, secondary: Person, *, seen: str | None
             for _app, step in stages.merge_steps():
                 step.apply(merge)
             Person.objects.filter(pk=folded.pk).update(merged_into=kept)
+            # Records folded into this one earlier now point at the record kept: a merged
+            # record always names a current one, never a chain.
+            Person.objects.filter(merged_into=folded).update(merged_into=kept)
             note = "\n".join([f"Merged with {folded.case_code}", *merge.notes])
             PersonEvent.objects.create(person=kept, kind=EventKind.MERGED, note=note, actor=user)
             PersonEvent.objects.create(

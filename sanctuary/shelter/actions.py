@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
+from sanctuary.lib import db
 from sanctuary.lib.refusal import Refusal
 from sanctuary.people.actions import do_change_status
 from sanctuary.people.admission import admissible, must_room_alone
@@ -110,7 +111,7 @@ def _check_house_rules(person: Person, occupant: HouseholdMember | None, bed: Be
             raise ShelterRuleError("dangerous_roommate")
 
 
-@transaction.atomic
+@db.atomic
 def do_place(
     user: User,
     person: Person,
@@ -120,6 +121,7 @@ def do_place(
     days: int | None = None,
 ) -> Stay:
     """Give a bed from ``start`` for the policy length (or ``days``)."""
+    person = Person.objects.lock(person.pk)  # the person first, then the bed (one lock order)
     # The bed row is locked (PostgreSQL) and SQLite takes its write lock at BEGIN: two
     # placements of one bed run one after the other; the unique nights decide.
     bed = Bed.objects.select_for_update().select_related("room__house").get(pk=bed.pk)
@@ -150,8 +152,9 @@ def do_place(
     return stay
 
 
-@transaction.atomic
+@db.atomic
 def do_request_extension(user: User, stay: Stay, requested_end: date, reason: str) -> Extension:
+    Person.objects.lock_row(stay.person_id)
     stay = Stay.objects.select_for_update().get(pk=stay.pk)
     if stay.ended_on is not None:
         raise ShelterRuleError("ended")
@@ -162,8 +165,9 @@ def do_request_extension(user: User, stay: Stay, requested_end: date, reason: st
     return extension
 
 
-@transaction.atomic
+@db.atomic
 def do_decide_extension(user: User, extension: Extension, approve: bool, note: str = "") -> Extension:
+    Person.objects.lock_row(Stay.objects.filter(pk=extension.stay_id).values_list("person_id", flat=True).get())
     extension = Extension.objects.select_for_update().get(pk=extension.pk)
     if extension.state != ExtensionState.PENDING:
         raise ShelterRuleError("decided")
@@ -204,9 +208,10 @@ MOVE_OUT_STATUS = {
 }
 
 
-@transaction.atomic
+@db.atomic
 def do_move_out(user: User, stay: Stay, ended_on: date, move_out: str) -> Stay:
     """Record the move-out; the bed is free from ``ended_on`` (that night on)."""
+    Person.objects.lock_row(stay.person_id)  # the person first, then the stay (one lock order)
     stay = Stay.objects.select_for_update().get(pk=stay.pk)
     if stay.ended_on is not None:
         raise ShelterRuleError("ended")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
+from sanctuary.lib import db
 from sanctuary.lib.refusal import Refusal
 from sanctuary.people import watch
 from sanctuary.people.actions import do_change_status
@@ -56,8 +57,9 @@ def _start_vetting(user: User, person: Person) -> None:
         do_change_status(user, person, Status.VETTING)
 
 
-@transaction.atomic
+@db.atomic
 def do_record_check(user: User, person: Person, check: VettingCheck, outcome: str, note: str) -> CheckResult:
+    person = Person.objects.lock(person.pk)
     result, _created = CheckResult.objects.update_or_create(
         person=person,
         check_item=check,
@@ -68,8 +70,9 @@ def do_record_check(user: User, person: Person, check: VettingCheck, outcome: st
     return result
 
 
-@transaction.atomic
+@db.atomic
 def do_add_referee(user: User, person: Person, **fields: str) -> Referee:
+    person = Person.objects.lock(person.pk)
     referee = Referee.objects.create(person=person, recorded_by=user, **fields)
     _start_vetting(user, person)
     record(user, Action.CREATE, referee, fields=sorted(k for k, v in fields.items() if v))
@@ -86,26 +89,29 @@ def do_update_referee(user: User, referee: Referee, outcome: str, note: str) -> 
     return referee
 
 
-@transaction.atomic
+@db.atomic
 def do_add_note(user: User, person: Person, text: str) -> VettingNote:
+    person = Person.objects.lock(person.pk)
     note = VettingNote.objects.create(person=person, text=text, author=user)
     _start_vetting(user, person)
     record(user, Action.CREATE, note, fields=["text"])
     return note
 
 
-@transaction.atomic
+@db.atomic
 def do_raise_flag(user: User, person: Person, kind: str, reason: str) -> RiskFlag:
+    person = Person.objects.lock(person.pk)
     flag = RiskFlag.objects.create(person=person, kind=kind, reason=reason, raised_by=user)
     record(user, Action.CREATE, flag, fields=["kind", "reason"])
     watch.check_person(person)  # others already on file who share a key with them
     return flag
 
 
-@transaction.atomic
+@db.atomic
 def do_clear_flag(user: User, flag: RiskFlag, reason: str) -> RiskFlag:
     """First call: ask to clear (with the reason). Second call, by another officer: cleared.
     Until then the flag stays open and keeps blocking."""
+    Person.objects.lock_row(flag.person_id)
     flag = RiskFlag.objects.select_for_update().get(pk=flag.pk)
     if flag.cleared_at is not None:
         raise VettingRuleError("already_cleared")
@@ -137,10 +143,10 @@ def missing_required_checks(person: Person) -> list[VettingCheck]:
     return [c for c in VettingCheck.objects.filter(active=True, required=True) if c.pk not in done]
 
 
-@transaction.atomic
+@db.atomic
 def do_propose(user: User, person: Person, outcome: str, reason: str) -> VettingDecision:
     """The first officer's half of a decision. Accepting needs every required check done."""
-    person = Person.objects.select_for_update().get(pk=person.pk)
+    person = Person.objects.lock(person.pk)
     if VettingDecision.objects.filter(person=person, state=DecisionState.PENDING).exists():
         raise VettingRuleError("pending_exists")
     if outcome == Outcome.ACCEPTED and missing_required_checks(person):
@@ -151,9 +157,10 @@ def do_propose(user: User, person: Person, outcome: str, reason: str) -> Vetting
     return decision
 
 
-@transaction.atomic
+@db.atomic
 def do_second(user: User, decision: VettingDecision, agree: bool, reason: str) -> VettingDecision:
     """The second officer confirms (the decision takes effect) or does not (it lapses)."""
+    Person.objects.lock_row(decision.person_id)  # the person first, then the decision (one lock order)
     decision = VettingDecision.objects.select_for_update().get(pk=decision.pk)
     if decision.state != DecisionState.PENDING:
         raise VettingRuleError("decided")
