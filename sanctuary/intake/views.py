@@ -47,7 +47,7 @@ from sanctuary.intake.models import Attachment, PublicStatus, Submission, Triage
 from sanctuary.intake.module import INTAKE, INTAKE_LOG
 from sanctuary.lib.ratelimit import SlidingWindow, client_address, client_key
 from sanctuary.matching.actions import candidates_for
-from sanctuary.people import attribution, watch
+from sanctuary.people import attribution, presave, watch
 from sanctuary.people.models import Person
 from sanctuary.people.views import person_form_page
 from sanctuary.vault import files
@@ -304,18 +304,17 @@ def triage_detail(request: HttpRequest, pk: int) -> HttpResponse:
         (other, other.read(), [(f, f.read()) for f in other.follow_ups.select_related("key", "submission")])
         for other in Submission.objects.visible_to(user).filter(merged_into=submission).select_related("key")
     ]
-    candidates = candidates_for(actions.contact_record(data))
-    visible = Person.objects.visible_to(user)
-    matches = list(visible.filter(pk__in=[pk for pk, _rules in candidates]))
-    rules = dict(candidates)
+    # Only people this user may see, on keys they may know (never a count of the others: a
+    # contact sent through the public form must not become a way to probe the register).
+    shown = presave.showable(user, candidates_for(actions.contact_record(data)))
+    matches = list(Person.objects.visible_to(user).filter(pk__in=list(shown)))
     alerts = watch.open_alerts_for_contact(submission)
     context = {
         "submission": submission,
         "data": display(data),
         "follow_ups": follow_ups,
         "merged": merged,
-        "matches": [(person, rules.get(person.pk, [])) for person in matches],
-        "hidden_matches": len(candidates) - len(matches),
+        "matches": [(person, presave.labels(shown[person.pk])) for person in matches],
         "watch_alerts": alerts,
         "status_form": TriageStatusForm(initial={"public_status": submission.public_status}),
         "merge_form": MergeForm(),

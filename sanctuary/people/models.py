@@ -569,3 +569,22 @@ class PersonDocument(EncryptedModel):
 
     def read_file(self) -> bytes:
         return files.read_decrypted(self.stored_name, self.file_aad)
+
+
+class PresaveCheck(models.Model):
+    """One "is this person already on file?" check before the person form saves (issue 17,
+    item 3): who, when, whether it matched someone the user was not shown, and whether the
+    form was then saved. Counted for the per-user limit and for the probing alert (many
+    checks, few saves); nothing of what was typed is kept. Rows older than
+    ``PRESAVE_RETENTION_DAYS`` are deleted as new ones are written."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    withheld = models.PositiveSmallIntegerField(default=0)  # matches the user was not shown
+    saved = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "at"], name="presave_user_at_idx")]
+
+    def __str__(self) -> str:
+        return f"pre-save check {self.pk}"

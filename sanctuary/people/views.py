@@ -30,6 +30,7 @@ from sanctuary.lib.refusal import Refusal
 from sanctuary.matching.actions import candidates_for, queue_pair
 from sanctuary.matching.models import MatchReview
 from sanctuary.matching.records import matching_record
+from sanctuary.people import presave
 from sanctuary.people.actions import (
     StatusRefused,
     do_add_document,
@@ -199,7 +200,14 @@ def person_form_page(
             messages.error(request, _("The vault is sealed: nothing can be saved until key holders unseal it."))
             valid = False
         matches: list[tuple[int, list[str]]] = []
+        check = None
         if valid:
+            try:
+                check = presave.start(user)
+            except presave.TooManyChecks:
+                messages.error(request, _("Too many checks in the last hour: nothing was saved. Try again later."))
+                refused: dict[str, Any] = {"form": form, "contacts": contacts, "household": household, "person": person}
+                return render(request, "people/person_form.html", {**refused, "intro": intro}, status=429)
             matches = _likely_matches(form, contacts, person)
             if person is not None:  # pairs already in the queue (decided or not) are not asked again
                 known = MatchReview.objects.filter(
@@ -208,8 +216,10 @@ def person_form_page(
                 ).values_list("person_a", "person_b")
                 seen = {pk for pair in known for pk in pair}
                 matches = [(pk, rules) for pk, rules in matches if pk not in seen]
-            if matches and not request.POST.get("confirm_new"):
+            found = presave.sort(user, check, matches)
+            if found.shown and not request.POST.get("confirm_new"):
                 # Shown before saving: the user says whether this is someone already known.
+                # Only people they may see, and only keys they may know; the rest is withheld.
                 context: dict[str, Any] = {
                     "form": form,
                     "contacts": contacts,
@@ -217,10 +227,7 @@ def person_form_page(
                     "person": person,
                     "intro": intro,
                     "back_url": back_url,
-                    "matches": Person.objects.visible_to(user).filter(pk__in=[pk for pk, _r in matches]),
-                    "match_rules": dict(matches),
-                    "hidden_matches": len(matches)
-                    - Person.objects.visible_to(user).filter(pk__in=[pk for pk, _r in matches]).count(),
+                    "matches": found.listed(),
                 }
                 return render(request, "people/person_form.html", context, status=409)
         if valid:
@@ -235,9 +242,12 @@ def person_form_page(
             else:
                 do_update_person(user, form, formsets)
                 messages.success(request, _("Changes saved."))
+            presave.saved(check)
+            # Every match goes to the review queue, shown or withheld: reviewers who may see
+            # both people decide it. The user is told only of the ones they were shown.
             for other, rules in matches:
                 queue_pair(person.pk, other, 0.0, dict.fromkeys(rules, "same key"))
-            if matches:
+            if any(pk in found.shown for pk, _r in matches):
                 messages.info(request, _("Possible duplicates were added to the review queue."))
             converted = form.converted_labels() + [
                 label for fs in formsets for f in fs.forms for label in f.converted_labels()
