@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sanctuary.accounts.policy import ON_HOLD, require_settled
 from sanctuary.audit.log import record as audit
 from sanctuary.audit.models import Action
 from sanctuary.background import runner
@@ -156,6 +157,8 @@ def do_decide(user: User, review: MatchReview, decision: str) -> MatchReview:
         return review
     if decision == Decision.SAME and review.proposed_by_id == user.pk:
         raise MatchRefused("same_reviewer")
+    if decision == Decision.SAME:  # the second reviewer's confirmation of a merge
+        require_settled(user, MatchRefused)
     review.decision, review.decided_by, review.decided_at = decision, user, now
     review.save(update_fields=["decision", "decided_by", "decided_at"])
     audit(user, Action.UPDATE, review, fields=["decision"])
@@ -169,4 +172,5 @@ class MatchRefused(Refusal):
     messages = {
         "decided": _("Already decided."),
         "same_reviewer": _("You proposed this: a second reviewer must confirm that it is the same person."),
+        "on_hold": ON_HOLD,
     }
