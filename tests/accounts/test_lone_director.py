@@ -130,8 +130,8 @@ def _evidence_release(u: User, o: dict[str, Any], users: dict[str, User]) -> Any
 
 def _evidence_key(u: User, o: dict[str, Any], users: dict[str, User]) -> Any:
     from sanctuary.evidence import actions
-    from sanctuary.vault import streams
     from sanctuary.evidence.models import RecipientKey
+    from sanctuary.vault import streams
 
     key = RecipientKey.objects.filter(confirmed_by__isnull=True, active=True).first()
     if key is None:
@@ -245,9 +245,8 @@ def test_a_lone_directors_new_account_cannot_approve(kind: Kind, users_by_role, 
         _settle(puppet)  # even a settled account is held again once it becomes a director
         puppet = _make_director(director, UserFactory(roles=["director"]), puppet)
     assert not is_settled(puppet)
-    with pytest.raises(Refusal) as refused:
-        with transaction.atomic():
-            kind.approve(puppet, objects, users_by_role)
+    with pytest.raises(Refusal) as refused, transaction.atomic():
+        kind.approve(puppet, objects, users_by_role)
     assert refused.value.code == "on_hold"
     until = timezone.localtime(puppet.approver_hold_until)
     assert str(until.year) in refused.value.message and str(until.day) in refused.value.message
