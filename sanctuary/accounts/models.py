@@ -6,11 +6,14 @@ What a role may do is decided in ``sanctuary.accounts.policy``, not here.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
@@ -68,8 +71,9 @@ class User(AbstractUser):
     session_version = models.PositiveIntegerField(default=0, editable=False)
     teams = models.ManyToManyField(Team, blank=True, related_name="members", verbose_name=_("teams"))
     must_change_password = models.BooleanField(default=False)
-    # New or reset accounts wait before they may approve true-name requests, so a single
-    # director cannot create (or take over) a second approver and approve alone.
+    # New, reset or promoted accounts wait before they take any second-person step, so a
+    # single director cannot create (or take over) a second approver and approve alone
+    # (``accounts.policy.require_settled``).
     approver_hold_until = models.DateTimeField(null=True, blank=True, editable=False)
     identity_approver = models.BooleanField(
         _("may approve true-name requests"),
@@ -133,3 +137,108 @@ class User(AbstractUser):
 
     def role_labels(self) -> list[str]:
         return [str(Role(code).label) for code in sorted(self.roles)]
+
+
+class PromotionState(models.TextChoices):
+    PROPOSED = "proposed", _("Waiting for a second director")
+    CONFIRMED = "confirmed", _("Confirmed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class DirectorPromotion(models.Model):
+    """Making someone a director takes two directors: one proposes (by giving the role on the
+    staff form), a different one confirms, and only then is the role granted. The database
+    refuses a confirmation by the proposer, and anyone confirming their own promotion."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="director_promotions")
+    state = models.CharField(max_length=16, choices=PromotionState.choices, default=PromotionState.PROPOSED)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(default=timezone.now)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        constraints = [
+            # Four eyes, in the database like the other four-eyes rules.
+            models.CheckConstraint(
+                condition=Q(confirmed_by__isnull=True) | ~Q(confirmed_by=F("proposed_by")),
+                name="director_promotion_four_eyes",
+            ),
+            models.CheckConstraint(
+                condition=~Q(proposed_by=F("user")) & (Q(confirmed_by__isnull=True) | ~Q(confirmed_by=F("user"))),
+                name="director_promotion_not_self",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(state=PromotionState.CONFIRMED, confirmed_by__isnull=False, confirmed_at__isnull=False)
+                    | (~Q(state=PromotionState.CONFIRMED) & Q(confirmed_by__isnull=True))
+                ),
+                name="director_promotion_confirmed_by_someone",
+            ),
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(state=PromotionState.PROPOSED), name="director_promotion_one_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"promotion {self.pk}"
+
+
+class AccountChange(models.TextChoices):
+    CREATED = "created", _("Account created")
+    ROLES = "roles", _("Roles added")
+    DIRECTOR_PROPOSED = "director_proposed", _("Proposed as director")
+    DIRECTOR_CONFIRMED = "director_confirmed", _("Made a director")
+    REACTIVATED = "reactivated", _("Account active again")
+    DELEGATE = "delegate", _("May now approve true-name requests")
+    PASSWORD_RESET = "password_reset", _("New temporary password")
+    TWO_FACTOR_RESET = "two_factor_reset", _("Two-factor reset")
+    # Not a change to the account: what it did. Many "already on file?" checks and few saves
+    # (sanctuary.people.presave), or over the hourly limit of checks.
+    PROBING = "probing", _("Many checks for people on file, few saves")
+
+
+# How long an account alert stays on the directors' pages unless acknowledged.
+ACCOUNT_ALERT_DAYS = 7
+
+
+class AccountAlertQuerySet(models.QuerySet["AccountAlert"]):
+    def open(self) -> AccountAlertQuerySet:
+        """Not acknowledged, and recent enough to show."""
+        since = timezone.now() - timedelta(days=ACCOUNT_ALERT_DAYS)
+        return self.filter(acknowledged_at__isnull=True, created_at__gte=since)
+
+
+class AccountAlert(models.Model):
+    """An account was created, given powers or reset: every director sees it for
+    ``ACCOUNT_ALERT_DAYS`` days, or until a director other than the one who made the change
+    acknowledges it. No personal data: the account, what changed (role codes), who, when."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    change = models.CharField(max_length=24, choices=AccountChange.choices)
+    roles = models.JSONField(default=list, blank=True)  # role codes added, if any
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    via = models.CharField(max_length=40, blank=True)  # a server command, when no one logged in did it
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AccountAlertQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"account alert {self.pk}"
+
+    def role_labels(self) -> list[str]:
+        return [str(Role(code).label) for code in self.roles if code in Role.values]

@@ -1,5 +1,6 @@
 """Accounts, as the registry sees it: staff management and one's own account in the
-navigation, and the dashboard's list of staff without two-factor."""
+navigation, and on the dashboard the list of staff without two-factor and the account changes
+every director sees (new accounts, new roles, resets, promotions waiting for a second director)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,12 @@ def _not_enrolled(request: HttpRequest) -> dict[str, Any]:
     return {"not_enrolled": User.objects.filter(is_active=True).exclude(pk__in=enrolled).order_by("username")}
 
 
+def _account_alerts(request: HttpRequest) -> dict[str, Any]:
+    from sanctuary.accounts.views import account_alerts
+
+    return account_alerts(request.user)  # type: ignore[arg-type]
+
+
 register(
     Stage(
         app="accounts",
@@ -30,6 +37,9 @@ register(
         ),
         dashboard=(
             DashboardCard(template="accounts/_dashboard.html", context=_not_enrolled, module=Module.STAFF, order=80),
+            DashboardCard(
+                template="accounts/_account_alerts.html", context=_account_alerts, module=Module.STAFF, order=5
+            ),
         ),
     )
 )

@@ -20,15 +20,18 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import models
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
 
-from sanctuary.accounts.models import Role
+from sanctuary.accounts.models import Role, User
 from sanctuary.lib import stages
+from sanctuary.lib.refusal import Refusal
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from django.contrib.auth.models import AnonymousUser
     from django.http import HttpRequest, HttpResponse
-
-    from sanctuary.accounts.models import User
 
 
 class Module(models.TextChoices):
@@ -179,12 +182,63 @@ class ModuleQuerySet(models.QuerySet[Any]):
 
 
 def can_approve_identity(user: User | AnonymousUser) -> bool:
-    """Directors, and users a director made delegates, approve true-name requests."""
+    """Directors, and users a director made delegates, approve true-name requests (once
+    settled: ``do_decide_identity`` calls :func:`require_settled`)."""
     if not user.is_authenticated:
         return False
-    from django.utils import timezone
-
-    hold = getattr(user, "approver_hold_until", None)
-    if hold is not None and timezone.now() < hold:
-        return False
     return can_use(user, Module.APPROVE_IDENTITY) or bool(getattr(user, "identity_approver", False))
+
+
+# --- The waiting period ---------------------------------------------------------------------
+#
+# Every second-person step (confirming a vetting decision, approving a payment run, confirming
+# a merge, releasing evidence or statistics, approving a true-name request, co-signing
+# emergency access to counselling notes, approving an outreach broadcast, confirming a
+# training list or a director's promotion) waits after the account was created, reset
+# (password or two-factor), re-activated, or given a new role or the true-name delegation:
+# a lone director cannot create, or take over, a second person and approve alone at once.
+# ``sanctuary.accounts.actions.hold_approvals`` starts the wait; every such step calls
+# :func:`require_settled` first.
+
+ON_HOLD = _(
+    "Your account changed recently (new account, role, password or two-factor): "
+    "you can approve or confirm this from %(until)s."
+)
+
+
+class _Moment:
+    """A time shown in the language active when the message is read, in local time."""
+
+    def __init__(self, when: datetime) -> None:
+        self.when = when
+
+    def __str__(self) -> str:
+        return str(formats.date_format(timezone.localtime(self.when), "DATETIME_FORMAT"))
+
+
+class NotSettled(Refusal):
+    messages = {"on_hold": ON_HOLD}
+
+
+def settled_from(user: User | AnonymousUser) -> datetime | None:
+    """When the user's wait ends, or None when they are not waiting."""
+    hold: datetime | None = getattr(user, "approver_hold_until", None)
+    return hold if hold is not None and timezone.now() < hold else None
+
+
+def is_settled(user: User | AnonymousUser) -> bool:
+    """The user may take a second-person step now (their account is not waiting)."""
+    return settled_from(user) is None
+
+
+def require_settled(user: User | AnonymousUser, refusal: type[Refusal] = NotSettled) -> None:
+    """Refuse a second-person step while the user's account waits: ``refusal("on_hold",
+    until=…)``. A stage passes its own refusal class, whose ``messages`` map ``"on_hold"`` to
+    :data:`ON_HOLD`, so its screens show the refusal as they show its others (the page again,
+    with what was typed). Reads the hold from the database, not from a stale instance."""
+    pk: int | None = getattr(user, "pk", None)
+    if pk is None:
+        return
+    hold = User.objects.filter(pk=pk).values_list("approver_hold_until", flat=True).first()
+    if hold is not None and timezone.now() < hold:
+        raise refusal("on_hold", until=_Moment(hold))

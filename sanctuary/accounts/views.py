@@ -24,7 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sanctuary.accounts import actions
 from sanctuary.accounts.forms import EnrolForm, LoginForm, StaffUserForm, TeamForm, TokenForm
-from sanctuary.accounts.models import Role, Team, User
+from sanctuary.accounts.models import AccountAlert, DirectorPromotion, PromotionState, Role, Team, User
 from sanctuary.accounts.policy import Module, module_required
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
@@ -174,7 +174,23 @@ def staff_list(request: HttpRequest) -> HttpResponse:
         }
         for u in users
     ]
-    return render(request, "accounts/staff_list.html", {"rows": rows, "teams": Team.objects.all()})
+    context = {"rows": rows, "teams": Team.objects.all(), **account_alerts(request.user)}  # type: ignore[arg-type]
+    return render(request, "accounts/staff_list.html", context)
+
+
+def account_alerts(viewer: User) -> dict[str, object]:
+    """What every director sees on the dashboard and the staff page: recent account changes
+    not yet acknowledged, and promotions to director waiting for a second director (with
+    whether anyone but the proposer could confirm them)."""
+    promotions = list(
+        DirectorPromotion.objects.filter(state=PromotionState.PROPOSED).select_related("user", "proposed_by")
+    )
+    directors = set(User.objects.filter(is_active=True, role_grants__role=Role.DIRECTOR).values_list("pk", flat=True))
+    for promotion in promotions:
+        promotion.confirmable = bool(directors - {promotion.proposed_by_id, promotion.user_id})  # type: ignore[attr-defined]
+        promotion.own = promotion.proposed_by_id == viewer.pk  # type: ignore[attr-defined]
+    alerts = list(AccountAlert.objects.open().select_related("user", "actor")[:50])
+    return {"account_alerts": alerts, "promotions": promotions}
 
 
 def _role_labels() -> list[tuple[str, str]]:
@@ -194,9 +210,43 @@ def staff_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             return render(request, "accounts/temporary_password.html", {"staff": saved, "password": password})
         messages.success(request, _("Saved."))
         return redirect("accounts:staff_list")
-    return render(
-        request, "accounts/staff_form.html", {"form": form, "staff": user}, status=400 if form.errors else 200
+    promotion = (
+        DirectorPromotion.objects.filter(user=user, state=PromotionState.PROPOSED).first() if user is not None else None
     )
+    context = {"form": form, "staff": user, "promotion": promotion}
+    return render(request, "accounts/staff_form.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@module_required(Module.STAFF)
+def promotion_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+    """A second director confirms a promotion to director, or any director cancels it."""
+    actor: User = request.user  # type: ignore[assignment]
+    promotion = get_object_or_404(DirectorPromotion, pk=pk)
+    if decision not in {"confirm", "cancel"}:
+        return HttpResponse(status=404)
+    try:
+        if decision == "confirm":
+            actions.do_confirm_director(actor, promotion)
+            messages.success(request, _("%(user)s is now a director.") % {"user": promotion.user})
+        else:
+            actions.do_cancel_director(actor, promotion)
+            messages.success(request, _("Promotion cancelled."))
+    except actions.AccountRefused as refused:
+        messages.error(request, refused.message)
+    return redirect("accounts:staff_list")
+
+
+@require_POST
+@module_required(Module.STAFF)
+def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    alert = get_object_or_404(AccountAlert, pk=pk)
+    try:
+        actions.do_acknowledge_alert(actor, alert)
+    except actions.AccountRefused as refused:
+        messages.error(request, refused.message)
+    return redirect("accounts:staff_list")
 
 
 @require_POST

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sanctuary import consent
 from sanctuary.accounts.models import Role
+from sanctuary.accounts.policy import ON_HOLD, require_settled
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.care import notes
@@ -81,9 +82,7 @@ class CareError(Refusal):
         ),
         "emergency_own": _("You asked for this access: another person must approve it."),
         "emergency_state": _("This request was already answered."),
-        "on_hold": _(
-            "Your account changed recently (new role, password or two-factor): you can approve again after 24 hours."
-        ),
+        "on_hold": ON_HOLD,
         "not_their_counsellor": _("Only the person's own counsellor marks this as seen."),
         "needs_reason": _("Write the reason."),
         "scale_answers": _("Answer each of the five questions with a number from 0 to 5."),
@@ -407,9 +406,7 @@ def do_answer_emergency(actor: User, access: EmergencyAccess, *, approve: bool) 
         raise CareError("emergency_state")
     if access.requested_by_id == actor.pk:
         raise CareError("emergency_own")
-    hold = getattr(actor, "approver_hold_until", None)
-    if hold is not None and timezone.now() < hold:
-        raise CareError("on_hold")
+    require_settled(actor, CareError)
     asker = access.requested_by
     pair = (_is_lead(asker) and _is_director(actor)) or (_is_director(asker) and _is_lead(actor))
     if not pair:

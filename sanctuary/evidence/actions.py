@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sanctuary import consent
+from sanctuary.accounts.policy import ON_HOLD, require_settled
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.consent import rules as consent_rules
@@ -72,9 +73,7 @@ class EvidenceRuleError(Refusal):
         "consent_changed": _(
             "The consent this package was made under is no longer the one in force: propose a new package."
         ),
-        "on_hold": _(
-            "Your account changed recently (new role, password or two-factor): you can do this again after 24 hours."
-        ),
+        "on_hold": ON_HOLD,
     }
 
 
@@ -213,12 +212,6 @@ def do_check_item(actor: User | None, item: Item) -> bool:
 # package to it. An officer alone cannot send a package to a key of their own.
 
 
-def _not_on_hold(actor: User) -> None:
-    hold = getattr(actor, "approver_hold_until", None)
-    if hold is not None and timezone.now() < hold:
-        raise EvidenceRuleError("on_hold")
-
-
 @transaction.atomic
 def do_add_recipient_key(actor: User, recipient: Recipient, public_key: str, label: str = "") -> RecipientKey:
     try:
@@ -237,7 +230,7 @@ def do_confirm_recipient_key(actor: User, key: RecipientKey) -> RecipientKey:
         raise EvidenceRuleError("key_own")
     if key.confirmed_by_id is not None or not key.active:
         raise EvidenceRuleError("key_confirmed")
-    _not_on_hold(actor)
+    require_settled(actor, EvidenceRuleError)
     key.confirmed_by, key.confirmed_at = actor, timezone.now()
     key.save(update_fields=["confirmed_by", "confirmed_at"])
     record(actor, Action.STATUS, key, fields=["confirmed_by"])
@@ -316,7 +309,7 @@ def do_propose_package(actor: User, testimony: Testimony, key: RecipientKey, ite
     testimony = Testimony.objects.select_for_update().select_related("person").get(pk=testimony.pk)
     if testimony.state not in (TestimonyState.READY, TestimonyState.REFERRED):
         raise EvidenceRuleError("not_ready")
-    _not_on_hold(actor)
+    require_settled(actor, EvidenceRuleError)
     chosen = list(Item.objects.filter(pk__in=[i.pk for i in items]))
     _check_items(testimony, chosen)
     package = Package.objects.create(
@@ -367,7 +360,7 @@ def do_release_package(actor: User, package: Package) -> Package:
         raise EvidenceRuleError("four_eyes")
     if package.key.added_by_id == actor.pk:
         raise EvidenceRuleError("key_adder")
-    _not_on_hold(actor)
+    require_settled(actor, EvidenceRuleError)
     package.state, package.released_by, package.released_at = PackageState.RELEASED, actor, timezone.now()
     package.save(update_fields=["state", "released_by", "released_at"])
     record(actor, Action.STATUS, package, fields=["state", "released_by"])

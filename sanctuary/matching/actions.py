@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sanctuary.accounts.policy import ON_HOLD, require_settled
 from sanctuary.audit.log import record as audit
 from sanctuary.audit.models import Action
 from sanctuary.background import runner
@@ -179,8 +180,10 @@ def do_decide(user: User, review: MatchReview, decision: str, *, seen: str = "")
         return review
     if decision == Decision.SAME and review.proposed_by_id == user.pk:
         raise MatchRefused("same_reviewer")
-    if decision == Decision.SAME and not seen:
-        raise MatchRefused("look_first")
+    if decision == Decision.SAME:  # the second reviewer's confirmation of a merge
+        require_settled(user, MatchRefused)
+        if not seen:
+            raise MatchRefused("look_first")
     review.decision, review.decided_by, review.decided_at = decision, user, now
     review.save(update_fields=["decision", "decided_by", "decided_at"])
     audit(user, Action.UPDATE, review, fields=["decision"])
@@ -195,4 +198,5 @@ class MatchRefused(Refusal):
         "same_reviewer": _("You proposed this: a second reviewer must confirm that it is the same person."),
         "look_first": _("Look at what the merge will do before confirming it."),
         "gone": _("One of these records was merged with another meanwhile: this pair is no longer asked about."),
+        "on_hold": ON_HOLD,
     }

@@ -31,6 +31,7 @@ from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from sanctuary.accounts.policy import ON_HOLD, require_settled
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.lib.refusal import Refusal
@@ -75,6 +76,7 @@ COVER_AFTER = timedelta(days=30)
 
 class OutreachError(Refusal):
     messages = {
+        "on_hold": ON_HOLD,
         "stopped": _("This contact said STOP: nobody messages them until they write to us first."),
         "blocked": _("This contact is blocked: nobody messages them."),
         "archived": _("This contact is archived: nobody messages them."),
@@ -473,6 +475,7 @@ def do_confirm_reply(user: User, reply: Reply) -> Reply:
             raise OutreachError("nothing_to_confirm")
         if reply.recorded_by_id == user.pk:
             raise OutreachError("confirm_own")
+        require_settled(user, OutreachError)
         reply.confirmed_by = user
         reply.save(update_fields=["confirmed_by"])
         record(user, Action.UPDATE, reply, fields=["confirmed_by"])
@@ -515,6 +518,7 @@ def do_confirm_link(user: User, reply: Reply) -> OutreachContact:
             raise OutreachError("not_linked")
         if reply.link_proposed_by_id == user.pk:
             raise OutreachError("link_own")
+        require_settled(user, OutreachError)
         person = reply.link_person
         reply.linked_by = user
         reply.save(update_fields=["linked_by"])
@@ -702,6 +706,7 @@ def do_approve_send(user: User, send: Send) -> Send:
             raise OutreachError("not_proposed")
         if send.proposed_by_id == user.pk:
             raise OutreachError("own")
+        require_settled(user, OutreachError)
         contact_ids = list(send.messages.values_list("contact_id", flat=True))
         if OutreachContact.objects.visible_to(user).filter(pk__in=contact_ids).count() != len(contact_ids):
             raise OutreachError("unseen")

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sanctuary.accounts.policy import can_approve_identity
+from sanctuary.accounts.policy import ON_HOLD, can_approve_identity, require_settled
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.lib import db
@@ -29,6 +29,7 @@ class IdentityRuleError(Refusal):
         "not_approver": _("Only a director or a delegate approves true-name requests."),
         "own_request": _("You cannot approve your own request."),
         "decided": _("Already decided."),
+        "on_hold": ON_HOLD,
     }
 
 
@@ -56,6 +57,7 @@ def do_decide_identity(approver: User, request: IdentityRequest, approve: bool) 
         raise IdentityRuleError("not_approver")
     if request.requester_id == approver.pk:
         raise IdentityRuleError("own_request")
+    require_settled(approver, IdentityRuleError)
     if request.status != IdentityRequestStatus.PENDING:
         raise IdentityRuleError("decided")
     now = timezone.now()

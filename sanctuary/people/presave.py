@@ -156,4 +156,4 @@ def _alert(user: User) -> None:
     """One alert per user and day on the directors' pages."""
     since = timezone.now() - timedelta(hours=24)
     if not AccountAlert.objects.filter(user=user, change=AccountChange.PROBING, created_at__gte=since).exists():
-        alert_directors(None, user, AccountChange.PROBING)
+        alert_directors(user, user, AccountChange.PROBING)  # done by the user themself

@@ -22,7 +22,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sanctuary.accounts.models import Team
-from sanctuary.accounts.policy import Module, can_approve_identity, can_use, module_required, sees_all_people
+from sanctuary.accounts.policy import (
+    Module,
+    NotSettled,
+    can_approve_identity,
+    can_use,
+    module_required,
+    require_settled,
+    sees_all_people,
+)
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.lib import stages
@@ -353,6 +361,11 @@ def identity_queue(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     if not can_approve_identity(user):
         raise PermissionDenied
+    try:  # a waiting approver is told until when, and shown no request meanwhile
+        require_settled(user)
+        on_hold = ""
+    except NotSettled as refused:
+        on_hold = refused.message
     pending = (
         IdentityRequest.objects.visible_to(user)
         .filter(status=IdentityRequestStatus.PENDING)
@@ -360,7 +373,10 @@ def identity_queue(request: HttpRequest) -> HttpResponse:
         .select_related("person", "requester")
         .order_by("created_at")
     )
-    return render(request, "people/identity_queue.html", {"pending": pending, "minutes": grant_minutes()})
+    if on_hold:
+        pending = pending.none()
+    context = {"pending": pending, "minutes": grant_minutes(), "on_hold": on_hold}
+    return render(request, "people/identity_queue.html", context)
 
 
 @require_POST

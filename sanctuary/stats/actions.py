@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sanctuary.accounts.policy import ON_HOLD, require_settled
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.lib.refusal import Refusal
@@ -57,6 +58,7 @@ PROBLEM_WORDS = {
 
 class StatsRefused(Refusal):
     messages = {
+        "on_hold": ON_HOLD,
         "fails_rules": _(
             "This table breaks the disclosure rules at: %(cells)s. Coarsen it (fewer categories, longer "
             "periods) or let small cells be suppressed."
@@ -155,6 +157,7 @@ def do_approve_release(user: User, release: Release) -> Release:
         raise StatsRefused("decided")
     if release.proposed_by_id == user.pk:
         raise StatsRefused("own")
+    require_settled(user, StatsRefused)
     if tables.Output(release.output).sha256 != release.sha256:
         raise StatsRefused("altered")
     problems = disclosure.check(

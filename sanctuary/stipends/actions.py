@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from sanctuary.accounts.policy import ON_HOLD, require_settled
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.lib.refusal import Refusal
@@ -51,6 +52,7 @@ BATCH = 1000
 
 class RunError(Refusal):
     messages = {
+        "on_hold": ON_HOLD,
         "no_rule": _("This funder has no rule for that month: add one first."),
         "not_draft": _("This run is approved already: it cannot be drafted again."),
         "own_run": _("You drafted this run: a second finance officer must approve it."),
@@ -236,6 +238,7 @@ def do_approve_run(user: User, run: PaymentRun, seen: str) -> PaymentRun:
         raise RunError("not_draft")
     if run.drafted_by_id == user.pk:
         raise RunError("own_run")
+    require_settled(user, RunError)
     if seen != run_fingerprint(run):
         raise RunError("changed")
     run.state = RunState.APPROVED
@@ -378,6 +381,7 @@ def do_review_line(user: User, line: PaymentLine) -> PaymentLine:
         raise RunError("reviewed")
     if line.run.drafted_by_id == user.pk:  # four eyes, as for the approval
         raise RunError("own_run")
+    require_settled(user, RunError)
     line.needs_review = False
     line.reviewed_by = user
     line.reviewed_at = timezone.now()

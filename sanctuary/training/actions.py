@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from sanctuary.accounts.policy import can_use
+from sanctuary.accounts.policy import ON_HOLD, can_use, require_settled
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.lib.refusal import Refusal
@@ -64,6 +64,7 @@ TIMELINE = "training"  # PersonEvent.kind (declared in module.py)
 
 class TrainingError(Refusal):
     messages = {
+        "on_hold": ON_HOLD,
         "state": _("This cannot be done while the cohort is “%(state)s”."),
         "transition": _("A cohort cannot go from “%(old)s” to “%(new)s”."),
         "not_enrolling": _("This cohort is not taking applications."),
@@ -466,6 +467,7 @@ def do_confirm_selection(user: User, selection: Selection) -> Selection:
         raise TrainingError("decided")
     if selection.proposed_by_id == user.pk:
         raise TrainingError("own_list")
+    require_settled(user, TrainingError)
     if cohort.state not in (CohortState.ENROLLING, CohortState.RUNNING):
         raise TrainingError("state", state=CohortState(cohort.state).label)
     rows = [r.as_row() for r in rank(cohort, today=timezone.localtime(selection.proposed_at).date())]
@@ -775,6 +777,7 @@ def do_approve_graduation(user: User, graduation: Graduation) -> Graduation:
         raise TrainingError("decided")
     if graduation.proposed_by_id == user.pk:
         raise TrainingError("own_list")
+    require_settled(user, TrainingError)
     if cohort.state != CohortState.RUNNING:
         raise TrainingError("state", state=CohortState(cohort.state).label)
     results = graduation_check(cohort)

@@ -56,6 +56,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from sanctuary.accounts.policy import ON_HOLD, require_settled
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.lib.pdf import render_pdf
@@ -100,6 +101,7 @@ _QR_TEXT = re.compile(r"SC\d+\.")
 
 class CertificateError(Refusal):
     messages = {
+        "on_hold": ON_HOLD,
         "not_graduated": _("Only a person who graduated from the course gets a certificate."),
         "live": _("This person already has a certificate for this course: revoke it first to issue another."),
         "name_choice": _("Choose which name the certificate shows."),
@@ -614,6 +616,7 @@ def do_confirm_revoke(user: User, certificate: Certificate) -> Certificate:
         raise CertificateError("not_proposed")
     if certificate.revoke_proposed_by_id == user.pk:
         raise CertificateError("own_revoke")
+    require_settled(user, CertificateError)
     certificate.revoked_by = user
     certificate.revoked_at = timezone.now()
     certificate.save(update_fields=["revoked_by", "revoked_at"])

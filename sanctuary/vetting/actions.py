@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sanctuary.accounts.policy import ON_HOLD, require_settled
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.lib import db
@@ -45,6 +46,7 @@ class VettingRuleError(Refusal):
         "checks_missing": _("Every required check must be confirmed before acceptance."),
         "decided": _("This was already decided."),
         "already_cleared": _("This flag was already cleared."),
+        "on_hold": ON_HOLD,
     }
 
 
@@ -125,6 +127,7 @@ def do_clear_flag(user: User, flag: RiskFlag, reason: str) -> RiskFlag:
         return flag
     if flag.clear_requested_by_id == user.pk:
         raise VettingRuleError("same_officer")
+    require_settled(user, VettingRuleError)
     flag.cleared_by = user
     flag.cleared_at = now
     if reason:
@@ -166,6 +169,7 @@ def do_second(user: User, decision: VettingDecision, agree: bool, reason: str) -
         raise VettingRuleError("decided")
     if decision.proposed_by_id == user.pk:
         raise VettingRuleError("same_officer")
+    require_settled(user, VettingRuleError)
     if agree and decision.outcome == Outcome.ACCEPTED and missing_required_checks(decision.person):
         raise VettingRuleError("checks_missing")
     decision.state = DecisionState.CONFIRMED if agree else DecisionState.DISAGREED

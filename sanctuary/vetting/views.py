@@ -292,7 +292,11 @@ def second(request: HttpRequest, pk: int, decision_id: int, answer: str) -> Http
         if not form.is_valid():
             messages.error(request, _("Please give your reason."))
             return _page(request, person, second_form=form)
-        actions.do_second(user, decision, answer == "confirm", form.cleaned_data["reason"])
+        try:
+            actions.do_second(user, decision, answer == "confirm", form.cleaned_data["reason"])
+        except actions.VettingRuleError as error:  # the page again, with the reason as typed
+            messages.error(request, error.message)
+            return _page(request, person, second_form=form)
     except actions.VettingRuleError as error:
         return _refused(request, person, error)
     if answer == "confirm":

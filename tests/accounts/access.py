@@ -23,6 +23,8 @@ URLS = [
     Url("accounts:staff_create", "GET", DIRECTOR),
     Url("accounts:staff_edit", "GET", DIRECTOR, ORG, lambda o: {"pk": o["user"].pk}),
     Url("accounts:staff_action", "POST", DIRECTOR, ORG, lambda o: {"pk": o["user"].pk, "action": "unlock"}),
+    Url("accounts:promotion_decide", "POST", DIRECTOR, ORG, lambda o: {"pk": o["promotion"].pk, "decision": "cancel"}),
+    Url("accounts:alert_acknowledge", "POST", DIRECTOR, ORG, lambda o: {"pk": o["account_alert"].pk}),
     Url("accounts:team_create", "GET", DIRECTOR),
     Url("accounts:team_edit", "GET", DIRECTOR, ORG, lambda o: {"pk": o["team"].pk}),
     # Sealing ends every session: tested in tests/vault/test_shares_and_unseal.py.
@@ -35,4 +37,10 @@ URLS = [
 
 
 def objects(world: Any) -> dict[str, Any]:
-    return {"user": world.users["case_worker"], "team": world.team}
+    from sanctuary.accounts.models import AccountAlert, AccountChange, DirectorPromotion
+    from tests.factories import UserFactory
+
+    proposer, candidate = UserFactory(roles=["director"]), UserFactory(roles=["case_worker"])
+    promotion = DirectorPromotion.objects.create(user=candidate, proposed_by=proposer)
+    alert = AccountAlert.objects.create(user=candidate, change=AccountChange.CREATED, actor=proposer)
+    return {"user": world.users["case_worker"], "team": world.team, "promotion": promotion, "account_alert": alert}

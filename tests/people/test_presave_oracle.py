@@ -5,6 +5,7 @@ much and saves little."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 from typing import Any
 
@@ -33,10 +34,25 @@ def _create(client: Client, team_id: int, **overrides: str) -> Person:
     return Person.objects.get(pk=int(response["Location"].strip("/").split("/")[-1]))
 
 
+_probes = itertools.count(1)
+
+
 def _probe(client: Client, team_id: int, **typed: str) -> Any:
-    """What a user learns from typing values and pressing save, without confirming."""
-    data = person_data(team_id, alias="Probe", true_name="Someone Else", father_name="U Other", **typed)
-    data.setdefault("contacts-0-value", "09 455 000 001")
+    """What a user learns from typing values and pressing save, without confirming. Each
+    probe is otherwise unlike any other record (name, unit, town, birth year), so only what
+    the test types can match."""
+    n = next(_probes)
+    data = person_data(
+        team_id,
+        alias=f"Probe {n}",
+        true_name=f"Someone Else {n}",
+        father_name=f"U Other {n}",
+        unit=f"Column {n}",
+        hometown=f"Village {n}",
+        birth_date=str(1940 + n % 50),
+        **typed,
+    )
+    data.setdefault("contacts-0-value", f"09 455 {n:03d} 001")
     return client.post("/people/new/", data)
 
 
@@ -113,7 +129,7 @@ def test_checks_are_limited_per_user_and_the_form_keeps_what_was_typed(make_user
     refused = _probe(client, team_a.pk, **{"contacts-0-value": "09 455 000 109"})
     assert refused.status_code == 429
     page = refused.content.decode()
-    assert "Too many checks" in page and "Someone Else" in page
+    assert "Too many checks" in page and "Someone Else" in page and "09 455 000 109" in page
     assert Person.objects.count() == 3  # the fourth was not saved
     assert AccountAlert.objects.filter(user=user, change=AccountChange.PROBING).count() == 1
     # Another user is not limited by this one's checks.
