@@ -52,6 +52,13 @@ def verifier(unseal_key: bytes, salt: bytes) -> str:
     return hmac.new(key, b"sanctuary-verifier", hashlib.sha256).hexdigest()
 
 
+def share_verifier(salt: bytes, index: int, value: bytes) -> str:
+    """Stored for each share at ``vault_init``, so a junk share is refused on its own, before
+    it is combined with anything. A share is a 128-bit random value: the hash (keyed with the
+    vault's salt, and naming the share's index) cannot be searched back to it."""
+    return hmac.new(salt, b"sanctuary share verifier v1|" + bytes([index]) + value, hashlib.sha256).hexdigest()
+
+
 def wrap(kek: bytes, key: bytes, aad: bytes) -> bytes:
     nonce = os.urandom(NONCE_BYTES)
     return nonce + AESGCM(kek).encrypt(nonce, key, aad)

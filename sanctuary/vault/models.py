@@ -13,6 +13,9 @@ class VaultConfig(models.Model):
     threshold = models.PositiveSmallIntegerField()
     salt = models.BinaryField(max_length=32)
     verifier = models.CharField(max_length=64)
+    # Share index (as text) -> ``crypto.share_verifier`` of that share: a junk share is refused
+    # at once. Empty for a vault made before verifiers: filled at its next unseal.
+    share_verifiers = models.JSONField(default=dict)
     generation = models.PositiveIntegerField(default=1)  # +1 at every rekey
     # +1 whenever the set of data keys or their wrapping changes (rotation, rekey): a running
     # server that sees a new epoch reloads its keys before serving the request.
@@ -74,6 +77,7 @@ class PendingRekey(models.Model):
     threshold = models.PositiveSmallIntegerField()
     salt = models.BinaryField(max_length=32)
     verifier = models.CharField(max_length=64)
+    share_verifiers = models.JSONField(default=dict)  # of the new shares, as VaultConfig's
     wrapped_keys = models.JSONField(default=dict)  # DataKey pk -> hex of the key wrapped anew
     created_at = models.DateTimeField(auto_now_add=True)
 
