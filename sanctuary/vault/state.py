@@ -81,6 +81,7 @@ class Keyring:
     kek: bytearray  # kept to wrap new data keys (rotation) and reload them
     epoch: int = 0  # VaultConfig.key_epoch when these keys were loaded
     scope_root: bytearray = field(default_factory=bytearray)  # empty until the first scoped key is made
+    signing_seed: bytearray = field(default_factory=bytearray)  # the audit signing key (vault.signing)
 
     def decrypt(self, stored: str, aad: bytes) -> bytes:
         """Decrypt; a value under a key version this process has not loaded yet (rotated by
@@ -353,11 +354,35 @@ def unseal_with_key(unseal_key: bytes, cfg: VaultConfig) -> None:
     ring = _load_keyring(kek)
     with _lock:
         _keyring = ring
+    _start_signing(ring)
     for hook in _unseal_hooks:
         try:
             hook()
         except Exception:  # a hook must never undo an unseal; the traceback holds no values
             log.exception("unseal hook %s failed", getattr(hook, "__name__", hook))
+
+
+def _start_signing(ring: Keyring) -> None:
+    """The audit log is signed while unsealed; a vault made before that gets its key now."""
+    from sanctuary.vault import signing
+
+    try:
+        if not ring.signing_seed:
+            seed = signing.create_signing_key(bytes(ring.kek))
+            with _lock:
+                ring.signing_seed[:] = seed
+        signing.start(signing_seed())
+    except Exception:  # never undo an unseal; the traceback holds no values
+        log.exception("audit signing did not start")
+
+
+def signing_seed() -> bytes:
+    """A copy of the audit signing key, taken under the lock (a seal zeroes it)."""
+    with _lock:
+        ring = _keyring
+        if ring is None or not any(ring.signing_seed):
+            raise VaultSealed
+        return bytes(ring.signing_seed)
 
 
 def on_unseal(hook: Callable[[], None]) -> None:
@@ -376,13 +401,15 @@ def on_seal(hook: Callable[[], None]) -> None:
 
 def _load_keyring(kek: bytes) -> Keyring:
     data: dict[int, bytes] = {}
-    index_key = scope_root = b""
+    index_key = scope_root = signing_seed = b""
     for key in DataKey.objects.all():
         plain = crypto.unwrap(kek, bytes(key.wrapped), key.aad())
         if key.purpose == KeyPurpose.INDEX:
             index_key = plain
         elif key.purpose == KeyPurpose.SCOPE:
             scope_root = plain
+        elif key.purpose == KeyPurpose.SIGNING:
+            signing_seed = plain
         else:
             data[key.version] = plain
     current = max(v for v in data)
@@ -398,6 +425,7 @@ def _load_keyring(kek: bytes) -> Keyring:
         kek=bytearray(kek),
         epoch=epoch,
         scope_root=bytearray(scope_root),
+        signing_seed=bytearray(signing_seed),
     )
 
 
@@ -477,8 +505,15 @@ def _make_scope_root(kek: bytes) -> bytes:
 
 
 def seal() -> None:
-    """Forget every key at once. Partial unseal progress is dropped too."""
+    """Forget every key at once. Partial unseal progress is dropped too. Just before, the
+    audit chain's head is signed (a failure there never stops the seal)."""
     global _keyring
+    from sanctuary.vault import signing
+
+    try:
+        signing.stop()
+    except Exception:  # noqa: BLE001 - the keys go whatever happens to the checkpoint
+        log.error("audit checkpoint at seal failed")
     with _lock:
         ring = _keyring
         _keyring = None
@@ -487,6 +522,7 @@ def seal() -> None:
             _zero(ring.index_key)
             _zero(ring.kek)
             _zero(ring.scope_root)
+            _zero(ring.signing_seed)
     for hook in _seal_hooks:
         try:
             hook()
@@ -530,4 +566,7 @@ def initialise(holders: int, threshold: int) -> list[str]:
         key.wrapped = crypto.wrap(kek, crypto.random_key(), key.aad())
         key.save()
     del cfg
+    from sanctuary.vault import signing
+
+    signing.create_signing_key(kek)
     return [encode_share(tag, index, value) for index, value in shares]

@@ -21,7 +21,7 @@ from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.lib.ratelimit import SlidingWindow
 from sanctuary.lib.secret_files import read_or_create_secret
-from sanctuary.vault import state
+from sanctuary.vault import signing, state
 from sanctuary.vault.forms import ShareForm
 
 
@@ -72,6 +72,13 @@ def unseal(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Share accepted. The next key holder can enter theirs."))
             else:
                 messages.success(request, _("The vault is unsealed."))
+                head = signing.latest_head()
+                if head:
+                    messages.info(
+                        request,
+                        _("Signed audit head, to keep outside the server (verify_audit --head checks it): %(head)s")
+                        % {"head": head},
+                    )
             return redirect("vault:unseal")
     context = {"form": form, "vault": state.status(), "minutes": state.PARTIAL_UNSEAL_SECONDS // 60}
     return render(request, "vault/unseal.html", context, status=400 if form.errors else 200)
@@ -112,7 +119,9 @@ def unseal_api(request: HttpRequest) -> JsonResponse:
         else:
             record(None, Action.UNSEALED, object_type="vault", username="vault_unseal")
     status = state.status()
-    body = {"sealed": status.sealed, "progress": status.progress, "threshold": status.threshold}
+    body: dict[str, object] = {"sealed": status.sealed, "progress": status.progress, "threshold": status.threshold}
+    if not status.sealed:
+        body["audit_head"] = signing.latest_head()
     if error is not None:
         return JsonResponse(
             {**body, "error": error.code, "message": _refusal(error.code), "share": error.number}, status=400
