@@ -23,6 +23,9 @@ Login and sessions
 - ``AXES_RETENTION_DAYS`` (default 30): failed-login records (keyed hashes only) are deleted after this.
 - ``OTP_TOTP_ISSUER``: the name authenticator apps show (default ``Sanctuary``).
 - ``IDENTITY_GRANT_MINUTES``: how long an approved true-name request lasts (default 30).
+- ``AUDIT_CHECKPOINT_EVERY`` (default 100) and ``AUDIT_CHECKPOINT_MINUTES`` (default 15):
+  while unsealed, the audit chain's head is signed when this many entries, or this many
+  minutes, have passed since the last signed checkpoint (and at every unseal and seal).
 
 Public intake form
 - ``INTAKE_SECRET_PATH``: an extra, unguessable address for the form (8-64 letters, digits
@@ -360,6 +363,9 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "sanctuary.lib.errors.SanctuaryExceptionRepo
 PERSON_LIST_PAGE_SIZE = 50
 # The two-person rule: how long an approved true-name request lets the requester see it.
 IDENTITY_GRANT_MINUTES = float(os.environ.get("IDENTITY_GRANT_MINUTES", "30"))
+# Signed checkpoints of the audit chain (sanctuary/audit/checkpoints.py).
+AUDIT_CHECKPOINT_EVERY = int(os.environ.get("AUDIT_CHECKPOINT_EVERY", "100"))
+AUDIT_CHECKPOINT_MINUTES = float(os.environ.get("AUDIT_CHECKPOINT_MINUTES", "15"))
 # Where `manage.py vault_unseal` and `vault_seal` reach the running server.
 SANCTUARY_URL = os.environ.get("SANCTUARY_URL", "http://127.0.0.1:8000")
 # Bench only: replace AES-GCM by the identity function to measure what encryption costs.

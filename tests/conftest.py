@@ -42,6 +42,27 @@ def _media_in_tmp(settings: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
     settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))  # type: ignore[attr-defined]
 
 
+def _flush_past_the_audit_triggers() -> None:
+    """Transactional tests end with Django's flush, a TRUNCATE of every table, which the
+    audit log's triggers refuse on PostgreSQL (migration audit 0008). The test database's
+    superuser flushes with triggers off for that one transaction only
+    (``SET LOCAL session_replication_role``). Only test teardown does this: the application
+    never truncates, and tests of the triggers themselves run with them on."""
+    try:
+        from django.db.backends.postgresql.operations import DatabaseOperations
+    except ImportError:  # no PostgreSQL driver: SQLite runs only
+        return
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):  # type: ignore[no-untyped-def]
+        statements = original(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        return ["SET LOCAL session_replication_role = replica", *statements] if statements else statements
+
+    DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
+
+
+_flush_past_the_audit_triggers()
+
 VAULT_HOLDERS, VAULT_THRESHOLD = 3, 2
 
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 _PG_LOCK_KEY = 7_356_221_001
 
 
-def _lock_chain() -> None:
+def lock_chain() -> None:
     """Serialise appends so two writers never chain onto the same previous entry.
 
     PostgreSQL: a transaction-scoped advisory lock. SQLite: the IMMEDIATE transaction mode
@@ -48,7 +48,7 @@ def record(
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     actor_username = username or (actor.get_username() if actor is not None and actor.is_authenticated else "")
     with transaction.atomic():
-        _lock_chain()
+        lock_chain()
         last = AuditEntry.objects.order_by("-seq").only("seq", "hash").first()
         entry = AuditEntry(
             seq=(last.seq + 1) if last else 1,
@@ -63,6 +63,9 @@ def record(
         )
         entry.hash = entry.compute_hash()
         entry.save(force_insert=True)
+        from sanctuary.audit.checkpoints import after_append  # it imports lock_chain from here
+
+        after_append(entry)
     return entry
 
 

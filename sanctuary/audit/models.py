@@ -3,7 +3,11 @@
 Each entry holds the SHA-256 of the previous entry, computed over a canonical encoding of
 all its fields, so editing, deleting or reordering any row breaks the chain from there on;
 ``python manage.py verify_audit`` finds the first bad entry. On PostgreSQL a trigger also
-rejects UPDATE and DELETE on the table (migration 0002).
+rejects UPDATE and DELETE on the table (migration 0002), and TRUNCATE (migration 0008).
+
+A hash chain alone has no secret: whoever can write the table can rewrite it whole. So the
+head is signed, while unsealed, with an Ed25519 key kept in the vault (``Checkpoint``,
+``sanctuary.audit.checkpoints``).
 
 Entries never hold personal data: who acted, what kind of thing happened, to which object
 (type and surrogate id), and the *names* of changed fields — never their values.
@@ -53,6 +57,8 @@ class Action(models.TextChoices):
     COPY = "copy", _("Copied")
     TRANSFER = "transfer", _("Handed over")
     HASH_FAILED = "hash_failed", _("Hash check failed")
+    # The vault made the key that signs checkpoints; ``object_id`` is its public key (hex).
+    CHECKPOINT_KEY = "checkpoint_key", _("Audit signing key created")
 
 
 class AuditEntry(models.Model):
@@ -99,3 +105,55 @@ class AuditEntry(models.Model):
 
     def compute_hash(self) -> str:
         return hashlib.sha256(self.canonical()).hexdigest()
+
+
+class CheckpointReason(models.TextChoices):
+    INTERVAL = "interval", "interval"  # AUDIT_CHECKPOINT_EVERY entries or _MINUTES passed
+    UNSEAL = "unseal", "unseal"  # the vault was unsealed: key holders are shown this head
+    SEAL = "seal", "seal"  # the last head signed before the keys were forgotten
+
+
+class Checkpoint(models.Model):
+    """The audit chain's head at one moment, signed with the vault's Ed25519 key.
+
+    Checkpoints form a chain of their own (``seq`` from 1 without gaps, each naming the
+    previous checkpoint's hash), so deleting one, or the newest ones, shows. Append only,
+    like the entries (a trigger on PostgreSQL). The signature covers ``signed_bytes()``;
+    ``hash`` covers those bytes and the signature: it is what key holders keep elsewhere.
+    """
+
+    seq = models.PositiveBigIntegerField(unique=True)
+    at = models.DateTimeField()
+    entry_seq = models.PositiveBigIntegerField()  # the newest entry when this was signed
+    entry_hash = models.CharField(max_length=64)
+    prev_hash = models.CharField(max_length=64)  # the previous checkpoint's hash
+    reason = models.CharField(max_length=16, choices=CheckpointReason.choices)
+    public_key = models.CharField(max_length=64)  # hex of the Ed25519 public key
+    signature = models.CharField(max_length=128)  # hex
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-seq"]
+
+    def __str__(self) -> str:
+        return f"checkpoint #{self.seq} at entry #{self.entry_seq}"
+
+    def signed_bytes(self) -> bytes:
+        payload = {
+            "seq": int(self.seq),
+            "at": self.at.isoformat(timespec="microseconds"),
+            "entry_seq": int(self.entry_seq),
+            "entry_hash": self.entry_hash,
+            "prev_hash": self.prev_hash,
+            "reason": self.reason,
+            "public_key": self.public_key,
+        }
+        body = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+        return b"sanctuary audit checkpoint v1\n" + body.encode("ascii")
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.signed_bytes() + self.signature.encode("ascii")).hexdigest()
+
+    def head_text(self) -> str:
+        """What key holders keep outside the server: ``verify_audit --head`` checks it."""
+        return f"{self.seq}:{self.entry_seq}:{self.hash}"

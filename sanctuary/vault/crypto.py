@@ -52,6 +52,13 @@ def verifier(unseal_key: bytes, salt: bytes) -> str:
     return hmac.new(key, b"sanctuary-verifier", hashlib.sha256).hexdigest()
 
 
+def share_verifier(salt: bytes, index: int, value: bytes) -> str:
+    """Stored for each share at ``vault_init``, so a junk share is refused on its own, before
+    it is combined with anything. A share is a 128-bit random value: the hash (keyed with the
+    vault's salt, and naming the share's index) cannot be searched back to it."""
+    return hmac.new(salt, b"sanctuary share verifier v1|" + bytes([index]) + value, hashlib.sha256).hexdigest()
+
+
 def wrap(kek: bytes, key: bytes, aad: bytes) -> bytes:
     nonce = os.urandom(NONCE_BYTES)
     return nonce + AESGCM(kek).encrypt(nonce, key, aad)
@@ -184,3 +191,16 @@ def new_keypair() -> tuple[bytes, bytes]:
 
     private = X25519PrivateKey.generate()
     return private.private_bytes_raw(), private.public_key().public_bytes_raw()
+
+
+def signing_public_key(seed: bytes) -> bytes:
+    """The raw Ed25519 public key of a 32-byte private key (the audit signing key)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes_raw()
+
+
+def sign(seed: bytes, data: bytes) -> bytes:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return Ed25519PrivateKey.from_private_bytes(seed).sign(data)

@@ -57,8 +57,14 @@ def start_rekey(current_shares: list[str], holders: int, threshold: int) -> list
         tag = os.urandom(2)
     new_kek = crypto.derive_kek(new_key, salt)
     PendingRekey.objects.all().delete()
+    new_shares = Shamir.split(threshold, holders, new_key)
     pending = PendingRekey.objects.create(
-        tag=tag, holders=holders, threshold=threshold, salt=salt, verifier=crypto.verifier(new_key, salt)
+        tag=tag,
+        holders=holders,
+        threshold=threshold,
+        salt=salt,
+        verifier=crypto.verifier(new_key, salt),
+        share_verifiers={str(index): crypto.share_verifier(salt, index, value) for index, value in new_shares},
     )
     rewrapped = {
         str(key.pk): crypto.wrap(new_kek, crypto.unwrap(old_kek, bytes(key.wrapped), key.aad()), key.aad()).hex()
@@ -66,7 +72,7 @@ def start_rekey(current_shares: list[str], holders: int, threshold: int) -> list
     }
     pending.wrapped_keys = rewrapped
     pending.save(update_fields=["wrapped_keys"])
-    return [encode_share(tag, index, value) for index, value in Shamir.split(threshold, holders, new_key)]
+    return [encode_share(tag, index, value) for index, value in new_shares]
 
 
 @transaction.atomic
@@ -84,6 +90,7 @@ def confirm_rekey(new_shares: list[str]) -> VaultConfig:
         key.wrapped = bytes.fromhex(wrapped)
         key.save(update_fields=["wrapped"])
     cfg.tag, cfg.salt, cfg.verifier = pending.tag, pending.salt, pending.verifier
+    cfg.share_verifiers = pending.share_verifiers
     cfg.holders, cfg.threshold = pending.holders, pending.threshold
     cfg.generation += 1
     cfg.key_epoch += 1  # a running server must be unsealed again with the new shares

@@ -13,6 +13,12 @@ class VaultConfig(models.Model):
     threshold = models.PositiveSmallIntegerField()
     salt = models.BinaryField(max_length=32)
     verifier = models.CharField(max_length=64)
+    # Share index (as text) -> ``crypto.share_verifier`` of that share: a junk share is refused
+    # at once. Empty for a vault made before verifiers: filled at its next unseal.
+    share_verifiers = models.JSONField(default=dict)
+    # Hex of the Ed25519 key that signs the audit log's checkpoints (public; its private half
+    # is a DataKey of purpose "signing"). Empty for a vault made before: made at its next unseal.
+    audit_public_key = models.CharField(max_length=64, blank=True)
     generation = models.PositiveIntegerField(default=1)  # +1 at every rekey
     # +1 whenever the set of data keys or their wrapping changes (rotation, rekey): a running
     # server that sees a new epoch reloads its keys before serving the request.
@@ -31,6 +37,8 @@ class KeyPurpose(models.TextChoices):
     # counselling notes. The general data keys cannot open them; each scope derives its own key
     # from this root with its own label.
     SCOPE = "scope", "scope"
+    # The Ed25519 private key that signs the audit log's checkpoints (sanctuary.vault.signing).
+    SIGNING = "signing", "signing"
 
 
 class DataKey(models.Model):
@@ -74,6 +82,7 @@ class PendingRekey(models.Model):
     threshold = models.PositiveSmallIntegerField()
     salt = models.BinaryField(max_length=32)
     verifier = models.CharField(max_length=64)
+    share_verifiers = models.JSONField(default=dict)  # of the new shares, as VaultConfig's
     wrapped_keys = models.JSONField(default=dict)  # DataKey pk -> hex of the key wrapped anew
     created_at = models.DateTimeField(auto_now_add=True)
 

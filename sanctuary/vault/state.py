@@ -6,6 +6,11 @@ valid shares are in, the unseal key is rebuilt with Shamir, checked against the 
 verifier, used to unwrap the data keys, and forgotten. Only the data keys stay, in this
 module, until ``seal()``.
 
+Each share is checked on its own first, against the verifier stored for its index at
+``vault_init`` (``crypto.share_verifier``): a junk share is refused at once and never
+counted, so a stranger cannot fill the attempt or end it. A vault made before verifiers
+existed gets them at its next unseal (``_fill_share_verifiers``).
+
 The production server (``sanctuary/gunicorn.conf.py``) runs ONE worker process with
 threads, so there is exactly one copy of the keys and one unseal state: nothing is ever
 written to disk, the database, a cache or another process. Scaling out means more
@@ -54,10 +59,18 @@ class UnsealError(Refusal):
         "foreign": _("This share belongs to another vault, or to keys that were replaced. Use a current share."),
         "duplicate": _("This share has already been entered. The next key holder should enter theirs."),
         "wrong_key": _("The shares did not open the vault: one of them is not right. Start again with all shares."),
+        "wrong_share": _(
+            "This share is not one of this vault's shares: it was not counted. Check it and type it again."
+        ),
         "not_initialised": _("This server has no vault yet: run manage.py vault_init."),
         "too_many": _("Too many shares were entered. Start again with all key holders."),
-        "rate_limited": _("Too many shares from this connection. Wait ten minutes and try again."),
+        "too_few": _("Not enough shares to open the vault."),
     }
+
+    def __init__(self, code: str, *, index: int | None = None, number: int | None = None) -> None:
+        super().__init__(code)
+        self.index = index  # the refused share's index, when it is one of this vault's
+        self.number = number  # its position in a list of shares (``unseal_with_shares``)
 
 
 @dataclass
@@ -68,6 +81,7 @@ class Keyring:
     kek: bytearray  # kept to wrap new data keys (rotation) and reload them
     epoch: int = 0  # VaultConfig.key_epoch when these keys were loaded
     scope_root: bytearray = field(default_factory=bytearray)  # empty until the first scoped key is made
+    signing_seed: bytearray = field(default_factory=bytearray)  # the audit signing key (vault.signing)
 
     def decrypt(self, stored: str, aad: bytes) -> bytes:
         """Decrypt; a value under a key version this process has not loaded yet (rotated by
@@ -82,13 +96,18 @@ class Keyring:
 
 @dataclass
 class _Progress:
-    # Every distinct share entered in this attempt. Two values for one index are both
-    # kept: a junk share sent by someone else must not push out a holder's real one.
+    # Shares that matched the verifier of their index: junk never gets in here.
+    verified: dict[int, bytes] = field(default_factory=dict)
+    # Shares of indexes with no verifier (a vault made before verifiers): every distinct one
+    # is kept, two values for one index too, so a junk share does not push out a real one.
     shares: list[tuple[int, bytes]] = field(default_factory=list)
     started: float = 0.0
 
     def indexes(self) -> set[int]:
-        return {index for index, _value in self.shares}
+        return set(self.verified) | {index for index, _value in self.shares}
+
+    def pool(self) -> list[tuple[int, bytes]]:
+        return [*self.verified.items(), *self.shares]
 
 
 _lock = threading.RLock()
@@ -154,12 +173,13 @@ def status() -> Status:
 
 
 def _expire_partial() -> None:
-    if _progress.shares and time.monotonic() - _progress.started > PARTIAL_UNSEAL_SECONDS:
+    if _progress.pool() and time.monotonic() - _progress.started > PARTIAL_UNSEAL_SECONDS:
         reset_progress()
 
 
 def reset_progress() -> None:
     with _lock:
+        _progress.verified.clear()
         _progress.shares.clear()
         _progress.started = 0.0
 
@@ -169,48 +189,73 @@ def _zero(value: bytes | bytearray) -> None:
         value[:] = b"\x00" * len(value)
 
 
-def submit_share(text: str) -> Status:
-    """Add one typed share. Returns the new status; raises UnsealError for a refused share.
-
-    Refused shares are counted and audited by the caller but never lock anyone out: the
-    worst a wrong share does is end the current attempt, so honest holders start again.
-    """
+def _decode(text: str, cfg: VaultConfig, number: int | None = None) -> Share:
+    """A typed share of this vault, checked against its index's verifier when there is one."""
     global _wrong_shares
-    cfg = config()
-    if cfg is None:
-        raise UnsealError("not_initialised")
     try:
         share = decode_share(text)
     except ShareError as error:
         with _lock:
             _wrong_shares += 1
-        raise UnsealError(error.code) from None
+        raise UnsealError(error.code, number=number) from None
     if share.vault_tag != bytes(cfg.tag):
         with _lock:
             _wrong_shares += 1
-        raise UnsealError("foreign")
+        raise UnsealError("foreign", number=number)
+    known = (cfg.share_verifiers or {}).get(str(share.index))
+    if known is not None and not _constant_eq(crypto.share_verifier(bytes(cfg.salt), share.index, share.value), known):
+        with _lock:
+            _wrong_shares += 1
+        raise UnsealError("wrong_share", index=share.index, number=number)
+    return share
+
+
+def _is_verified(cfg: VaultConfig, share: Share) -> bool:
+    return str(share.index) in (cfg.share_verifiers or {})
+
+
+def submit_share(text: str) -> Status:
+    """Add one typed share. Returns the new status; raises UnsealError for a refused share.
+
+    A share that does not match its index's verifier is refused at once and leaves the
+    attempt as it was: junk never counts, never pushes out a real share and never locks
+    anyone out. (For a vault without verifiers yet, a wrong share can only end the current
+    attempt, so honest holders start again.)
+    """
+    global _wrong_shares
+    cfg = config()
+    if cfg is None:
+        raise UnsealError("not_initialised")
+    share = _decode(text, cfg)
     with _lock:
         if not is_sealed():
             return status()
         _expire_partial()
         candidate = (share.index, share.value)
-        if candidate in _progress.shares:
-            raise UnsealError("duplicate")
-        if len(_progress.shares) >= MAX_PENDING_SHARES:
-            # Someone is flooding the page with shares: start over rather than grow.
-            reset_progress()
-            _wrong_shares += 1
-            raise UnsealError("too_many")
-        if not _progress.shares:
+        if not _progress.pool():
             _progress.started = time.monotonic()
-        _progress.shares.append(candidate)
+        if _is_verified(cfg, share):
+            if share.index in _progress.verified:
+                raise UnsealError("duplicate")
+            _progress.verified[share.index] = share.value
+        else:
+            if candidate in _progress.shares:
+                raise UnsealError("duplicate")
+            if len(_progress.shares) >= MAX_PENDING_SHARES:
+                # Someone is flooding the page with shares: start over rather than grow.
+                reset_progress()
+                _wrong_shares += 1
+                raise UnsealError("too_many")
+            _progress.shares.append(candidate)
         if len(_progress.indexes()) < cfg.threshold:
             return status()
-        for combination in _combinations(_progress.shares, cfg.threshold):
+        for combination in _combinations(_progress.pool(), candidate, cfg.threshold):
+            unseal_key = Shamir.combine(list(combination))
             try:
-                unseal_with_key(Shamir.combine(list(combination)), cfg)
+                unseal_with_key(unseal_key, cfg)
             except UnsealError:
                 continue
+            _fill_share_verifiers(cfg, list(combination), unseal_key)
             reset_progress()
             return status()
         # No combination opens the vault: at least one share is wrong. Keep them all (a
@@ -219,11 +264,12 @@ def submit_share(text: str) -> Status:
         raise UnsealError("wrong_key")
 
 
-def _combinations(shares: list[tuple[int, bytes]], threshold: int) -> list[tuple[tuple[int, bytes], ...]]:
+def _combinations(
+    pool: list[tuple[int, bytes]], newest: tuple[int, bytes], threshold: int
+) -> list[tuple[tuple[int, bytes], ...]]:
     """Sets of ``threshold`` shares with distinct indexes, newest share in each (older sets
     were tried already), at most a few hundred: cheap, as each try is one HKDF."""
-    newest = shares[-1]
-    others = [s for s in shares[:-1] if s[0] != newest[0]]
+    others = [s for s in pool if s[0] != newest[0]]
     found = []
     for rest in itertools.combinations(others, threshold - 1):
         if len({index for index, _v in rest}) == threshold - 1:
@@ -234,23 +280,69 @@ def _combinations(shares: list[tuple[int, bytes]], threshold: int) -> list[tuple
 
 
 def unseal_with_shares(texts: list[str]) -> None:
-    """Unseal this process from a list of shares (management commands, tests)."""
+    """Unseal this process from a list of shares (``vault_unseal`` through the server's
+    command endpoint, other management commands, tests).
+
+    The shares are combined on their own, with only the shares the unseal page has already
+    verified: whatever strangers send to the page cannot stop them. A refused share raises
+    UnsealError naming its place in the list (``number``, from 1).
+    """
     cfg = config()
     if cfg is None:
         raise UnsealError("not_initialised")
-    shares: list[Share] = []
-    for text in texts:
-        try:
-            share = decode_share(text)
-        except ShareError as error:
-            raise UnsealError(error.code) from None
-        if share.vault_tag != bytes(cfg.tag):
-            raise UnsealError("foreign")
-        shares.append(share)
-    unique = {s.index: s.value for s in shares}
+    unique: dict[int, bytes] = {}
+    for number, text in enumerate(texts, start=1):
+        share = _decode(text, cfg, number)
+        unique[share.index] = share.value
+    with _lock:
+        for index, value in _progress.verified.items():
+            unique.setdefault(index, value)
     if len(unique) < cfg.threshold:
         raise UnsealError("too_few")
-    unseal_with_key(Shamir.combine(sorted(unique.items())), cfg)
+    shares = sorted(unique.items())
+    unseal_key = Shamir.combine(shares)
+    unseal_with_key(unseal_key, cfg)
+    _fill_share_verifiers(cfg, shares[: cfg.threshold], unseal_key)
+    reset_progress()
+
+
+def _share_at(shares: list[tuple[int, bytes]], index: int) -> bytes:
+    """The share at ``index`` of the polynomial that ``threshold`` shares fix.
+
+    pycryptodome's Shamir works in GF(2^128), where adding is XOR: moving every index by
+    ``index`` moves the polynomial so that its value at 0 is the old value at ``index``,
+    and ``combine`` (which gives the value at 0) then returns that share.
+    """
+    return Shamir.combine([(known ^ index, value) for known, value in shares])
+
+
+def _fill_share_verifiers(cfg: VaultConfig, used: list[tuple[int, bytes]], unseal_key: bytes) -> None:
+    """A vault made before share verifiers gets them at its first unseal.
+
+    The ``threshold`` shares that just opened it fix the Shamir polynomial, so every other
+    holder's share is known here for a moment: each one is checked to open the vault together
+    with ``threshold - 1`` of the real ones before its verifier is stored. Nothing is stored
+    if any check fails (the old behaviour, no verifiers, stays).
+    """
+    stored = dict(cfg.share_verifiers or {})
+    if all(str(index) in stored for index in range(1, cfg.holders + 1)):
+        return
+    salt = bytes(cfg.salt)
+    values = dict(used)
+    for index in range(1, cfg.holders + 1):
+        if str(index) in stored:
+            continue
+        value = values.get(index)
+        if value is None:
+            value = _share_at(used, index)
+            if Shamir.combine([*used[: cfg.threshold - 1], (index, value)]) != unseal_key:
+                log.error("share verifiers not stored: a computed share did not check")
+                return
+        stored[str(index)] = crypto.share_verifier(salt, index, value)
+    # Only onto the vault these shares opened (not one rekeyed meanwhile).
+    VaultConfig.objects.filter(pk=cfg.pk, salt=salt).update(share_verifiers=stored)
+    cfg.share_verifiers = stored
+    log.info("share verifiers stored for a vault that had none")
 
 
 def unseal_with_key(unseal_key: bytes, cfg: VaultConfig) -> None:
@@ -262,11 +354,35 @@ def unseal_with_key(unseal_key: bytes, cfg: VaultConfig) -> None:
     ring = _load_keyring(kek)
     with _lock:
         _keyring = ring
+    _start_signing(ring)
     for hook in _unseal_hooks:
         try:
             hook()
         except Exception:  # a hook must never undo an unseal; the traceback holds no values
             log.exception("unseal hook %s failed", getattr(hook, "__name__", hook))
+
+
+def _start_signing(ring: Keyring) -> None:
+    """The audit log is signed while unsealed; a vault made before that gets its key now."""
+    from sanctuary.vault import signing
+
+    try:
+        if not ring.signing_seed:
+            seed = signing.create_signing_key(bytes(ring.kek))
+            with _lock:
+                ring.signing_seed[:] = seed
+        signing.start(signing_seed())
+    except Exception:  # never undo an unseal; the traceback holds no values
+        log.exception("audit signing did not start")
+
+
+def signing_seed() -> bytes:
+    """A copy of the audit signing key, taken under the lock (a seal zeroes it)."""
+    with _lock:
+        ring = _keyring
+        if ring is None or not any(ring.signing_seed):
+            raise VaultSealed
+        return bytes(ring.signing_seed)
 
 
 def on_unseal(hook: Callable[[], None]) -> None:
@@ -285,13 +401,15 @@ def on_seal(hook: Callable[[], None]) -> None:
 
 def _load_keyring(kek: bytes) -> Keyring:
     data: dict[int, bytes] = {}
-    index_key = scope_root = b""
+    index_key = scope_root = signing_seed = b""
     for key in DataKey.objects.all():
         plain = crypto.unwrap(kek, bytes(key.wrapped), key.aad())
         if key.purpose == KeyPurpose.INDEX:
             index_key = plain
         elif key.purpose == KeyPurpose.SCOPE:
             scope_root = plain
+        elif key.purpose == KeyPurpose.SIGNING:
+            signing_seed = plain
         else:
             data[key.version] = plain
     current = max(v for v in data)
@@ -307,6 +425,7 @@ def _load_keyring(kek: bytes) -> Keyring:
         kek=bytearray(kek),
         epoch=epoch,
         scope_root=bytearray(scope_root),
+        signing_seed=bytearray(signing_seed),
     )
 
 
@@ -386,8 +505,15 @@ def _make_scope_root(kek: bytes) -> bytes:
 
 
 def seal() -> None:
-    """Forget every key at once. Partial unseal progress is dropped too."""
+    """Forget every key at once. Partial unseal progress is dropped too. Just before, the
+    audit chain's head is signed (a failure there never stops the seal)."""
     global _keyring
+    from sanctuary.vault import signing
+
+    try:
+        signing.stop()
+    except Exception:  # noqa: BLE001 - the keys go whatever happens to the checkpoint
+        log.error("audit checkpoint at seal failed")
     with _lock:
         ring = _keyring
         _keyring = None
@@ -396,6 +522,7 @@ def seal() -> None:
             _zero(ring.index_key)
             _zero(ring.kek)
             _zero(ring.scope_root)
+            _zero(ring.signing_seed)
     for hook in _seal_hooks:
         try:
             hook()
@@ -411,7 +538,8 @@ def _constant_eq(a: str, b: str) -> bool:
 
 @transaction.atomic
 def initialise(holders: int, threshold: int) -> list[str]:
-    """Create the vault: returns the shares, once. Only a verifier and wrapped keys are stored."""
+    """Create the vault: returns the shares, once. Only verifiers (of the unseal key and of
+    each share) and wrapped keys are stored."""
     import os
 
     from sanctuary.vault.shares import SHARE_BYTES, encode_share
@@ -423,8 +551,14 @@ def initialise(holders: int, threshold: int) -> list[str]:
     unseal_key = os.urandom(SHARE_BYTES)
     salt = os.urandom(32)
     tag = os.urandom(2)
+    shares = Shamir.split(threshold, holders, unseal_key)
     cfg = VaultConfig.objects.create(
-        tag=tag, holders=holders, threshold=threshold, salt=salt, verifier=crypto.verifier(unseal_key, salt)
+        tag=tag,
+        holders=holders,
+        threshold=threshold,
+        salt=salt,
+        verifier=crypto.verifier(unseal_key, salt),
+        share_verifiers={str(index): crypto.share_verifier(salt, index, value) for index, value in shares},
     )
     kek = crypto.derive_kek(unseal_key, salt)
     for purpose in (KeyPurpose.DATA, KeyPurpose.INDEX, KeyPurpose.SCOPE):
@@ -432,5 +566,7 @@ def initialise(holders: int, threshold: int) -> list[str]:
         key.wrapped = crypto.wrap(kek, crypto.random_key(), key.aad())
         key.save()
     del cfg
-    shares = Shamir.split(threshold, holders, unseal_key)
+    from sanctuary.vault import signing
+
+    signing.create_signing_key(kek)
     return [encode_share(tag, index, value) for index, value in shares]

@@ -31,7 +31,8 @@ URLS = [
     Url("accounts:seal", "POST", DIRECTOR, walk=False),
     Url("audit:list", "GET", AUDIT),
     Url("vault:unseal", "GET", ALL, PUBLIC),
-    Url("vault:unseal_api", "POST", ALL, PUBLIC),
+    # The command endpoints need the control token from var/ (loopback alone is not enough).
+    Url("vault:unseal_api", "POST", NOBODY, PUBLIC),
     Url("vault:seal_api", "POST", NOBODY, PUBLIC),
 ]
 

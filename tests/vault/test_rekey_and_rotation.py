@@ -49,6 +49,24 @@ def test_rekey_is_two_phase_and_old_shares_work_until_confirmed(vault_shares, te
 
 
 @pytest.mark.django_db
+def test_rekey_gives_the_new_shares_their_verifiers(vault_shares) -> None:  # type: ignore[no-untyped-def]
+    """New shares get verifiers too: junk with a new share's index is refused at once."""
+    from sanctuary.vault.shares import decode_share, encode_share
+
+    new_shares = keys.start_rekey(vault_shares[:2], holders=4, threshold=2)
+    keys.confirm_rekey(new_shares[:2])
+    assert sorted(VaultConfig.objects.get().share_verifiers) == ["1", "2", "3", "4"]
+    state.seal()
+    junk = encode_share(decode_share(new_shares[0]).vault_tag, 4, bytes(16))
+    with pytest.raises(state.UnsealError) as error:
+        state.submit_share(junk)
+    assert error.value.code == "wrong_share"
+    state.submit_share(new_shares[3])
+    state.submit_share(new_shares[1])
+    assert not state.is_sealed()
+
+
+@pytest.mark.django_db
 def test_rotation_reencrypts_every_value_and_destroys_the_old_key(team_a) -> None:  # type: ignore[no-untyped-def]
     people = PersonFactory.create_batch(7, team=team_a)
     assert _versions() == {1}

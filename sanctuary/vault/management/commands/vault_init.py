@@ -34,3 +34,9 @@ class Command(BaseCommand):
         )
         for number, share in enumerate(shares, start=1):
             self.stdout.write(f"share {number}: {share}")
+        cfg = state.config()
+        self.stdout.write(
+            "\nThe audit log is signed with this public key. Each key holder keeps a copy too (it is\n"
+            "not secret): `verify_audit --public-key KEY` then proves the log was signed by this vault.\n"
+            f"audit public key: {cfg.audit_public_key if cfg else ''}"
+        )

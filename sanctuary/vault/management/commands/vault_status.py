@@ -20,6 +20,7 @@ class Command(BaseCommand):
             self.stdout.write("vault: not initialised (run vault_init)")
             sys.exit(2)
         self.stdout.write(f"vault: {cfg.threshold} of {cfg.holders} shares, generation {cfg.generation}")
+        self.stdout.write(f"audit public key: {cfg.audit_public_key or 'none yet (made at the next unseal)'}")
         try:
             health = get("/healthz")
         except OSError as error:
