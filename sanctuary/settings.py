@@ -23,6 +23,9 @@ Login and sessions
 - ``AXES_RETENTION_DAYS`` (default 30): failed-login records (keyed hashes only) are deleted after this.
 - ``OTP_TOTP_ISSUER``: the name authenticator apps show (default ``Sanctuary``).
 - ``IDENTITY_GRANT_MINUTES``: how long an approved true-name request lasts (default 30).
+- ``PRESAVE_CHECKS_PER_HOUR`` (default 120): "already on file?" checks before saving a person,
+  per user and hour; ``PRESAVE_PROBE_CHECKS`` (default 15): checks in a day, with at most a
+  third saved, that alert the directors (``sanctuary/people/presave.py``).
 - ``AUDIT_CHECKPOINT_EVERY`` (default 100) and ``AUDIT_CHECKPOINT_MINUTES`` (default 15):
   while unsealed, the audit chain's head is signed when this many entries, or this many
   minutes, have passed since the last signed checkpoint (and at every unseal and seal).
@@ -248,6 +251,8 @@ AXES_HANDLER = "sanctuary.accounts.lockout.PrivateAxesHandler"
 AXES_CLIENT_IP_CALLABLE = "sanctuary.accounts.lockout.hashed_address"
 AXES_DISABLE_ACCESS_LOG = True
 AXES_RETENTION_DAYS = int(os.environ.get("AXES_RETENTION_DAYS", "30"))
+PRESAVE_CHECKS_PER_HOUR = int(os.environ.get("PRESAVE_CHECKS_PER_HOUR", "120"))
+PRESAVE_PROBE_CHECKS = int(os.environ.get("PRESAVE_PROBE_CHECKS", "15"))
 
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Sanctuary")
 

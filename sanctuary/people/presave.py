@@ -62,7 +62,7 @@ RULE_LABELS = {
 
 
 def per_hour() -> int:
-    return int(getattr(settings, "PRESAVE_CHECKS_PER_HOUR", 40))
+    return int(getattr(settings, "PRESAVE_CHECKS_PER_HOUR", 120))
 
 
 @dataclass

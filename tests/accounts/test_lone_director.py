@@ -117,7 +117,7 @@ def _merge_confirm(u: User, o: dict[str, Any], users: dict[str, User]) -> Any:
     review = MatchReview.objects.get(pk=o["review"])
     if review.decision != Decision.PROPOSED:
         actions.do_decide(users["vetting_officer"], review, Decision.SAME)
-    actions.do_decide(u, review, Decision.SAME)
+    actions.do_decide(u, review, Decision.SAME, seen=actions.confirmation(u, review).fingerprint)
     assert MatchReview.objects.get(pk=review.pk).decision == Decision.SAME
 
 
