@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sanctuary.accounts.models import Team
 from sanctuary.accounts.policy import Module, can_approve_identity, can_use, module_required, sees_all_people
+from sanctuary.audit.lists import page_of_people, shown
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.lib import stages
@@ -78,6 +78,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     # Only what the list shows: less to read, and no other field is decrypted.
     people = Person.objects.visible_to(user).select_related("team").only(*LIST_FIELDS)
     page_number = 1
+    searched = False
     if form.is_bound and form.is_valid():
         query = form.cleaned_data["q"]
         if query and vault_state.is_sealed():
@@ -85,6 +86,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
         elif query:
             by_identifier = form.cleaned_data.get("identifier") and sees_all_people(user)
             people = people.search(query, identifiers=bool(by_identifier))
+            searched = True
             # Which kind of search, never what was searched for.
             record(user, Action.SEARCH, object_type="people.person", fields=["identifier" if by_identifier else "q"])
         if form.cleaned_data["status"]:
@@ -92,9 +94,15 @@ def person_list(request: HttpRequest) -> HttpResponse:
         if form.cleaned_data["team"]:
             people = people.filter(team=form.cleaned_data["team"])
         page_number = form.cleaned_data["page"] or 1
-    paginator = Paginator(people.order_by("-created_at", "-id"), settings.PERSON_LIST_PAGE_SIZE)
-    page = paginator.get_page(page_number)
-    context = {"form": form, "page": page, "paginator": paginator}
+    page = page_of_people(
+        request,
+        people.order_by("-created_at", "-id"),
+        settings.PERSON_LIST_PAGE_SIZE,
+        number=page_number,
+        person="pk",
+        searched=searched,
+    )
+    context = {"form": form, "page": page, "paginator": page.paginator}
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "people/_person_results.html", context)
     return render(request, "people/person_list.html", context)
@@ -343,12 +351,13 @@ def identity_queue(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     if not can_approve_identity(user):
         raise PermissionDenied
-    pending = (
+    pending = shown(
+        request,
         IdentityRequest.objects.visible_to(user)
         .filter(status=IdentityRequestStatus.PENDING)
         .exclude(requester=user)
         .select_related("person", "requester")
-        .order_by("created_at")
+        .order_by("created_at"),
     )
     return render(request, "people/identity_queue.html", {"pending": pending, "minutes": grant_minutes()})
 
