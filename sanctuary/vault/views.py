@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from sanctuary.audit.anonymous import record_anonymous
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.lib.ratelimit import SlidingWindow, client_address, client_key
@@ -41,12 +42,12 @@ def _rate_limited(request: HttpRequest) -> bool:
 
 def _submit(request: HttpRequest, share: str) -> tuple[state.Status, str | None]:
     if _rate_limited(request):
-        record(None, Action.UNSEAL_REFUSED, object_type="vault", object_id="rate_limited")
+        record_anonymous(Action.UNSEAL_REFUSED, object_type="vault", object_id="rate_limited")
         return state.status(), "rate_limited"
     try:
         status = state.submit_share(share)
     except state.UnsealError as error:
-        record(None, Action.UNSEAL_REFUSED, object_type="vault", object_id=error.code)
+        record_anonymous(Action.UNSEAL_REFUSED, object_type="vault", object_id=error.code)
         return state.status(), error.code
     record(None, Action.UNSEAL_SHARE, object_type="vault", object_id=str(status.progress))
     if not status.sealed:
