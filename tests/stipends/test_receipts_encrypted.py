@@ -10,9 +10,12 @@ from django.urls import reverse
 from sanctuary.stipends import actions
 from sanctuary.stipends.models import LineStatus, PaymentLine
 from sanctuary.vault import state
-from tests.stipends.test_runs import _disbursed, finance, funder, officers  # noqa: F401 (fixtures)
+from tests.stipends import test_runs
+from tests.stipends.test_runs import _disbursed
 
 pytestmark = pytest.mark.django_db
+# The run fixtures of the reconciliation tests.
+officers, finance, funder = test_runs.officers, test_runs.finance, test_runs.funder
 REFERENCE = "KBZPay TX 0942 Aung 7781"
 
 
@@ -22,7 +25,7 @@ def _raw(line: PaymentLine) -> tuple[str, str]:
         return cursor.fetchone()
 
 
-def test_a_reference_typed_on_the_run_page_is_stored_encrypted(team_a, officers, finance, funder, login) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_a_reference_typed_on_the_run_page_is_stored_encrypted(team_a, officers, finance, funder, login) -> None:  # type: ignore[no-untyped-def]
     run, lines = _disbursed(team_a, officers, finance, funder, n=2)
     client = login(finance[0])
     client.post(
@@ -57,7 +60,7 @@ def test_a_reference_stored_in_clear_before_is_encrypted_at_the_next_unseal(  # 
     assert actions.do_encrypt_clear_receipts() == 0  # nothing left to move
 
 
-def test_the_reference_cannot_be_written_in_clear_by_a_bulk_update(team_a, officers, finance, funder) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_the_reference_cannot_be_written_in_clear_by_a_bulk_update(team_a, officers, finance, funder) -> None:  # type: ignore[no-untyped-def]
     _run, lines = _disbursed(team_a, officers, finance, funder, n=1)
     with pytest.raises(TypeError):
         PaymentLine.objects.filter(pk=lines[0].pk).update(receipt=REFERENCE)
