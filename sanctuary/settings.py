@@ -21,6 +21,8 @@ Login and sessions
 - ``IDLE_TIMEOUT_MINUTES``: staff sessions end after this much inactivity (default 30).
 - ``AXES_FAILURE_LIMIT`` (default 5) and ``AXES_COOLOFF_MINUTES`` (default 30): lockout.
 - ``AXES_RETENTION_DAYS`` (default 30): failed-login records (keyed hashes only) are deleted after this.
+- ``AUDIT_ANONYMOUS_WINDOW`` (seconds, default 60): repeats of one anonymous event (failed
+  login, refused unseal share) within it become one audit entry with a count.
 - ``OTP_TOTP_ISSUER``: the name authenticator apps show (default ``Sanctuary``).
 - ``IDENTITY_GRANT_MINUTES``: how long an approved true-name request lasts (default 30).
 - ``PRESAVE_CHECKS_PER_HOUR`` (default 120): "already on file?" checks before saving a person,
@@ -253,6 +255,7 @@ AXES_DISABLE_ACCESS_LOG = True
 AXES_RETENTION_DAYS = int(os.environ.get("AXES_RETENTION_DAYS", "30"))
 PRESAVE_CHECKS_PER_HOUR = int(os.environ.get("PRESAVE_CHECKS_PER_HOUR", "120"))
 PRESAVE_PROBE_CHECKS = int(os.environ.get("PRESAVE_PROBE_CHECKS", "15"))
+AUDIT_ANONYMOUS_WINDOW = float(os.environ.get("AUDIT_ANONYMOUS_WINDOW", "60"))
 
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Sanctuary")
 

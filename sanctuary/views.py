@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from sanctuary.accounts.actions import do_set_language
 from sanctuary.accounts.policy import can_use
+from sanctuary.audit.lists import audit_shown, people_in
 from sanctuary.lib import stages
 from sanctuary.lib.i18n import set_language_cookie
 from sanctuary.vault import state
@@ -65,6 +66,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """What needs my attention: the cards every module declares, those my roles allow."""
     user: User = request.user  # type: ignore[assignment]
     cards = []
+    contexts = []
     for card in stages.dashboard_cards():
         if card.module and not can_use(user, card.module):
             continue
@@ -72,4 +74,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         if context is not None:
             # Our own templates, rendered with autoescape: safe to place in the page.
             cards.append(mark_safe(render_to_string(card.template, context, request)))
+            contexts.append(context)
+    # The cards name people (first contacts waiting, missed check-ins …): one entry for all.
+    audit_shown(request, people_in(contexts))
     return render(request, "dashboard.html", {"cards": cards})

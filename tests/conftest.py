@@ -83,6 +83,9 @@ def vault_shares(request: pytest.FixtureRequest) -> Iterator[list[str]]:
     from sanctuary.vault import views as vault_views
 
     vault_views._recent.reset()
+    from sanctuary.audit import anonymous
+
+    anonymous.reset()
     from sanctuary.intake import views as intake_views
 
     for limiter in (intake_views._per_client, intake_views._everyone, intake_views._phrase_tries):

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from sanctuary.audit.models import GENESIS_HASH, AuditEntry
+from sanctuary.audit.models import GENESIS_HASH, Action, AuditEntry
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -47,7 +47,9 @@ def record(
         object_id = object_id or str(obj.pk)
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     actor_username = username or (actor.get_username() if actor is not None and actor.is_authenticated else "")
-    with transaction.atomic():
+    # No savepoint of its own: an append either happens with the caller's transaction or the
+    # whole transaction fails, so the savepoint would cost two queries for nothing.
+    with transaction.atomic(savepoint=False):
         lock_chain()
         last = AuditEntry.objects.order_by("-seq").only("seq", "hash").first()
         entry = AuditEntry(
@@ -67,6 +69,27 @@ def record(
 
         after_append(entry)
     return entry
+
+
+def record_list(
+    actor: User | AnonymousUser | None,
+    name: str,
+    person_ids: Iterable[int],
+    *,
+    page: int = 1,
+    searched: bool = False,
+) -> AuditEntry:
+    """One entry for one page of a list of people: which people it showed (their ids only:
+    never an alias, never what was searched for), the list's name and the page number.
+    A page that showed nobody is recorded too: an empty answer is an answer."""
+    shown = [f"person:{int(pk)}" for pk in person_ids]
+    return record(
+        actor,
+        Action.LIST,
+        object_type=name[:64],
+        object_id=int(page),
+        fields=[*shown, *(["searched"] if searched else [])],
+    )
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,9 @@ class Action(models.TextChoices):
     VIEW = "view", _("Viewed")
     EXPORT = "export", _("Exported")
     SEARCH = "search", _("Searched")
+    # A page listing people: ``object_type`` names the list, ``object_id`` its page, and
+    # ``fields`` the people shown ("person:<id>"), plus "searched" when a search narrowed it.
+    LIST = "list", _("Viewed a list")
     MERGE = "merge", _("Records merged")
     STATUS = "status", _("Status changed")
     UNSEAL_SHARE = "unseal_share", _("Unseal share accepted")

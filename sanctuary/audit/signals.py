@@ -8,6 +8,7 @@ from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from sanctuary.audit.anonymous import record_anonymous
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 
@@ -31,8 +32,8 @@ def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None,
 
     typed = str(credentials.get("username", ""))[:150]
     user = get_user_model().objects.filter(username=typed).only("pk").first()
-    record(
-        None,
+    # Nobody is logged in: a flood of failures becomes one entry and a count per minute.
+    record_anonymous(
         Action.LOGIN_FAILED,
         object_type="accounts.user",
         object_id=user.pk if user else "",
@@ -46,8 +47,7 @@ def _locked_out(sender: Any, request: Any = None, username: str | None = None, *
 
     user = get_user_model().objects.filter(username=(username or "")[:150]).only("pk").first()
     # As for failures: only a real account's name is kept, never whatever was typed.
-    record(
-        None,
+    record_anonymous(
         Action.LOCKED_OUT,
         object_type="accounts.user",
         object_id=user.pk if user else "",

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sanctuary.accounts.policy import can_use, module_required
+from sanctuary.audit.lists import audit_shown, ids_of, page_of_people
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.care import actions, notes
@@ -98,7 +99,7 @@ def items(request: HttpRequest) -> HttpResponse:
     )
     if mine:
         rows = rows.filter(assigned_to=request.user)
-    page = Paginator(rows, PAGE).get_page(request.GET.get("page"))
+    page = page_of_people(request, rows, PAGE)
     context = {"page": page, "today": timezone.localdate(), "mine": mine}
     return render(request, "care/items.html", context)
 
@@ -518,9 +519,12 @@ def emergency_ack(request: HttpRequest, pk: int) -> HttpResponse:
 def emergencies(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     rows = EmergencyAccess.objects.visible_to(user).select_related("person", "requested_by", "approved_by")
+    pending = list(rows.filter(approved_at__isnull=True, refused_at__isnull=True)[:100])
+    answered = list(rows.exclude(approved_at__isnull=True)[:50])
+    audit_shown(request, [*ids_of(pending), *ids_of(answered)])
     context = {
-        "pending": list(rows.filter(approved_at__isnull=True, refused_at__isnull=True)[:100]),
-        "answered": rows.exclude(approved_at__isnull=True)[:50],
+        "pending": pending,
+        "answered": answered,
         "user_id": user.pk,
         "is_counsellor": counsellor_roles(user),
         "may_answer": actions._is_lead(user) or actions._is_director(user),

@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sanctuary.accounts.policy import module_required
+from sanctuary.audit.lists import audit_shown, ids_of
 from sanctuary.consent.rules import ConsentRefused
 from sanctuary.evidence import actions, keys, package, store
 from sanctuary.evidence.actions import EvidenceRuleError
@@ -81,26 +82,40 @@ def testimonies(request: HttpRequest) -> HttpResponse:
     """The officer's desk: packages waiting for a second officer, items that failed a hash
     check, withdrawal notices to send, and the screening records."""
     user: User = request.user  # type: ignore[assignment]
-    return render(
-        request,
-        "evidence/testimonies.html",
-        {
-            "to_release": Package.objects.visible_to(user)
+    desk = {
+        "to_release": list(
+            Package.objects.visible_to(user)
             .filter(state=PackageState.PROPOSED)
             .exclude(proposed_by=user)
-            .select_related("testimony__person", "recipient", "proposed_by")[:SHOWN],
-            "failed": Item.objects.visible_to(user)
+            .select_related("testimony__person", "recipient", "proposed_by")[:SHOWN]
+        ),
+        "failed": list(
+            Item.objects.visible_to(user)
             .filter(hash_failed_at__isnull=False)
-            .select_related("testimony__person")[:SHOWN],
-            "notices": WithdrawalNotice.objects.visible_to(user)
+            .select_related("testimony__person")[:SHOWN]
+        ),
+        "notices": list(
+            WithdrawalNotice.objects.visible_to(user)
             .filter(sent_at__isnull=True)
-            .select_related("package__recipient", "package__testimony__person")[:SHOWN],
-            "testimonies": Testimony.objects.visible_to(user)
+            .select_related("package__recipient", "package__testimony__person")[:SHOWN]
+        ),
+        "testimonies": list(
+            Testimony.objects.visible_to(user)
             .exclude(state=TestimonyState.CLOSED)
             .select_related("person")
-            .order_by("-updated_at")[:SHOWN],
-        },
+            .order_by("-updated_at")[:SHOWN]
+        ),
+    }
+    audit_shown(
+        request,
+        [
+            *ids_of(desk["to_release"], "testimony.person_id"),
+            *ids_of(desk["failed"], "testimony.person_id"),
+            *ids_of(desk["notices"], "package.testimony.person_id"),
+            *ids_of(desk["testimonies"]),
+        ],
     )
+    return render(request, "evidence/testimonies.html", desk)
 
 
 @require_http_methods(["GET", "POST"])

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sanctuary.accounts.policy import module_required
+from sanctuary.audit.lists import page_of_people
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.consent.rules import ConsentRefused
@@ -295,5 +295,5 @@ def tracing_list(request: HttpRequest) -> HttpResponse:
         .select_related("person", "relative")
         .order_by("changed_at", "id")
     )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of_people(request, rows, PAGE_SIZE)
     return render(request, "family/tracing_list.html", {"page": page})

@@ -17,7 +17,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadhandler import MemoryFileUploadHandler
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,6 +28,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sanctuary.accounts.policy import Module, module_required
+from sanctuary.audit.lists import page_of_people
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.intake import actions, phrases
@@ -266,7 +266,7 @@ def triage_queue(request: HttpRequest) -> HttpResponse:
         )
     elif state in TriageState.values:
         submissions = submissions.filter(state=state)
-    page = Paginator(submissions.order_by("-received_at", "-id"), 50).get_page(request.GET.get("page") or 1)
+    page = page_of_people(request, submissions.order_by("-received_at", "-id"), 50, number=request.GET.get("page") or 1)
     rows: list[tuple[Submission, dict[str, Any] | None]] = []
     if not vault_state.is_sealed():
         for submission in page:
@@ -279,7 +279,6 @@ def triage_queue(request: HttpRequest) -> HttpResponse:
         )
     else:
         rows = [(submission, None) for submission in page]
-    record(user, Action.VIEW, object_type="intake.submission", fields=["queue"])
     context = {"rows": rows, "page": page, "state": state, "states": TriageState.choices}
     return render(request, "intake/triage_queue.html", context)
 

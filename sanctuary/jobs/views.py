@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sanctuary.accounts.models import User
 from sanctuary.accounts.policy import module_required
+from sanctuary.audit.lists import audit_shown, ids_of
 from sanctuary.jobs import actions
 from sanctuary.jobs.actions import JobsError
 from sanctuary.jobs.forms import (
@@ -78,8 +79,9 @@ def opening_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @module_required(JOBS)
 def opening(request: HttpRequest, pk: int) -> HttpResponse:
     found = get_object_or_404(Opening.objects.visible_to(request.user).select_related("employer"), pk=pk)  # type: ignore[arg-type]
-    placements = Placement.objects.visible_to(request.user).filter(opening=found).select_related("person")  # type: ignore[arg-type]
-    fits = actions.candidates(request.user, found) if found.open and not found.employer.flag else []
+    placements = list(Placement.objects.visible_to(request.user).filter(opening=found).select_related("person"))  # type: ignore[arg-type]
+    fits = list(actions.candidates(request.user, found)) if found.open and not found.employer.flag else []
+    audit_shown(request, [*ids_of(fits, "person.pk"), *ids_of(placements)])
     context = {"opening": found, "placements": placements, "candidates": fits}
     return render(request, "jobs/opening.html", context)
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sanctuary.accounts.policy import module_required
+from sanctuary.audit.lists import audit_shown, ids_of
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.journeys import actions
@@ -35,12 +36,11 @@ def _journey(request: HttpRequest, pk: int) -> Journey:
 def journey_list(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     journeys = Journey.objects.visible_to(user).select_related("person", "coordinator")
-    missed = CheckIn.objects.missed().filter(journey__in=journeys).select_related("journey__person")
-    context = {
-        "active": journeys.filter(status__in=["planned", "under_way", "lost_contact"]).order_by("depart_from", "id"),
-        "ended": journeys.exclude(status__in=["planned", "under_way", "lost_contact"]).order_by("-ended_at")[:50],
-        "missed": missed,
-    }
+    missed = list(CheckIn.objects.missed().filter(journey__in=journeys).select_related("journey__person"))
+    active = list(journeys.filter(status__in=["planned", "under_way", "lost_contact"]).order_by("depart_from", "id"))
+    ended = list(journeys.exclude(status__in=["planned", "under_way", "lost_contact"]).order_by("-ended_at")[:50])
+    audit_shown(request, [*ids_of(missed, "journey.person_id"), *ids_of(active), *ids_of(ended)])
+    context = {"active": active, "ended": ended, "missed": missed}
     return render(request, "journeys/list.html", context)
 
 

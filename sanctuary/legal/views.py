@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sanctuary.accounts.policy import module_required
+from sanctuary.audit.lists import audit_shown, people_in
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.legal import actions
@@ -125,6 +126,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
         "resolve_form": ResolveClockForm(),
         "today": today,
     }
+    audit_shown(request, people_in(context[key] for key in ("expiring", "clocks", "detentions", "late")))
     return render(request, "legal/alerts.html", context)
 
 

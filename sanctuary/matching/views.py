@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Case, Count, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from sanctuary.accounts.policy import Module, module_required
+from sanctuary.audit.lists import page_of_people
 from sanctuary.background.models import Job
 from sanctuary.linkage.pprl import PPRLError
 from sanctuary.matching.actions import SCAN, MatchRefused, confirmation, do_decide, merge_order, start_scan
@@ -40,7 +40,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         .annotate(waiting=Case(When(decision=Decision.PROPOSED, then=Value(0)), default=Value(1)))
         .order_by("waiting", "decision", "-score", "id")  # a proposal waiting for a second reviewer first
     )
-    page = Paginator(reviews, 20).get_page(request.GET.get("page"))
+    page = page_of_people(request, reviews, 20, person=("person_a_id", "person_b_id"))
     job = Job.objects.visible_to(user).filter(kind=SCAN).order_by("-pk").first()
     return render(request, "matching/review_queue.html", {"page": page, "job": job})
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sanctuary.accounts.policy import can_use, module_required
+from sanctuary.audit.lists import audit_shown, ids_of, page_of_people
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.lib.refusal import Refusal
@@ -222,7 +223,8 @@ def contacts(request: HttpRequest) -> HttpResponse:
     if state not in ContactState.values:
         state = ContactState.ACTIVE
     rows = OutreachContact.objects.visible_to(_user(request)).filter(state=state).select_related("person")
-    context = {"page": _page(request, rows.order_by("-id")), "state": state, "states": ContactState.choices}
+    page = page_of_people(request, rows.order_by("-id"), PAGE_SIZE)
+    context = {"page": page, "state": state, "states": ContactState.choices}
     return render(request, "outreach/contacts.html", context)
 
 
@@ -323,7 +325,7 @@ def replies(request: HttpRequest) -> HttpResponse:
         .select_related("link_person", "link_proposed_by")
         .order_by("-received_at")
     )
-    page = _page(request, rows)
+    page = page_of_people(request, rows, PAGE_SIZE, person="link_person_id")
     if page.object_list:
         record(user, Action.VIEW, object_type="outreach.reply", fields=["text"])
     return render(request, "outreach/replies.html", {"page": page, "form": LinkReplyForm()})
@@ -472,6 +474,7 @@ def send_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )
     if by_hand:
         record(user, Action.VIEW, found, fields=["address"])
+    audit_shown(request, ids_of(rows, "contact.person_id"))
     counts: dict[str, int] = {}
     for m in rows:
         counts[m.state] = counts.get(m.state, 0) + 1

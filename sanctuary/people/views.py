@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -31,6 +30,7 @@ from sanctuary.accounts.policy import (
     require_settled,
     sees_all_people,
 )
+from sanctuary.audit.lists import page_of_people, shown
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.lib import stages
@@ -87,6 +87,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     # Only what the list shows: less to read, and no other field is decrypted.
     people = Person.objects.visible_to(user).select_related("team").only(*LIST_FIELDS)
     page_number = 1
+    searched = False
     if form.is_bound and form.is_valid():
         query = form.cleaned_data["q"]
         if query and vault_state.is_sealed():
@@ -94,6 +95,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
         elif query:
             by_identifier = form.cleaned_data.get("identifier") and sees_all_people(user)
             people = people.search(query, identifiers=bool(by_identifier))
+            searched = True
             # Which kind of search, never what was searched for.
             record(user, Action.SEARCH, object_type="people.person", fields=["identifier" if by_identifier else "q"])
         if form.cleaned_data["status"]:
@@ -101,9 +103,15 @@ def person_list(request: HttpRequest) -> HttpResponse:
         if form.cleaned_data["team"]:
             people = people.filter(team=form.cleaned_data["team"])
         page_number = form.cleaned_data["page"] or 1
-    paginator = Paginator(people.order_by("-created_at", "-id"), settings.PERSON_LIST_PAGE_SIZE)
-    page = paginator.get_page(page_number)
-    context = {"form": form, "page": page, "paginator": paginator}
+    page = page_of_people(
+        request,
+        people.order_by("-created_at", "-id"),
+        settings.PERSON_LIST_PAGE_SIZE,
+        number=page_number,
+        person="pk",
+        searched=searched,
+    )
+    context = {"form": form, "page": page, "paginator": page.paginator}
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "people/_person_results.html", context)
     return render(request, "people/person_list.html", context)
@@ -366,15 +374,14 @@ def identity_queue(request: HttpRequest) -> HttpResponse:
         on_hold = ""
     except NotSettled as refused:
         on_hold = refused.message
-    pending = (
+    waiting = (
         IdentityRequest.objects.visible_to(user)
         .filter(status=IdentityRequestStatus.PENDING)
         .exclude(requester=user)
         .select_related("person", "requester")
         .order_by("created_at")
     )
-    if on_hold:
-        pending = pending.none()
+    pending = shown(request, waiting.none() if on_hold else waiting)
     context = {"pending": pending, "minutes": grant_minutes(), "on_hold": on_hold}
     return render(request, "people/identity_queue.html", context)
 

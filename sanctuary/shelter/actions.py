@@ -306,6 +306,7 @@ class BoardRow:
     nights: list[str]  # "free", "taken" or "overdue", one per day shown
     occupant: str  # who is in it today ("" when free)
     stay_id: int | None
+    person_id: int | None = None  # whose stay it is (for the audit of who the board showed)
 
 
 def board(days: int = 15, today: date | None = None) -> tuple[list[date], list[tuple[Any, list[BoardRow]]]]:
@@ -324,16 +325,16 @@ def board(days: int = 15, today: date | None = None) -> tuple[list[date], list[t
         .values_list("pk", "label", "room__name", "room__house_id")
     )
     stays = Stay.objects.during(first, last).values_list(
-        "pk", "bed_id", "person__case_code", "start", "planned_end", "ended_on"
+        "pk", "bed_id", "person__case_code", "start", "planned_end", "ended_on", "person_id"
     )
     spans: dict[int, list[tuple[date, date, date, bool]]] = {}
-    tonight: dict[int, tuple[int, str]] = {}
-    for pk, bed_id, case_code, start, planned_end, ended_on in stays:
+    tonight: dict[int, tuple[int, str, int]] = {}
+    for pk, bed_id, case_code, start, planned_end, ended_on, person_id in stays:
         overdue = ended_on is None and planned_end < today
         last_night = ended_on - timedelta(days=1) if ended_on else (last if overdue else planned_end)
         spans.setdefault(bed_id, []).append((start, last_night, planned_end, overdue))
         if start <= today <= last_night:
-            tonight[bed_id] = (pk, case_code)
+            tonight[bed_id] = (pk, case_code, person_id)
     rows_by_house: dict[int, list[BoardRow]] = {}
     for bed_id, label, room_name, house_id in beds:
         cells = ["free"] * days
@@ -343,7 +344,8 @@ def board(days: int = 15, today: date | None = None) -> tuple[list[date], list[t
                     cells[n] = "overdue" if overdue and day > planned_end else "taken"
         occupied = tonight.get(bed_id)
         occupant = occupied[1] if occupied else ""
-        row = BoardRow(bed_id, room_name, label, cells, occupant, occupied[0] if occupied else None)
+        stay_id, person_id = (occupied[0], occupied[2]) if occupied else (None, None)
+        row = BoardRow(bed_id, room_name, label, cells, occupant, stay_id, person_id)
         rows_by_house.setdefault(house_id, []).append(row)
     return dates, [(houses_by_id[h], rows) for h, rows in rows_by_house.items()]
 

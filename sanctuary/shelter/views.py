@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sanctuary.accounts.policy import module_required, sees_all_people
+from sanctuary.audit.lists import audit_shown, ids_of
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.people.admission import NotAdmissible
@@ -49,25 +50,32 @@ def board_view(request: HttpRequest) -> HttpResponse:
         for _house, rows in houses:
             for row in rows:
                 if row.occupant and row.occupant not in mine:
-                    row.occupant, row.stay_id = "", None
+                    row.occupant, row.stay_id, row.person_id = "", None, None
     stay_prefix = reverse("shelter:stay", args=[0])[: -len("0/")]
 
     def stay_url(pk: int) -> str:
         return f"{stay_prefix}{pk}/"
 
     stays = Stay.objects.visible_to(user)
-    soon, overdue = actions.ending_soon(stays)
+    soon, overdue = (list(rows) for rows in actions.ending_soon(stays))
     waiting = actions.waitlist(Person.objects.visible_to(user)).select_related("team")
+    waitlist = list(waiting[:WAITLIST_SHOWN])
+    extensions = list(
+        Extension.objects.visible_to(user).filter(state=ExtensionState.PENDING).select_related("stay__person")
+    )
+    on_board = [row.person_id for _house, rows in houses for row in rows if row.person_id]
+    audit_shown(
+        request,
+        [*ids_of(waitlist, "pk"), *on_board, *ids_of(overdue), *ids_of(soon), *ids_of(extensions, "stay.person_id")],
+    )
     context: dict[str, Any] = {
         "board": actions.board_html(dates, houses, stay_url),
         "has_houses": bool(houses),
-        "waitlist": waiting[:WAITLIST_SHOWN],
+        "waitlist": waitlist,
         "waiting_more": max(0, waiting.count() - WAITLIST_SHOWN),
         "ending_soon": soon,
         "overdue": overdue,
-        "pending_extensions": Extension.objects.visible_to(user)
-        .filter(state=ExtensionState.PENDING)
-        .select_related("stay__person"),
+        "pending_extensions": extensions,
         "free_today": sum(1 for _h, rows in houses for row in rows if row.nights[0] == "free"),
         "beds_total": sum(len(rows) for _h, rows in houses),
     }

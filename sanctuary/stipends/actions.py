@@ -286,7 +286,8 @@ def do_reconcile_run(user: User, run: PaymentRun, marks: list[Mark]) -> PaymentR
         line.receipt = mark.receipt
         line.reconciled_by = user
         line.reconciled_at = now
-    PaymentLine.objects.bulk_update(list(lines.values()), ["status", "receipt", "reconciled_by", "reconciled_at"])
+        # One by one: each reference is encrypted for its own row (no bulk_update).
+        line.save(update_fields=["status", "receipt", "reconciled_by", "reconciled_at"])
     if not run.lines.filter(status=LineStatus.PENDING).exists():
         run.state = RunState.RECONCILED
         run.reconciled_at = now
@@ -315,6 +316,21 @@ def differences(run: PaymentRun, user: Any) -> dict[str, Any]:
         ],
         "previous": [previous] if previous else [],
     }
+
+
+def do_encrypt_clear_receipts() -> int:
+    """Move receipt references stored in clear before they were encrypted (migration 0004)
+    into the encrypted field, and empty the clear column; run at every unseal (nothing to do
+    after the first). Returns how many lines were moved."""
+    moved = 0
+    for line in PaymentLine.objects.exclude(receipt_clear="").only("id", "uid", "receipt", "receipt_clear").iterator():
+        line.receipt = line.receipt_clear
+        line.receipt_clear = ""
+        line.save(update_fields=["receipt", "receipt_clear"])
+        moved += 1
+    if moved:
+        record(None, Action.UPDATE, object_type="stipends.paymentline", fields=["receipt"], username="vault")
+    return moved
 
 
 def why_not_paid(person: Person, funder: Funder, month: date) -> str:

@@ -201,7 +201,12 @@ class LineStatus(models.TextChoices):
     RETURNED = "returned", _("Returned")
 
 
-class PaymentLine(models.Model):
+class PaymentLine(EncryptedModel):
+    # The receipt or transaction reference staff type or import: it can name the person's
+    # account or the agent who paid them, so it is encrypted like other identifying values.
+    # Reconciliation matches lines by their id, never by the reference: it needs no index.
+    IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("receipt",)
+
     run = models.ForeignKey(PaymentRun, on_delete=models.CASCADE, related_name="lines")
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="stipend_payments")
     funder = models.ForeignKey(Funder, on_delete=models.PROTECT, related_name="+")
@@ -212,7 +217,10 @@ class PaymentLine(models.Model):
     # "cond:training_attendance:attendance:63:80".
     basis = models.CharField(max_length=200)
     status = models.CharField(max_length=16, choices=LineStatus.choices, default=LineStatus.PENDING)
-    receipt = models.CharField(_("receipt reference"), max_length=64, blank=True)
+    receipt = EncryptedTextField(_("receipt reference"), max_length=64, blank=True)
+    # A reference stored in clear before it was encrypted (migration 0004): moved into
+    # ``receipt`` at the next unseal (``sanctuary.stipends.apps``), then empty for good.
+    receipt_clear = models.CharField(max_length=64, blank=True, default="", editable=False)
     reconciled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

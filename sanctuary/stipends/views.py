@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sanctuary.accounts.policy import module_required
+from sanctuary.audit.lists import audit_shown, ids_of, shown
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.background import runner
@@ -97,11 +98,12 @@ def funder_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("%(code)s added to the list.") % {"code": person.case_code})
                 return redirect("stipends:funder", pk=funder.pk)
-    enrolled = (
+    enrolled = shown(
+        request,
         Enrollment.objects.visible_to(user)
         .filter(funder=funder, end__isnull=True)
         .select_related("person")
-        .order_by("person__case_code")[:500]
+        .order_by("person__case_code")[:500],
     )
     context = {
         "funder": funder,
@@ -122,20 +124,23 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(
         PaymentRun.objects.visible_to(user).select_related("funder", "drafted_by", "approved_by"), pk=pk
     )
-    lines = _visible_lines(user, run)
+    lines = list(_visible_lines(user, run))
     record(user, Action.VIEW, run)
+    diff = actions.differences(run, user)
+    changes = [row[0].pk for key in ("added", "removed", "changed") for row in diff[key]]
+    audit_shown(request, [*ids_of(lines), *changes])
     context = {
         "run": run,
         "lines": lines,
-        "hidden": run.people - lines.count(),
-        "diff": actions.differences(run, user),
+        "hidden": run.people - len(lines),
+        "diff": diff,
         "disburse_form": DisburseForm(initial={"method": run.method}),
         "upload_form": UploadForm(),
         "statuses": [(v, label) for v, label in LineStatus.choices if v != LineStatus.PENDING],
         "can_approve": run.state == RunState.DRAFT and run.drafted_by_id != user.pk,
         "version": actions.run_fingerprint(run) if run.state == RunState.DRAFT else "",
         "counts": dict(run.lines.values_list("status").annotate(n=Count("id"))),
-        "to_review": lines.filter(needs_review=True),
+        "to_review": [line for line in lines if line.needs_review],
     }
     return render(request, "stipends/run.html", context)
 

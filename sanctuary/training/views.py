@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sanctuary.accounts.policy import can_use, module_required
+from sanctuary.audit.lists import audit_shown, ids_of
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.people.admission import NotAdmissible
@@ -205,11 +206,14 @@ def cohort(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     sessions = Session.objects.filter(cohort=found)
     next_day = sessions.filter(cancelled=False, day__lte=today).order_by("-day").values_list("day", flat=True).first()
+    applied = list(visible.filter(state=AppState.APPLIED).order_by("applied_at", "id"))
+    waiting = list(visible.filter(state=AppState.WAITLISTED).order_by("applied_at", "id"))
+    audit_shown(request, [*ids_of(seated), *ids_of(applied), *ids_of(waiting)])
     context = {
         "cohort": found,
         "seated": seated,
-        "applied": visible.filter(state=AppState.APPLIED).order_by("applied_at", "id"),
-        "waiting": visible.filter(state=AppState.WAITLISTED).order_by("applied_at", "id"),
+        "applied": applied,
+        "waiting": waiting,
         "counts": all_apps.aggregate(
             seated=Count("id", filter=Q(state__in=TAKING_PART)),
             applied=Count("id", filter=Q(state=AppState.APPLIED)),
@@ -501,6 +505,8 @@ def alerts(request: HttpRequest) -> HttpResponse:
         .filter(outcome="", due__lte=timezone.localdate() + timedelta(days=14))
         .select_related("application__person", "application__cohort__course")
     )
+    rows, due = list(rows), list(due)
+    audit_shown(request, [*ids_of(rows, "application.person_id"), *ids_of(due, "application.person_id")])
     return render(request, "training/alerts.html", {"alerts": rows, "follow_ups": due})
 
 
@@ -544,6 +550,7 @@ def selection(request: HttpRequest, pk: int) -> HttpResponse:
     table = []
     for n, row in enumerate(rows, start=1):
         table.append({"n": n, "row": row, "application": apps.get(row["app"])})
+    audit_shown(request, ids_of(table, lambda t: t["application"] and t["application"].person_id))
     return render(
         request,
         "training/selection.html",
@@ -680,6 +687,7 @@ def attendance(request: HttpRequest, pk: int, day: str) -> HttpResponse:
                 "error": app.pk in errors,
             }
         )
+    audit_shown(request, ids_of(people))
     return render(
         request,
         "training/attendance.html",
@@ -723,6 +731,7 @@ def graduation(request: HttpRequest, pk: int) -> HttpResponse:
         for a in Application.objects.roll_call(user).filter(pk__in=[r["app"] for r in results]).select_related("person")
     }
     table = [{"row": r, "application": apps.get(r["app"])} for r in results]
+    audit_shown(request, ids_of(table, lambda t: t["application"] and t["application"].person_id))
     return render(
         request,
         "training/graduation.html",

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sanctuary.accounts.policy import module_required
+from sanctuary.audit.lists import audit_shown, ids_of
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.people.actions import do_add_document
@@ -90,11 +91,16 @@ def queue(request: HttpRequest) -> HttpResponse:
         .select_related("person")
         .order_by("-raised_at")
     )
+    alerts = mark_visibility(user, visible_alerts(user)[:100])
+    lists = {"in_vetting": list(in_vetting), "waiting": list(waiting), "flagged": list(flagged)}
+    # Alerts name only the people this user may see (the others read "another team").
+    alerted = ids_of(alerts, lambda a: a.person_id if a.person_shown else None)
+    alerted += ids_of(alerts, lambda a: a.watched_id if a.watched_shown else None)
+    shown_ids = ids_of(lists["in_vetting"], "pk") + ids_of(lists["waiting"]) + ids_of(lists["flagged"])
+    audit_shown(request, alerted + shown_ids)
     context = {
-        "in_vetting": in_vetting,
-        "waiting": waiting,
-        "flagged": flagged,
-        "alerts": mark_visibility(user, visible_alerts(user)[:100]),
+        **lists,
+        "alerts": alerts,
         "required_checks": VettingCheck.objects.filter(active=True).count(),
     }
     return render(request, "vetting/queue.html", context)

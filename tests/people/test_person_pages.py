@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from sanctuary.audit.models import Action, AuditEntry
@@ -200,9 +201,10 @@ def test_person_list_query_count_is_bounded(make_user, login, team_a, django_ass
     """50 rows cost the same handful of queries as 5: no query per row."""
     client: Client = login(make_user("case_worker"))
     PersonFactory.create_batch(60, team=team_a)
-    with django_assert_max_num_queries(
-        19
-    ):  # a constant one per nav badge (check-ins, training, care, jobs, papers, family, outreach)
+    # A constant one per nav badge (check-ins, training, care, jobs, papers, family, outreach),
+    # and the audit entry of the page: the chain's previous hash and the insert (and, on
+    # PostgreSQL, the lock that serialises appends).
+    with django_assert_max_num_queries(22 if connection.vendor == "postgresql" else 21):
         response = client.get("/people/")
     assert response.content.decode().count('data-label="Alias"') == 50
 

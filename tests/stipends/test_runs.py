@@ -248,7 +248,8 @@ def test_no_export_writes_a_live_formula(team_a, officers, finance, funder) -> N
     lines[0].person.save()
     lines[1].person.alias = "@SUM(1+1)*cmd|' /C calc'!A0"
     lines[1].person.save()
-    PaymentLine.objects.filter(pk=lines[0].pk).update(receipt="+1-2")
+    lines[0].receipt = "+1-2"
+    lines[0].save(update_fields=["receipt"])
     lines = list(run.lines.select_related("person").order_by("person__case_code"))
     sheet = load_workbook(io.BytesIO(exports.cash_list_xlsx(run, lines))).active
     assert sheet.cell(row=2, column=3).value == HOSTILE and sheet.cell(row=2, column=3).data_type == "s"

@@ -29,9 +29,11 @@ from tests.vault.test_seizure import _forms, _haystacks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-APPS = ("consent", "care", "jobs", "legal", "family", "evidence", "outreach")
+APPS = ("consent", "care", "jobs", "legal", "family", "evidence", "outreach", "stipends")
 
 COVERED: dict[str, set[str]] = {
+    "stipends.PaymentLine": {"receipt"},
+    "stipends.Hold": {"reason"},
     "evidence.Testimony": {
         "when",
         "place",
@@ -281,6 +283,27 @@ def _outreach(user: Any, person: Any, needle: Callable[[str], str]) -> None:
         outreach.do_save_channel(user, "telegram", {"token": needle("bottoken"), "api": ""})
 
 
+def _stipends(user: Any, person: Any, needle: Callable[[str], str]) -> None:
+    """A run for the person, drafted, approved, paid out and reconciled with a receipt
+    reference typed by hand; then a hold with its reason."""
+    from datetime import date
+
+    from sanctuary.stipends import actions as stipends
+    from sanctuary.stipends.models import Funder, HoldKind, LineStatus, StipendRule
+    from tests.factories import UserFactory
+
+    maker, checker = (UserFactory(roles=["finance_officer"], teams=[person.team]) for _ in range(2))
+    funder = Funder.objects.create(name=f"Funder {person.pk}")
+    StipendRule.objects.create(funder=funder, effective_from=date(2026, 1, 1), single_amount=700, family_amount=1400)
+    stipends.do_enroll(maker, person, funder, date(2026, 10, 1))
+    run = stipends.do_draft_run(maker, funder, date(2026, 11, 1))
+    stipends.do_approve_run(checker, run, seen=stipends.run_fingerprint(run))
+    stipends.do_disburse_run(checker, run, "cash")
+    line = run.lines.get()
+    stipends.do_reconcile_run(maker, run, [stipends.Mark(line.pk, LineStatus.PAID, needle("receipt"))])
+    stipends.do_add_hold(maker, person, HoldKind.HOLD, needle("holdreason"), date(2027, 1, 1), None)
+
+
 # Writers beyond consent and care: function(user, person, needle) that writes every covered
 # field of its models through the stage's actions, each value containing ``needle``.
 WRITERS: dict[str, Callable[[Any, Any, Callable[[str], str]], None]] = {
@@ -288,6 +311,7 @@ WRITERS: dict[str, Callable[[Any, Any, Callable[[str], str]], None]] = {
     "family": _family,
     "evidence": _evidence,
     "outreach": _outreach,
+    "stipends": _stipends,
 }
 
 
