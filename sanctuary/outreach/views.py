@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -319,13 +319,16 @@ def reply_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 @module_required(OUTREACH_REPLIES)
 def replies(request: HttpRequest) -> HttpResponse:
     user = _user(request)
+    # A stranger's reply is open to every reply reader; the person a colleague proposed it is
+    # from is named only to those who may see that person (the others are told a link waits).
     rows = (
         Reply.objects.visible_to(user)
         .filter(contact__isnull=True)
         .select_related("link_person", "link_proposed_by")
+        .annotate(link_visible=Exists(Person.objects.visible_to(user).filter(pk=OuterRef("link_person_id"))))
         .order_by("-received_at")
     )
-    page = page_of_people(request, rows, PAGE_SIZE, person="link_person_id")
+    page = page_of_people(request, rows, PAGE_SIZE, person=lambda r: r.link_person_id if r.link_visible else None)
     if page.object_list:
         record(user, Action.VIEW, object_type="outreach.reply", fields=["text"])
     return render(request, "outreach/replies.html", {"page": page, "form": LinkReplyForm()})

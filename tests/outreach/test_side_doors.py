@@ -252,6 +252,22 @@ def test_strangers_messages_are_for_intake_and_linking_takes_two(
     assert row.person == person and str(row.address) == "3020"
 
 
+def test_a_proposed_link_is_named_only_to_readers_who_may_see_the_person(
+    make_user: Any, person: Any, team_b: Any, login: Any
+) -> None:
+    """A stranger's reply is open to every reply reader, the person it was linked to is not:
+    a reader of another team is told a link waits, never the case code."""
+    reply = actions.do_record_reply(None, None, Channel.TELEGRAM, "it is me again", sender="3021")
+    assert reply is not None
+    actions.do_propose_link(make_user("intake_officer", username="io3"), reply, person)
+    same_team = login(make_user("intake_officer", username="io4")).get("/outreach/replies/").content.decode()
+    assert person.case_code in same_team and 'id="confirm-link-' in same_team
+    elsewhere = make_user("intake_officer", teams=[team_b], username="io5")
+    page = login(elsewhere).get("/outreach/replies/").content.decode()
+    assert "it is me again" in page
+    assert person.case_code not in page and 'id="confirm-link-' not in page
+
+
 def test_sends_are_seen_and_cancelled_only_by_those_who_see_their_recipients(
     worker: Any, second: Any, make_user: Any, team_a: Any, team_b: Any, login: Any
 ) -> None:
