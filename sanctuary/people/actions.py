@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from django.core import signing
 from django.db import transaction
 from django.forms import BaseInlineFormSet
 from django.utils import timezone
+from django.utils.crypto import get_random_string, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from sanctuary.audit.log import record
@@ -44,6 +46,25 @@ def refresh_keys_and_watch(person: Person) -> None:
     that shares a key with someone rejected or flagged alerts the vetting team."""
     refresh_match_keys([Person.objects.prefetch_related("contacts").get(pk=person.pk)])
     watch.check_person(person)
+
+
+_FORM_TOKEN_SALT = "sanctuary.people.person-form"  # noqa: S105 - a salt, not a secret
+FORM_TOKEN_MAX_AGE = 7 * 24 * 3600
+
+
+def new_form_token() -> str:
+    """A one-time token for one new-person form (signed, so a forged one is ignored)."""
+    return signing.TimestampSigner(salt=_FORM_TOKEN_SALT).sign(get_random_string(32))
+
+
+def form_token_hash(token: str) -> str | None:
+    """What a created person keeps of the form's token, or None for a missing, forged or
+    week-old token (the form then saves as any form would)."""
+    try:
+        raw = signing.TimestampSigner(salt=_FORM_TOKEN_SALT).unsign(token, max_age=FORM_TOKEN_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    return salted_hmac(_FORM_TOKEN_SALT, raw, algorithm="sha256").hexdigest()
 
 
 @transaction.atomic

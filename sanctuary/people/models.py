@@ -224,6 +224,9 @@ class Person(EncryptedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The HMAC of the one-time token of the form that created this record: "back" and "save"
+    # again on the same page finds this person instead of creating a second one.
+    form_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     # A duplicate folded into another record (sanctuary.matching): kept, never shown in lists.
     merged_into = models.ForeignKey(
         "self",

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -45,6 +46,8 @@ from sanctuary.people.actions import (
     do_change_status,
     do_create_person,
     do_update_person,
+    form_token_hash,
+    new_form_token,
 )
 from sanctuary.people.admission import NotAdmissible, admission_block
 from sanctuary.people.forms import (
@@ -193,7 +196,10 @@ def person_form_page(
         return redirect("people:detail", pk=person.pk)
     form = PersonForm(data, instance=person, teams=teams, initial=initial)
     instance = person or Person()
-    contacts = ContactFormSet(data, instance=instance, prefix="contacts", initial=contact_initial or [])
+    # Prefilled rows are shown as initial values, but a posted form is compared with no
+    # initial: otherwise a row sent back unchanged counts as "not filled in" and is dropped
+    # (the handle a first contact wrote from, lost on save).
+    contacts = ContactFormSet(data, instance=instance, prefix="contacts", initial=[] if data else contact_initial or [])
     formsets: list[Any] = [contacts]
     # Editing shows the true identity only to a user holding an approved request; creating
     # is write-only (the person typing it knows it).
@@ -208,6 +214,15 @@ def person_form_page(
     else:
         for name in IDENTITY_FIELDS:
             del form.fields[name]
+    # One token per new-person form, kept while the form is shown again: "back" and "save"
+    # once more finds the person this form created instead of creating a second one.
+    form_token = ""
+    if person is None:
+        form_token = (data.get("form_token", "") if data else "") or new_form_token()
+        token_hash = form_token_hash(form_token) if data else None
+        earlier = Person.objects.filter(form_token_hash=token_hash).first() if token_hash else None
+        if earlier is not None:
+            return _already_saved(request, user, earlier)
     if request.method == "POST":
         valid = form.is_valid()
         for formset in formsets:
@@ -223,7 +238,7 @@ def person_form_page(
             except presave.TooManyChecks:
                 messages.error(request, _("Too many checks in the last hour: nothing was saved. Try again later."))
                 refused: dict[str, Any] = {"form": form, "contacts": contacts, "household": household, "person": person}
-                return render(request, "people/person_form.html", {**refused, "intro": intro}, status=429)
+                return _form_page(request, {**refused, "intro": intro}, form_token, 429)
             matches = _likely_matches(form, contacts, person)
             if person is not None:  # pairs already in the queue (decided or not) are not asked again
                 known = MatchReview.objects.filter(
@@ -245,15 +260,21 @@ def person_form_page(
                     "back_url": back_url,
                     "matches": found.listed(),
                 }
-                return render(request, "people/person_form.html", context, status=409)
+                return _form_page(request, context, form_token, 409)
         if valid:
             if person is None:
+                form.instance.form_token_hash = token_hash
                 try:
                     person = (save_new or do_create_person)(user, form, formsets)
+                except IntegrityError:  # the same form saved at the same moment in another tab
+                    earlier = Person.objects.filter(form_token_hash=token_hash).first() if token_hash else None
+                    if earlier is None:
+                        raise
+                    return _already_saved(request, user, earlier)
                 except Refusal as refusal:  # e.g. the first contact was linked by a colleague meanwhile
                     messages.error(request, refusal.message)
                     context = {"form": form, "contacts": contacts, "household": household, "person": None}
-                    return render(request, "people/person_form.html", {**context, "intro": intro}, status=409)
+                    return _form_page(request, {**context, "intro": intro}, form_token, 409)
                 messages.success(request, _("Person %(code)s created.") % {"code": person.case_code})
             else:
                 do_update_person(user, form, formsets)
@@ -285,7 +306,19 @@ def person_form_page(
         "back_url": back_url,
     }
     status = 200 if request.method != "POST" else (503 if sealed else 400)
-    return render(request, "people/person_form.html", context, status=status)
+    return _form_page(request, context, form_token, status)
+
+
+def _form_page(request: HttpRequest, context: dict[str, Any], form_token: str, status: int) -> HttpResponse:
+    """The person form; a new person's form carries its one-time token, kept across errors."""
+    return render(request, "people/person_form.html", {**context, "form_token": form_token}, status=status)
+
+
+def _already_saved(request: HttpRequest, user: User, earlier: Person) -> HttpResponse:
+    messages.info(request, _("This form was saved already: here is the person it created."))
+    if Person.objects.visible_to(user).filter(pk=earlier.pk).exists():
+        return redirect("people:detail", pk=earlier.pk)
+    return redirect("people:list")
 
 
 def _likely_matches(form: PersonForm, contacts: Any, person: Person | None) -> list[tuple[int, list[str]]]:
