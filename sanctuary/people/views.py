@@ -125,6 +125,12 @@ def person_list(request: HttpRequest) -> HttpResponse:
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     person = get_object_or_404(Person.objects.visible_to(user).select_related("team"), pk=pk)
+    return _detail(request, person)
+
+
+def _detail(request: HttpRequest, person: Person, document_form: DocumentForm | None = None) -> HttpResponse:
+    """The person page; ``document_form`` is a refused upload's form, shown with what was typed."""
+    user: User = request.user  # type: ignore[assignment]
     record(user, Action.VIEW, person)
     events = person.events.select_related("actor")[:100]
     grant = IdentityRequest.objects.active_grant(user, person)
@@ -141,7 +147,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "identity_pending": pending,
         "identity_form": IdentityRequestForm(),
         "documents": person.documents.all() if grant else person.documents.filter(kind=DocumentKind.PHOTO),
-        "document_form": DocumentForm(),
+        "document_form": document_form or DocumentForm(),
         "events": events,
         "can_edit": can_use(user, Module.PEOPLE_EDIT),
         "status_form": StatusForm(initial={"status": person.status}, current=person.status),
@@ -149,7 +155,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "action_panels": panels(request, person, "actions"),
         "card_panels": panels(request, person, "cards"),
     }
-    return render(request, "people/person_detail.html", context)
+    return render(request, "people/person_detail.html", context, status=400 if document_form is not None else 200)
 
 
 def panels(request: HttpRequest, person: Person, place: str) -> list[SafeString]:
@@ -440,11 +446,12 @@ def document_add(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     person = get_object_or_404(Person.objects.visible_to(user), pk=pk)
     form = DocumentForm(request.POST, request.FILES)
-    accept_upload(
+    if not accept_upload(
         request,
         form,
         lambda data: do_add_document(user, person, data, form.cleaned_data["title"], form.cleaned_data["kind"]),
-    )
+    ):
+        return _detail(request, person, document_form=form)  # the title and kind typed stay
     return redirect("people:detail", pk=person.pk)
 
 

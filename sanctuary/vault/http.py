@@ -19,22 +19,27 @@ from sanctuary.vault import files
 
 def accept_upload(request: HttpRequest, form: Any, store: Callable[[bytes], object]) -> bool:
     """Check an upload form (its ``file`` field), hand the bytes to ``store`` (an action that
-    strips, encrypts and records them) and tell the user how it went."""
-    if int(request.META.get("CONTENT_LENGTH") or 0) > files.MAX_BYTES + 64 * 1024:
-        messages.error(request, files.FileRejected("too_large").message)
+    strips, encrypts and records them) and tell the user how it went. On a refusal the form
+    carries the reason too, so a view that shows the page again (with the title typed,
+    never a lost form) answers 400."""
+
+    def refuse(message: str) -> bool:
+        messages.error(request, message)
+        form.add_error(None, message)
         return False
+
+    if int(request.META.get("CONTENT_LENGTH") or 0) > files.MAX_BYTES + 64 * 1024:
+        return refuse(files.FileRejected("too_large").message)
     if not form.is_valid():
         messages.error(request, _("Choose a file to add."))
         return False
     upload = form.cleaned_data["file"]
     if upload.size > files.MAX_BYTES:
-        messages.error(request, files.FileRejected("too_large").message)
-        return False
+        return refuse(files.FileRejected("too_large").message)
     try:
         store(upload.read())
     except files.FileRejected as error:
-        messages.error(request, error.message)
-        return False
+        return refuse(error.message)
     messages.success(request, _("Added, encrypted."))
     return True
 

@@ -129,7 +129,7 @@ def _page(request: HttpRequest, person: Person, **forms: Any) -> HttpResponse:
         "notes": person.vetting_notes.select_related("author"),
         "note_form": forms.get("note_form") or NoteForm(),
         "proofs": person.documents.filter(kind=DocumentKind.PROOF),
-        "proof_form": ProofForm(),
+        "proof_form": forms.get("proof_form") or ProofForm(),
         "decisions": decisions,
         "pending": pending,
         "propose_form": forms.get("propose_form") or ProposeForm(),
@@ -249,9 +249,10 @@ def add_proof(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     user: User = request.user  # type: ignore[assignment]
     form = ProofForm(request.POST, request.FILES)
-    accept_upload(
+    if not accept_upload(
         request, form, lambda data: do_add_document(user, person, data, form.cleaned_data["title"], DocumentKind.PROOF)
-    )
+    ):
+        return _page(request, person, proof_form=form)  # the title typed stays
     return redirect("vetting:person", pk=person.pk)
 
 

@@ -69,3 +69,26 @@ def test_identity_documents_need_an_approved_request(make_user, login, person_a)
     assert client.get(f"/people/{person_a.pk}/documents/{document.pk}/").status_code == 404
     do_decide_identity(make_user("director"), do_request_identity(worker, person_a, "papers"), approve=True)
     assert client.get(f"/people/{person_a.pk}/documents/{document.pk}/").status_code == 200
+
+
+def test_a_refused_upload_keeps_the_title_typed(make_user, login, person_a) -> None:  # type: ignore[no-untyped-def]
+    """The file cannot be kept (browsers never refill a file field), but what was typed with
+    it is: the page comes back with the title and kind, and the reason (issue 16)."""
+    client: Client = login(make_user("case_worker"))
+    upload = SimpleUploadedFile("x.jpg", b"<script>alert(1)</script>", content_type="image/jpeg")
+    response = client.post(
+        f"/people/{person_a.pk}/documents/", {"file": upload, "kind": "photo", "title": "Unit card, back side"}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'value="Unit card, back side"' in page and "Only photos (JPEG, PNG, WebP)" in page
+    assert not PersonDocument.objects.exists()
+
+
+def test_a_refused_proof_keeps_its_title(make_user, login, person_a) -> None:  # type: ignore[no-untyped-def]
+    client: Client = login(make_user("vetting_officer"))
+    upload = SimpleUploadedFile("x.jpg", b"GIF89a" + b"\x00" * 20, content_type="image/jpeg")
+    response = client.post(f"/vetting/{person_a.pk}/proof/", {"file": upload, "title": "Discharge letter"})
+    assert response.status_code == 400
+    assert 'value="Discharge letter"' in response.content.decode()
+    assert not PersonDocument.objects.exists()
