@@ -124,7 +124,19 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(
         PaymentRun.objects.visible_to(user).select_related("funder", "drafted_by", "approved_by"), pk=pk
     )
+    return _run_page(request, run)
+
+
+def _run_page(
+    request: HttpRequest, run: PaymentRun, typed: dict[int, tuple[str, str]] | None = None, bad: set[int] | None = None
+) -> HttpResponse:
+    """The run page. After a refused reconciliation, ``typed`` holds every line's status and
+    receipt as sent and ``bad`` the lines refused: shown again, nothing typed lost (400)."""
+    user: User = request.user  # type: ignore[assignment]
     lines = list(_visible_lines(user, run))
+    for line in lines:
+        line.typed_status, line.typed_receipt = (typed or {}).get(line.pk, ("", ""))  # type: ignore[attr-defined]
+        line.typed_bad = line.pk in (bad or set())  # type: ignore[attr-defined]
     record(user, Action.VIEW, run)
     diff = actions.differences(run, user)
     changes = [row[0].pk for key in ("added", "removed", "changed") for row in diff[key]]
@@ -142,7 +154,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "counts": dict(run.lines.values_list("status").annotate(n=Count("id"))),
         "to_review": [line for line in lines if line.needs_review],
     }
-    return render(request, "stipends/run.html", context)
+    return render(request, "stipends/run.html", context, status=400 if bad else 200)
 
 
 def _run_or_404(request: HttpRequest, pk: int) -> PaymentRun:
@@ -185,23 +197,32 @@ def run_reconcile(request: HttpRequest, pk: int) -> HttpResponse:
     run = _run_or_404(request, pk)
     marks = []
     errors = []
+    typed: dict[int, tuple[str, str]] = {}
+    bad: set[int] = set()
     for line in _visible_lines(user, run):
         status = request.POST.get(f"status-{line.pk}", "")
         receipt = request.POST.get(f"receipt-{line.pk}", "").strip()[:64]
+        typed[line.pk] = (status, receipt)
         if not status:
             continue
-        if status not in LineStatus.values or status == LineStatus.PENDING:
+        if (
+            status not in LineStatus.values
+            or status == LineStatus.PENDING
+            or (status == LineStatus.PAID and not receipt)
+        ):
             errors.append(line.person.case_code)
-            continue
-        if status == LineStatus.PAID and not receipt:
-            errors.append(line.person.case_code)
+            bad.add(line.pk)
             continue
         marks.append(actions.Mark(line.pk, status, receipt))
     if errors:
+        # Nothing is saved, and nothing typed is lost: the page comes back with every line as sent.
         messages.error(
             request, _("Nothing saved. A paid line needs a receipt reference: %(codes)s") % {"codes": ", ".join(errors)}
         )
-    elif marks:
+        return _run_page(
+            request, PaymentRun.objects.select_related("funder", "drafted_by", "approved_by").get(pk=run.pk), typed, bad
+        )
+    if marks:
         try:
             actions.do_reconcile_run(user, run, marks)
         except actions.RunError as error:
