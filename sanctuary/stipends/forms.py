@@ -87,3 +87,8 @@ class DisburseForm(forms.Form):
 
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("Reconciliation CSV (the exported format)"))
+    overwrite = forms.BooleanField(
+        label=_("Replace lines already reconciled (by hand or by an earlier file)"),
+        required=False,
+        help_text=_("Without this, a file that would change such a line is refused and shows what would change."),
+    )

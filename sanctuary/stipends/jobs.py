@@ -14,7 +14,7 @@ from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.background import runner
 from sanctuary.stipends import actions, exports
-from sanctuary.stipends.models import STIPENDS, Funder, PaymentLine, PaymentRun, RunState
+from sanctuary.stipends.models import STIPENDS, Funder, LineStatus, PaymentLine, PaymentRun, RunState
 
 DRAFT, RECONCILE, EXPORT = "stipends.draft", "stipends.reconcile", "stipends.export"
 
@@ -49,9 +49,48 @@ def reconcile_job(job: runner.Context) -> None:
             rows=rows,
         )
         raise runner.JobRefused("rows")
+    changes = [] if job.params.get("overwrite") else overwrites(run, report.marks)
+    if changes:
+        job.report(
+            error=str(
+                _(
+                    "Nothing was applied: the file would change lines already reconciled. Check them, then upload "
+                    "it again with “Replace lines already reconciled” ticked."
+                )
+            ),
+            next_url=next_url,
+            rows=changes,
+        )
+        raise runner.JobRefused("overwrite")
     actions.do_reconcile_run(job.user, run, report.marks)
     job.count(lines=len(report.marks))
     job.report(str(_("%(n)s lines reconciled.")) % {"n": len(report.marks)}, next_url=next_url)
+
+
+def overwrites(run: PaymentRun, marks: list[actions.Mark]) -> list[str]:
+    """The lines already reconciled that ``marks`` would change, in words: the case code and
+    the status before and after (a receipt that would change is said, not quoted)."""
+    done = {
+        line.pk: line
+        for line in PaymentLine.objects.filter(run=run, pk__in=[m.line_id for m in marks])
+        .exclude(status=LineStatus.PENDING)
+        .select_related("person")
+    }
+    said = []
+    for mark in marks:
+        line = done.get(mark.line_id)
+        if line is None or (line.status == mark.status and str(line.receipt) == mark.receipt):
+            continue
+        params = {
+            "code": line.person.case_code,
+            "before": line.get_status_display(),
+            "after": LineStatus(mark.status).label,
+        }
+        if line.status != mark.status:
+            said.append(str(_("%(code)s: %(before)s → %(after)s")) % params)
+        else:
+            said.append(str(_("%(code)s: %(before)s, another receipt reference")) % params)
+    return said
 
 
 FORMATS = {

@@ -248,7 +248,8 @@ def run_upload(request: HttpRequest, pk: int) -> HttpResponse:
         if upload.size > exports.MAX_CSV_BYTES:
             messages.error(request, _("The file is larger than 2 MB."))
         else:
-            job = runner.start(jobs.RECONCILE, user, params={"run": run.pk}, input_data=upload.read())
+            params = {"run": run.pk, "overwrite": bool(form.cleaned_data["overwrite"])}
+            job = runner.start(jobs.RECONCILE, user, params=params, input_data=upload.read())
             return redirect("background:detail", pk=job.pk)
     return redirect("stipends:run", pk=run.pk)
 
