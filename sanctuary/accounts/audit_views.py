@@ -29,7 +29,8 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         types = AuditEntry.objects.order_by().values_list("object_type", flat=True).distinct()
-        self.fields["object_type"].choices = [("", _("Any type"))] + [(t, t) for t in sorted(types) if t]  # type: ignore[attr-defined]
+        labelled = sorted(((AuditEntry(object_type=t).record_label(), t) for t in types if t), key=lambda x: x[0])
+        self.fields["object_type"].choices = [("", _("Any type"))] + [(t, label) for label, t in labelled]  # type: ignore[attr-defined]
 
 
 @require_GET

@@ -91,6 +91,31 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"
 
+    def _model(self) -> type[models.Model] | None:
+        from django.apps import apps
+
+        try:
+            return apps.get_model(self.object_type) if "." in self.object_type else None
+        except (LookupError, ValueError):
+            return None
+
+    def record_label(self) -> str:
+        """The record in words, in the reader's language ("person 301"), never "people.person"."""
+        model = self._model()
+        kind = str(model._meta.verbose_name) if model is not None else self.object_type
+        return f"{kind} {self.object_id}".strip()
+
+    def field_labels(self) -> list[str]:
+        """The fields named by this entry in words where the model knows them (its verbose
+        names); ids and codes the entry carries ("person:12", "+role:director") as they are."""
+        model = self._model()
+        names = (
+            {f.name: str(f.verbose_name) for f in model._meta.get_fields() if hasattr(f, "verbose_name")}
+            if model
+            else {}
+        )
+        return [names.get(name, name) for name in self.fields]
+
     def canonical(self) -> bytes:
         """The bytes the hash covers: every field but the hash, in a fixed encoding."""
         payload: dict[str, Any] = {

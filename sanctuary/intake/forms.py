@@ -12,6 +12,9 @@ from sanctuary.lib.forms import NormalisedTextMixin
 from sanctuary.people import attribution
 from sanctuary.people.models import ContactKind, Force, Region
 
+# The empty choice says "not known" on these forms.
+KNOWN_FORCES = [(value, label) for value, label in Force.choices if value != Force.UNKNOWN]
+
 
 class HeardViaMixin(forms.Form):
     """ "How did you hear of us?", offered from the outreach calendar (public entries only on
@@ -61,7 +64,7 @@ class IntakeForm(NormalisedTextMixin, HeardViaMixin, forms.Form):
         max_length=200,
         help_text=_("Use an account that is safe for you."),
     )
-    force = forms.ChoiceField(label=_("Force"), required=False, choices=[("", _("Prefer not to say")), *Force.choices])
+    force = forms.ChoiceField(label=_("Force"), required=False, choices=[("", _("Prefer not to say")), *KNOWN_FORCES])
     rank = forms.CharField(label=_("Rank"), required=False, max_length=100)
     unit = forms.CharField(label=_("Unit"), required=False, max_length=200)
     service_number = forms.CharField(label=_("Service number"), required=False, max_length=64)
@@ -113,7 +116,7 @@ class LogContactForm(NormalisedTextMixin, HeardViaMixin, forms.Form):
     name = forms.CharField(label=_("Name or alias"), required=False, max_length=200)
     channel = forms.ChoiceField(label=_("Came over"), choices=ContactKind.choices)
     handle = forms.CharField(label=_("Phone number, username or link"), max_length=200)
-    force = forms.ChoiceField(label=_("Force"), required=False, choices=[("", _("Not known")), *Force.choices])
+    force = forms.ChoiceField(label=_("Force"), required=False, choices=[("", _("Not known")), *KNOWN_FORCES])
     location = forms.ChoiceField(label=_("Where is the person now?"), required=False, choices=LOCATION_CHOICES)
     urgency = forms.ChoiceField(label=_("How urgent is it?"), choices=URGENCY_CHOICES)
     story = forms.CharField(label=_("What they said"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))

@@ -88,6 +88,12 @@ class MatchReview(models.Model):
     def __str__(self) -> str:
         return f"review {self.person_a_id}/{self.person_b_id}"
 
+    def agreement_words(self) -> list[str]:
+        """What agreed, in words in the reader's language (``sanctuary.matching.words``)."""
+        from sanctuary.matching.words import describe  # loaded when shown: it pulls in people.presave
+
+        return describe(self.agreements)
+
 
 class PartnerRun(models.Model):
     """One privacy-preserving linkage with a partner organisation (docs/pprl.md).

@@ -33,8 +33,11 @@ FIELDS = (
 
 
 def _text(value: object) -> str:
-    """Plain text of a value; a sealed or unreadable one counts as missing."""
-    return "" if value is None or is_placeholder(value) else str(value)
+    """Plain text of a value; a sealed or unreadable one counts as missing, and so does a
+    force recorded as not known (it agrees or disagrees with nothing)."""
+    if value is None or is_placeholder(value) or value == "unknown":
+        return ""
+    return str(value)
 
 
 def matching_record(record_id: str, fields: Mapping[str, object], phones: Iterable[object] = ()) -> Record:

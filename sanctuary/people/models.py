@@ -53,6 +53,7 @@ class Force(models.TextChoices):
     NAVY = "navy", _("Navy")
     AIR_FORCE = "air_force", _("Air force")
     OTHER = "other", _("Other")
+    UNKNOWN = "unknown", _("Not known")
 
 
 class RankGroup(models.TextChoices):
@@ -200,7 +201,7 @@ class Person(EncryptedModel):
         _("birth date"), max_length=10, blank=True, help_text=_("Year, year and month, or full date.")
     )
     father_name = EncryptedTextField(_("father's name"), max_length=200, blank=True)
-    force = models.CharField(_("force"), max_length=16, choices=Force.choices, default=Force.ARMY)
+    force = models.CharField(_("force"), max_length=16, choices=Force.choices, default=Force.UNKNOWN)
     rank = EncryptedTextField(_("rank"), max_length=100, blank=True)
     rank_group = models.CharField(_("rank group"), max_length=16, choices=RankGroup.choices, default=RankGroup.UNKNOWN)
     unit = EncryptedTextField(_("unit"), max_length=200, blank=True)

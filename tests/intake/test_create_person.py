@@ -61,3 +61,8 @@ def test_a_forged_token_is_ignored(make_user, login, team_a) -> None:  # type: i
 
     assert client.post(reverse("people:create"), {**person_data(team_a.pk), "form_token": "x:y"}).status_code == 302
     assert Person.objects.get().form_token_hash is None
+
+
+def test_a_new_person_defaults_to_force_not_known(make_user, login) -> None:  # type: ignore[no-untyped-def]
+    page = login(make_user("intake_officer")).get(reverse("people:create")).content.decode()
+    assert form_data(page, "alias")["force"] == "unknown"
