@@ -254,6 +254,10 @@ def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 def staff_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     actor: User = request.user  # type: ignore[assignment]
     user = get_object_or_404(User, pk=pk)
+    if action in {"reset-2fa", "reset-password"} and request.POST.get("confirm") != user.get_username():
+        # One click on the staff list asks first, naming the account: a reset ends every
+        # session of that user and holds their approvals for a day.
+        return render(request, "accounts/confirm_reset.html", {"staff": user, "action": action})
     if action == "reset-2fa":
         actions.do_reset_two_factor(actor, user)
         messages.success(request, _("Two-factor reset: %(user)s will enrol again at next login.") % {"user": user})

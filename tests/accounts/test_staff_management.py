@@ -64,9 +64,25 @@ def test_director_changes_roles_and_resets_two_factor(make_user, login) -> None:
     assert response.status_code == 302
     worker.refresh_from_db()
     assert User.objects.get(pk=worker.pk).roles == {Role.SHELTER_MANAGER}
-    assert client.post(f"/accounts/staff/{worker.pk}/reset-2fa/").status_code == 302
+    # One click asks first, naming the account; nothing is reset until confirmed.
+    asked = client.post(f"/accounts/staff/{worker.pk}/reset-2fa/")
+    assert asked.status_code == 200 and worker.username in asked.content.decode()
+    assert TOTPDevice.objects.filter(user=worker).exists()
+    assert client.post(f"/accounts/staff/{worker.pk}/reset-2fa/", {"confirm": "someone-else"}).status_code == 200
+    assert TOTPDevice.objects.filter(user=worker).exists()
+    assert client.post(f"/accounts/staff/{worker.pk}/reset-2fa/", {"confirm": worker.username}).status_code == 302
     assert not TOTPDevice.objects.filter(user=worker).exists()
     assert AuditEntry.objects.filter(action=Action.OTP_RESET, object_id=str(worker.pk)).exists()
+
+
+def test_a_new_password_is_given_only_once_confirmed(make_user, login) -> None:  # type: ignore[no-untyped-def]
+    worker = make_user(Role.CASE_WORKER)
+    before = User.objects.get(pk=worker.pk).password
+    client: Client = login(make_user(Role.DIRECTOR))
+    asked = client.post(f"/accounts/staff/{worker.pk}/reset-password/").content.decode()
+    assert worker.username in asked and User.objects.get(pk=worker.pk).password == before
+    done = client.post(f"/accounts/staff/{worker.pk}/reset-password/", {"confirm": worker.username})
+    assert done.status_code == 200 and User.objects.get(pk=worker.pk).password != before
 
 
 def test_director_creates_a_team(make_user, login) -> None:  # type: ignore[no-untyped-def]
