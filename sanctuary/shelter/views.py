@@ -19,7 +19,7 @@ from sanctuary.accounts.policy import module_required, sees_all_people
 from sanctuary.audit.lists import audit_shown, ids_of
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
-from sanctuary.people.admission import NotAdmissible
+from sanctuary.people.admission import NotAdmissible, admission_block
 from sanctuary.people.models import Person
 from sanctuary.shelter import actions
 from sanctuary.shelter.forms import DecideForm, ExtensionForm, HouseForm, MoveOutForm, PlaceForm, RoomForm
@@ -111,9 +111,18 @@ def place(request: HttpRequest, person_pk: int) -> HttpResponse:
             return redirect("shelter:board")
     elif request.method == "POST":
         messages.error(request, _("Choose a bed and a start date."))
+    # Who may not be housed is told so first, with no list of beds to choose from.
+    block = admission_block(person)
+    housed = Stay.objects.of_person(person, None).open().exists()
+    refusal = (
+        NotAdmissible(block).message
+        if block
+        else (actions.ShelterRuleError("already_housed").message if housed else "")
+    )
     context = {
         "person": person,
-        "beds": actions.free_beds_for(person, start),
+        "beds": [] if refusal else actions.free_beds_for(person, start),
+        "refusal": refusal,
         "start": start,
         "days": actions.stay_days(),
     }

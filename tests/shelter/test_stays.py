@@ -269,3 +269,18 @@ def test_the_board_shows_every_bed_but_only_people_the_user_may_see(
     other = login(make_user("shelter_manager", teams=[team_b])).get("/shelter/").content.decode()
     assert person.case_code in own
     assert person.case_code not in other and 'class="cell taken"' in other
+
+
+def test_the_place_page_says_who_may_not_be_housed_before_any_bed(team_a, make_user, login) -> None:  # type: ignore[no-untyped-def]
+    """Issue 16: free beds were listed for someone who may not be housed; the refusal came
+    only after choosing one."""
+    from tests.factories import PersonFactory
+
+    house(beds=2)
+    client = login(make_user("shelter_manager"))
+    page = client.get(f"/shelter/place/{PersonFactory(team=team_a).pk}/").content.decode()
+    assert 'id="place-refusal"' in page and "not been accepted in vetting" in page
+    assert "Place here" not in page
+    officers = (make_user("vetting_officer"), make_user("vetting_officer"))
+    page = client.get(f"/shelter/place/{accepted(team_a, officers).pk}/").content.decode()
+    assert 'id="place-refusal"' not in page and "Place here" in page
