@@ -114,15 +114,15 @@ def place(request: HttpRequest, person_pk: int) -> HttpResponse:
     # Who may not be housed is told so first, with no list of beds to choose from.
     block = admission_block(person)
     housed = Stay.objects.of_person(person, None).open().exists()
-    refusal = (
+    told = (
         NotAdmissible(block).message
         if block
         else (actions.ShelterRuleError("already_housed").message if housed else "")
     )
     context = {
         "person": person,
-        "beds": [] if refusal else actions.free_beds_for(person, start),
-        "refusal": refusal,
+        "beds": [] if told else actions.free_beds_for(person, start),
+        "refusal": told,
         "start": start,
         "days": actions.stay_days(),
     }
