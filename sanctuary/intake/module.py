@@ -39,6 +39,27 @@ def _person_links(request: HttpRequest, person: Person) -> dict[str, Any] | None
     return {"submissions": submissions} if submissions else None
 
 
+def _own_words(request: HttpRequest, person: Person) -> dict[str, Any] | None:
+    """The person's story as they wrote it at first contact, on their page, for those who may
+    read first contacts (each read audited, as on the triage page). Nothing while sealed."""
+    from sanctuary.audit.log import record
+    from sanctuary.audit.models import Action
+    from sanctuary.vault import state
+
+    if state.is_sealed():
+        return None
+    submissions = list(
+        Submission.objects.visible_to(request.user).filter(person=person).select_related("key").order_by("pk")  # type: ignore[arg-type]
+    )
+    stories = []
+    for submission in submissions:
+        story = str(submission.read().get("story", "")).strip()
+        if story:
+            record(request.user, Action.VIEW, submission, fields=["story"])  # type: ignore[arg-type]
+            stories.append((submission, story))
+    return {"stories": stories} if stories else None
+
+
 def _merge(merge: Merge) -> None:
     """First contacts follow the person (their payloads are sealed to the intake key, bound
     to the submission, not to a person: nothing to encrypt again)."""
@@ -123,6 +144,7 @@ register(
             PersonPanel(
                 template="intake/_person_links.html", context=_person_links, module=INTAKE, place="actions", order=90
             ),
+            PersonPanel(template="intake/_own_words.html", context=_own_words, module=INTAKE, place="cards", order=5),
         ),
         timeline=(TimelineKind("intake", _("First contact linked")),),
         merge=MergeStep(models=("intake.Submission",), apply=_merge),

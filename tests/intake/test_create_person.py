@@ -66,3 +66,22 @@ def test_a_forged_token_is_ignored(make_user, login, team_a) -> None:  # type: i
 def test_a_new_person_defaults_to_force_not_known(make_user, login) -> None:  # type: ignore[no-untyped-def]
     page = login(make_user("intake_officer")).get(reverse("people:create")).content.decode()
     assert form_data(page, "alias")["force"] == "unknown"
+
+
+def test_their_own_story_is_on_the_person_page_for_those_who_read_first_contacts(make_user, login, team_a) -> None:  # type: ignore[no-untyped-def]
+    from sanctuary.audit.models import Action, AuditEntry
+    from tests.factories import PersonFactory
+
+    person = PersonFactory(team=team_a)
+    receipt = actions.do_receive(
+        {"story": "I left my unit in Sagaing in March.", "handle": "@x1"}, [], actions.new_form_token()
+    )
+    officer = make_user("intake_officer")
+    actions.do_link(officer, receipt.submission, person)
+    page = login(officer).get(reverse("people:detail", args=[person.pk])).content.decode()
+    assert "I left my unit in Sagaing in March." in page
+    assert AuditEntry.objects.filter(
+        action=Action.VIEW, object_type="intake.submission", object_id=str(receipt.submission.pk), actor_id=officer.pk
+    ).exists()
+    # A role that does not read first contacts does not see it on the person page either.
+    assert "I left my unit" not in login(make_user("shelter_manager")).get(f"/people/{person.pk}/").content.decode()
