@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -165,12 +166,20 @@ def staff_list(request: HttpRequest) -> HttpResponse:
             "username", flat=True
         )
     )
+    # Case loads: how many current people each case worker looks after (ids and counts only).
+    load = dict(
+        User.objects.filter(case_load__merged_into__isnull=True)
+        .values("pk")
+        .annotate(n=Count("case_load"))
+        .values_list("pk", "n")
+    )
     rows = [
         {
             "user": u,
             "roles": [label for code, label in _role_labels() if code in {g.role for g in u.role_grants.all()}],
             "enrolled": u.pk in enrolled,
             "locked": u.username in locked,
+            "case_load": load.get(u.pk, 0),
         }
         for u in users
     ]

@@ -96,6 +96,39 @@ def do_update_person(actor: User, form: PersonForm, formsets: Sequence[BaseInlin
     return person
 
 
+class CaseWorkerRefused(Refusal):
+    messages = {
+        "not_eligible": _("Only an active case worker of the person's team can look after them."),
+    }
+
+
+def case_workers_for(person: Person) -> Any:
+    """Who may be named this person's case worker: active case workers of the person's team."""
+    from sanctuary.accounts.models import Role, User
+
+    return (
+        User.objects.filter(is_active=True, role_grants__role=Role.CASE_WORKER, teams=person.team_id)
+        .distinct()
+        .order_by("username")
+    )
+
+
+@db.atomic
+def do_assign_case_worker(actor: User, person: Person, worker: User | None) -> Person:
+    """Name (or clear) the person's case worker; the change is audited (who, by id)."""
+    person = Person.objects.lock(person.pk)
+    if worker is not None and not case_workers_for(person).filter(pk=worker.pk).exists():
+        raise CaseWorkerRefused("not_eligible")
+    before = person.case_worker_id
+    if before == (worker.pk if worker else None):
+        return person
+    Person.objects.filter(pk=person.pk).update(case_worker=worker)
+    person.case_worker = worker
+    fields = ["case_worker", f"case_worker:{worker.pk if worker else '-'}"]
+    record(actor, Action.UPDATE, person, fields=fields)
+    return person
+
+
 class StatusRefused(Refusal):
     messages = {"needs_decision": _("Accepted and rejected are set by a vetting decision of two officers.")}
 

@@ -118,6 +118,7 @@ class PersonSearchForm(NormalisedTextMixin, forms.Form):
     )
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     identifier = forms.BooleanField(label=_("Search NRC and service numbers (directors)"), required=False)
+    mine = forms.BooleanField(label=_("Only the people I look after"), required=False)
 
     def __init__(self, *args: Any, teams: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

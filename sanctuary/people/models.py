@@ -225,6 +225,15 @@ class Person(EncryptedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The one case worker who looks after this person (their case load); None: nobody yet.
+    case_worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("case worker"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="case_load",
+    )
     # The HMAC of the one-time token of the form that created this record: "back" and "save"
     # again on the same page finds this person instead of creating a second one.
     form_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)

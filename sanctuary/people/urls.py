@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.person_detail, name="detail"),
     path("<int:pk>/edit/", views.person_edit, name="edit"),
     path("<int:pk>/status/", views.person_status, name="status"),
+    path("<int:pk>/case-worker/", views.case_worker_assign, name="case_worker"),
     path("<int:pk>/identity/", views.identity_request, name="identity_request"),
     path("<int:pk>/documents/", views.document_add, name="document_add"),
     path("<int:pk>/documents/<int:document_id>/", views.document_view, name="document_view"),

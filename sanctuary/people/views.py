@@ -41,8 +41,11 @@ from sanctuary.matching.models import MatchReview
 from sanctuary.matching.records import matching_record
 from sanctuary.people import presave
 from sanctuary.people.actions import (
+    CaseWorkerRefused,
     StatusRefused,
+    case_workers_for,
     do_add_document,
+    do_assign_case_worker,
     do_change_status,
     do_create_person,
     do_update_person,
@@ -105,6 +108,8 @@ def person_list(request: HttpRequest) -> HttpResponse:
             people = people.filter(status=form.cleaned_data["status"])
         if form.cleaned_data["team"]:
             people = people.filter(team=form.cleaned_data["team"])
+        if form.cleaned_data.get("mine"):
+            people = people.filter(case_worker=user)
         page_number = form.cleaned_data["page"] or 1
     page = page_of_people(
         request,
@@ -150,6 +155,7 @@ def _detail(request: HttpRequest, person: Person, document_form: DocumentForm | 
         "document_form": document_form or DocumentForm(),
         "events": events,
         "can_edit": can_use(user, Module.PEOPLE_EDIT),
+        "case_workers": case_workers_for(person) if can_use(user, Module.PEOPLE_EDIT) else [],
         "status_form": StatusForm(initial={"status": person.status}, current=person.status),
         "admission_block": admission_block(person),
         "action_panels": panels(request, person, "actions"),
@@ -400,6 +406,22 @@ def identity_request(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Request sent. A director or delegate must approve it."))
     else:
         messages.error(request, _("Please give a reason for seeing the true identity."))
+    return redirect("people:detail", pk=person.pk)
+
+
+@require_POST
+@module_required(Module.PEOPLE_EDIT)
+def case_worker_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Name the person's case worker (or nobody), among the active case workers of their team."""
+    user: User = request.user  # type: ignore[assignment]
+    person = get_object_or_404(Person.objects.visible_to(user), pk=pk)
+    chosen = request.POST.get("case_worker", "")
+    worker = case_workers_for(person).filter(pk=int(chosen)).first() if chosen.isdigit() else None
+    if chosen and worker is None:
+        messages.error(request, CaseWorkerRefused("not_eligible").message)
+        return redirect("people:detail", pk=person.pk)
+    do_assign_case_worker(user, person, worker)
+    messages.success(request, _("Saved."))
     return redirect("people:detail", pk=person.pk)
 
 

@@ -20,6 +20,7 @@ URLS = [
     Url("people:detail", "GET", PEOPLE_READERS, TEAM, _person),
     Url("people:edit", "GET", PEOPLE_WRITERS, TEAM, _person),
     Url("people:status", "POST", PEOPLE_WRITERS, TEAM, _person),
+    Url("people:case_worker", "POST", PEOPLE_WRITERS, TEAM, _person),
     Url("people:identity_request", "POST", PEOPLE_READERS, TEAM, _person),
     Url("people:document_add", "POST", PEOPLE_WRITERS, TEAM, _person),
     Url(
