@@ -93,6 +93,17 @@ def _token_hash(raw: str) -> str:
     return salted_hmac("sanctuary.intake.token-hash", raw, algorithm="sha256").hexdigest()
 
 
+def already_received(token: str) -> Receipt | None:
+    """The receipt of a form sent before with this token (the sender pressed "send" again),
+    or None; never counted against any limit."""
+    try:
+        raw = check_form_token(token)
+    except IntakeError:
+        return None
+    existing = Submission.objects.filter(form_token_hash=_token_hash(raw)).first()
+    return Receipt(existing, phrases.numbers_from_token(raw), again=True) if existing else None
+
+
 @dataclass(frozen=True)
 class Receipt:
     submission: Submission

@@ -137,6 +137,9 @@ def intake_form(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
             if form.cleaned_data["website"]:
                 # Probably a bot: thanked like anyone, kept as spam (no files) in case it was not.
                 receipt = actions.do_receive(form.payload(), [], form.cleaned_data["token"], spam=True)
+                if not receipt.again:
+                    _per_client.hit(_client(request))
+                    _everyone.hit()
                 return _receipt(request, context, receipt.phrase_numbers, again=receipt.again)
             cleaned = actions.clean_uploads(uploads)
             receipt = actions.do_receive(
@@ -150,6 +153,9 @@ def intake_form(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
         except IntakeUnavailable:
             error, status = "unavailable", 503
         else:
+            if not receipt.again:
+                _per_client.hit(_client(request))
+                _everyone.hit()
             return _receipt(request, context, receipt.phrase_numbers, again=receipt.again)
     if error in {"expired", "bad_token"}:
         # A fresh token, everything typed kept.
@@ -179,7 +185,11 @@ def _receive_error(request: HttpRequest, form: IntakeForm) -> tuple[str | None, 
         return "too_many", 400
     if any((upload.size or 0) > files.MAX_BYTES for upload in request.FILES.getlist("files")):
         return "too_large", 400
-    if _per_client.hit(_client(request)) or _everyone.hit():
+    # Only what was received counts (intake_form): a refused post costs nothing, and the same
+    # form sent again gets its receipt whatever the limit says.
+    if actions.already_received(form.cleaned_data["token"]) is None and (
+        _per_client.over(_client(request)) or _everyone.over()
+    ):
         return "rate_limited", 429
     return None, 200
 

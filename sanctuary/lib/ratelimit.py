@@ -44,6 +44,13 @@ class SlidingWindow:
         self._events: dict[str, list[float]] = {}
         self._lock = threading.Lock()
 
+    def over(self, key: str = "") -> bool:
+        """Whether ``key`` is at its limit now, without counting anything (for limits that
+        count only what succeeded: see :meth:`hit`)."""
+        now = time.monotonic()
+        with self._lock:
+            return len([t for t in self._events.get(key, []) if now - t < self.seconds]) >= self.limit
+
     def hit(self, key: str = "") -> bool:
         """Count one event; True when it goes over the limit (then it is not counted)."""
         now = time.monotonic()

@@ -281,3 +281,22 @@ def test_the_triage_queue_reads_each_submission_without_a_query_each(
     with django_assert_max_num_queries(20):
         page = officer.get("/triage/").content.decode()
     assert page.count("/triage/") >= Row.objects.count()
+
+
+def test_refused_posts_are_not_counted_and_a_form_sent_again_gets_its_receipt() -> None:
+    """Issue 16: the limit counted refused posts, and pressing "send" again on an accepted
+    form past the limit answered 429 instead of the same receipt."""
+    client = Client(REMOTE_ADDR="198.51.100.20")
+    for _n in range(8):  # refused: a forged token; none counts
+        data = _form_data(client)
+        data["token"] = "not-a-token"
+        assert client.post("/intake/", data).status_code == 400
+    sent = []
+    for _n in range(5):
+        data = _form_data(client)
+        assert client.post("/intake/", data).status_code == 200
+        sent.append(data)
+    assert client.post("/intake/", _form_data(client)).status_code == 429  # a sixth new one: limited
+    again = client.post("/intake/", sent[0])  # the first form, sent again: its receipt
+    assert again.status_code == 200
+    assert Submission.objects.count() == 5
