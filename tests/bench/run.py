@@ -302,6 +302,11 @@ def print_table(title: str, rows: list[Row]) -> None:
 
 
 def main() -> None:
+    from tests.bench import zawgyi_bench
+
+    print_table(
+        "Zawgyi detection on tests/data/burmese_words.tsv (both errors; main's old rule below)", zawgyi_bench.run()
+    )
     print_table("Shelter and stipends (server time, medians)", money_rows())
     print_table("Training (server time, medians of 40 requests)", training_rows())
     print_table("Care (server time, medians of 40 requests)", care_rows())

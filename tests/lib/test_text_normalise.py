@@ -38,13 +38,15 @@ def test_unicode_is_left_alone(text: str) -> None:
     assert result.text == text
 
 
-def test_short_ambiguous_name_asks_instead_of_guessing() -> None:
-    """'မြ' (Mya) is a common Unicode syllable that could also be Zawgyi: ask, do not convert."""
-    result = normalise("မြ")
+def test_short_ambiguous_text_asks_instead_of_guessing() -> None:
+    """'ခ်' is impossible in Unicode (a word starting with a killed consonant) and reads 'ချ' as
+    Zawgyi, but the detector is not sure: ask, do not convert. (This test used 'မြ', Mya, which
+    is correct Unicode and is now left alone: see test_zawgyi_false_alarms.py.)"""
+    result = normalise("ခ်")
     assert result.encoding is Encoding.UNSURE
-    assert result.text == "မြ"
-    assert result.suggestion == "မွ"
-    assert normalise("မြ", assume_zawgyi=False).text == "မြ"
+    assert result.text == "ခ်"
+    assert result.suggestion == "ချ"
+    assert normalise("ခ်", assume_zawgyi=False).text == "ခ်"
     assert normalise("ခ်", assume_zawgyi=True).text == "ချ"
 
 
@@ -72,14 +74,14 @@ def test_form_converts_and_reports_the_field() -> None:
 
 def test_form_asks_when_unsure_and_keeps_what_was_typed() -> None:
     """An unsure field makes the form invalid with a 'Did you mean' question; the answer decides."""
-    form = NameForm({"name": "မြ"})
+    form = NameForm({"name": "ခ်"})
     assert not form.is_valid()
-    assert form.zawgyi_questions == {"name": "မွ"}
-    assert "Zawgyi" in str(form.errors["name"])
-    assert form["name"].value() == "မြ"  # what was typed is re-displayed
-    kept = NameForm({"name": "မြ", "name__zawgyi": "keep"})
+    assert form.zawgyi_questions == {"name": "ချ"}
+    assert [e.code for e in form.errors.as_data()["name"]] == ["zawgyi_unsure"]  # in any language
+    assert form["name"].value() == "ခ်"  # what was typed is re-displayed
+    kept = NameForm({"name": "ခ်", "name__zawgyi": "keep"})
     assert kept.is_valid()
-    assert kept.cleaned_data["name"] == "မြ"
+    assert kept.cleaned_data["name"] == "ခ်"
     converted = NameForm({"name": "ခ်", "name__zawgyi": "convert"})
     assert converted.is_valid()
     assert converted.cleaned_data["name"] == "ချ"
