@@ -100,11 +100,13 @@ class WithinBounds:
         self.bounds = bounds
 
     def __call__(self, value: Any) -> None:
-        if isinstance(value, str):  # a partial date as typed: its own reader reports what is unreadable
+        if isinstance(value, str):  # a partial date or a month as typed
             reading = read_date(value, serials=False)
+            if reading.problem == "year_range":  # year 9999 or 1800: outside every range
+                raise forms.ValidationError(MESSAGE, code="date_range", params=limits_shown(self.bounds))
             value = reading.date
             if reading.problem or not value:
-                return
+                return  # unreadable: the field's own reader says how to write it
         if value is not None and not self.bounds.holds(value):
             raise forms.ValidationError(MESSAGE, code="date_range", params=limits_shown(self.bounds))
 
@@ -122,16 +124,30 @@ def bounded(**ranges: DateRange) -> Callable[[F], F]:
 
     def decorate(form_class: F) -> F:
         for name, bounds in ranges.items():
-            field = form_class.base_fields[name]
-            if not isinstance(field, (*DATE_FIELDS, forms.CharField)):
-                raise TypeError(f"{form_class.__name__}.{name} is not a date field")
-            field.bounds = bounds  # type: ignore[attr-defined]
-            field.validators = [*field.validators, WithinBounds(bounds)]
-            if isinstance(field.widget, DateInput):
-                field.widget.bounds = bounds
+            _bound(form_class.base_fields[name], bounds, f"{form_class.__name__}.{name}")
+        made = form_class.__init__
+
+        def __init__(self: forms.BaseForm, *args: Any, **kwargs: Any) -> None:
+            made(self, *args, **kwargs)
+            # A formset factory's subclass rebuilds model fields from the model: bound them again.
+            for name, bounds in ranges.items():
+                if name in self.fields:
+                    _bound(self.fields[name], bounds, f"{form_class.__name__}.{name}")
+
+        form_class.__init__ = __init__  # type: ignore[assignment,method-assign]
         return form_class
 
     return decorate
+
+
+def _bound(field: forms.Field, bounds: DateRange, name: str) -> None:
+    if not isinstance(field, (*DATE_FIELDS, forms.CharField)):
+        raise TypeError(f"{name} is not a date field")
+    field.bounds = bounds  # type: ignore[attr-defined]
+    if WithinBounds(bounds) not in field.validators:
+        field.validators = [*field.validators, WithinBounds(bounds)]
+    if isinstance(field.widget, DateInput):
+        field.widget.bounds = bounds
 
 
 # --- The one reading of phones and dates, with errors in the user's language -----------------

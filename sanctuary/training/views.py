@@ -327,6 +327,7 @@ def sessions(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "training/sessions.html",
         {"cohort": found, "sessions": rows, "form": form, "today": timezone.localdate()},
+        status=_status(form),
     )
 
 
