@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sanctuary.lib.dates import PartialDate
+from sanctuary.lib.refusal import Refusal
 
 YEAR = 365
 STAY_LONGEST = 2 * YEAR + 1  # days from a stay's first night to its last, extensions included
@@ -134,14 +135,14 @@ def limits_shown(bounds: DateRange, today: dt.date | None = None) -> dict[str, A
     return {"earliest": _Day(earliest), "latest": _Day(latest)}
 
 
-def refuse_outside(value: dt.date | dt.datetime | None, bounds: DateRange, refusal: type[Exception]) -> None:
+def refuse_outside(value: dt.date | dt.datetime | None, bounds: DateRange, refusal: type[Refusal]) -> None:
     """Raise ``refusal("date_range", …)`` (a module's :class:`Refusal`, whose ``messages``
     include :data:`REFUSALS`) when ``value`` is outside ``bounds``."""
     if value is not None and not bounds.holds(value):
         raise refusal("date_range", **limits_shown(bounds))
 
 
-def refuse_longer(start: dt.date, end: dt.date, days: int, refusal: type[Exception]) -> None:
+def refuse_longer(start: dt.date, end: dt.date, days: int, refusal: type[Refusal]) -> None:
     """Raise ``refusal("too_long", …)`` when ``end`` is more than ``days`` days after ``start``
     (``days`` counts both ends: a stay of 1 day ends on its first day)."""
     if (end - start).days >= days:

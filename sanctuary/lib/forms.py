@@ -124,7 +124,7 @@ def bounded(**ranges: DateRange) -> Callable[[F], F]:
 
     def decorate(form_class: F) -> F:
         for name, bounds in ranges.items():
-            _bound(form_class.base_fields[name], bounds, f"{form_class.__name__}.{name}")
+            _bound(form_class.base_fields[name], bounds, f"{form_class.__name__}.{name}")  # type: ignore[attr-defined]
         made = form_class.__init__
 
         def __init__(self: forms.BaseForm, *args: Any, **kwargs: Any) -> None:
@@ -143,7 +143,7 @@ def bounded(**ranges: DateRange) -> Callable[[F], F]:
 def _bound(field: forms.Field, bounds: DateRange, name: str) -> None:
     if not isinstance(field, (*DATE_FIELDS, forms.CharField)):
         raise TypeError(f"{name} is not a date field")
-    field.bounds = bounds  # type: ignore[attr-defined]
+    field.bounds = bounds  # type: ignore[union-attr]
     if WithinBounds(bounds) not in field.validators:
         field.validators = [*field.validators, WithinBounds(bounds)]
     if isinstance(field.widget, DateInput):

@@ -114,8 +114,8 @@ def place(request: HttpRequest, person_pk: int) -> HttpResponse:
             )
             return redirect("shelter:board")
     elif request.method == "POST":
-        for error in form.errors.get("start") or [_("Choose a bed and a start date.")]:
-            messages.error(request, error)
+        for problem in form.errors.get("start") or [_("Choose a bed and a start date.")]:
+            messages.error(request, str(problem))
     context = {
         "person": person,
         "beds": actions.free_beds_for(person, start),

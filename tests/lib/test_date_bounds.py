@@ -50,7 +50,11 @@ def date_fields() -> list[tuple[str, str, forms.Field]]:
     made: list[forms.BaseForm] = []
     for module in _modules():
         for key, form_class in vars(module).items():
-            if inspect.isclass(form_class) and issubclass(form_class, forms.BaseFormSet) and hasattr(form_class, "form"):
+            if (
+                inspect.isclass(form_class)
+                and issubclass(form_class, forms.BaseFormSet)
+                and hasattr(form_class, "form")
+            ):
                 # A formset factory rebuilds its form's model fields: look at a form it makes.
                 form = form_class.form(prefix=f"{form_class.__name__}-0")
                 made.append(form)  # kept alive: an id is not reused while the walk runs
@@ -85,9 +89,17 @@ def test_every_date_field_of_every_form_has_bounds() -> None:
     """No date field is left without a range: year 9999 would pass, and the actions behind it
     would write a row per day (or overflow)."""
     assert len(FIELDS) >= 55, "the walk found too few date fields: is it still looking at every form?"
-    missing = [f"{form}.{name}" for form, name, field in FIELDS if not isinstance(getattr(field, "bounds", None), bounds.DateRange)]
+    missing = [
+        f"{form}.{name}"
+        for form, name, field in FIELDS
+        if not isinstance(getattr(field, "bounds", None), bounds.DateRange)
+    ]
     assert missing == []
-    unchecked = [f"{form}.{name}" for form, name, field in FIELDS if WithinBounds(field.bounds) not in field.validators]  # type: ignore[attr-defined]
+    unchecked = [
+        f"{form}.{name}"
+        for form, name, field in FIELDS
+        if WithinBounds(field.bounds) not in field.validators  # type: ignore[attr-defined]
+    ]
     assert unchecked == []
     names = {(form.rsplit(".", 1)[1], name) for form, name, _ in FIELDS}
     assert {

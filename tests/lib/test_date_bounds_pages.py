@@ -185,7 +185,11 @@ def test_far_dates_on_every_page_are_refused_with_the_range(users_by_role, perso
     assert len(tried) > 40
     # The forms were filled in well enough to be saved: with a sane date, these write.
     soon = (timezone.localdate() + dt.timedelta(days=20)).isoformat()
-    for key in [("shelter:extend", "requested_end"), ("journeys:check_in_add", "due_at"), ("training:cohort_new_for", "start")]:
+    for key in [
+        ("shelter:extend", "requested_end"),
+        ("journeys:check_in_add", "due_at"),
+        ("training:cohort_new_for", "start"),
+    ]:
         client, target, data, kind = filled[key]
         before = _rows()
         response = client.post(target, {**data, key[1]: _far(kind, soon)})
