@@ -90,10 +90,10 @@ MOVE_OUT = DateRange(-YEAR, YEAR)  # a household's later stays end with the head
 JOURNEY = DateRange(-YEAR, YEAR)  # departure window, a stage's day
 CHECK_IN = DateRange(-7, 60)
 
-STIPEND_MONTH = DateRange(-3 * YEAR, YEAR)  # a payment run's month, an enrolment, a hold
+STIPEND_MONTH = DateRange(-5 * YEAR, YEAR)  # a run's month, an enrolment, a hold; past ones typed in late from paper
 STIPEND_RULE = DateRange(dt.date(2021, 1, 1), 2 * YEAR)
 
-COHORT = DateRange(-2 * YEAR, 2 * YEAR)  # a cohort's first day, a session, an excused absence
+COHORT = DateRange(-5 * YEAR, 2 * YEAR)  # a cohort's first day, a session, an excused absence; past ones typed in late
 
 CARE_PAST = DateRange(-10 * YEAR, 0)  # a session held, a scale taken, an arrival: done, not to come
 CARE_DUE = DateRange(-YEAR, 2 * YEAR)  # a goal, a task, an appointment, a follow-up
