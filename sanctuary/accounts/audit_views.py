@@ -13,9 +13,11 @@ from django.views.decorators.http import require_GET
 
 from sanctuary.accounts.policy import Module, module_required
 from sanctuary.audit.models import Action, AuditEntry
-from sanctuary.lib.forms import DateInput
+from sanctuary.lib.bounds import RECORDS
+from sanctuary.lib.forms import DateInput, bounded
 
 
+@bounded(since=RECORDS, until=RECORDS)
 class AuditFilterForm(forms.Form):
     """Filters are ids, codes and dates only, so GET parameters carry no personal data."""
 

@@ -45,6 +45,7 @@ from sanctuary.care.models import (
 )
 from sanctuary.consent.models import ConsentRecord, Purpose, Recipient
 from sanctuary.consent.rules import find as find_consent
+from sanctuary.lib.bounds import CARE_DUE, CARE_PAST, REFUSALS, refuse_outside
 from sanctuary.lib.refusal import Refusal
 from sanctuary.people.models import Person, PersonEvent
 
@@ -90,6 +91,7 @@ class CareError(Refusal):
         "no_codes": _("Enter the case code of at least one person who came."),
         "future": _("This date is in the future."),
         "appointment_before": _("The follow-up date is before today."),
+        **REFUSALS,
     }
 
 
@@ -105,6 +107,7 @@ def do_create_plan(
     actor: User, person: Person, *, template: PlanTemplate | None, arrived_on: date, assessment: str = ""
 ) -> CarePlan:
     """A plan, with the template's items due from the day of arrival. Needs care consent."""
+    refuse_outside(arrived_on, CARE_PAST, CareError)
     consent.require(person, Purpose.CARE)
     if CarePlan.objects.select_for_update().filter(person=person, state=PlanState.OPEN).exists():
         raise CareError("open_plan")
@@ -153,6 +156,7 @@ def do_update_assessment(actor: User, plan: CarePlan, assessment: str) -> CarePl
 
 @transaction.atomic
 def do_add_need(actor: User, plan: CarePlan, *, area: str, description: str, goals: str, due_on: date | None) -> Need:
+    refuse_outside(due_on, CARE_DUE, CareError)
     plan = _open_plan(plan)
     need = Need.objects.create(plan=plan, area=area, description=description, goals=goals, due_on=due_on)
     record(actor, Action.CREATE, need, fields=["area", "description", *(["goals"] if goals else []), "due_on"])
@@ -174,6 +178,8 @@ def do_add_item(
     follow_up_of: CareItem | None = None,
 ) -> CareItem:
     """A service or due item: us or a partner, with an appointment if one is made."""
+    refuse_outside(due_on, CARE_DUE, CareError)
+    refuse_outside(appointment_at and timezone.localtime(appointment_at), CARE_DUE, CareError)
     plan = _open_plan(plan)
     if provider is not None and not provider.active:
         raise CareError("provider_inactive")
@@ -199,6 +205,7 @@ def do_complete_item(
     actor: User, item: CareItem, *, outcome: str, follow_up_on: date | None = None, follow_up_title: str = ""
 ) -> CareItem:
     """Done, with its outcome; a follow-up date adds the next item, due then."""
+    refuse_outside(follow_up_on, CARE_DUE, CareError)
     item = CareItem.objects.select_for_update().select_related("plan", "person").get(pk=item.pk)
     if not item.is_open:
         raise CareError("item_closed")
@@ -350,6 +357,7 @@ def do_record_session(
     """That a session happened (directors see this), and the counsellor's note (they do not)."""
     if not counsellor_roles(actor):
         raise CareError("counsellor_only")
+    refuse_outside(held_on, CARE_PAST, CareError)
     if held_on > timezone.localdate():
         raise CareError("future")
     consent.require(person, Purpose.CARE)
@@ -443,6 +451,7 @@ def do_record_scale(actor: User, person: Person, *, when: str, taken_on: date, a
         raise CareError("counsellor_only")
     if len(answers) != 5 or any(not 0 <= a <= 5 for a in answers):
         raise CareError("scale_answers")
+    refuse_outside(taken_on, CARE_PAST, CareError)
     if taken_on > timezone.localdate():
         raise CareError("future")
     consent.require(person, Purpose.CARE)
@@ -458,6 +467,7 @@ def do_record_group(actor: User, *, kind: str, held_on: date, minutes: int, case
     codes = sorted({c.strip().upper() for c in case_codes if c.strip()})
     if not codes:
         raise CareError("no_codes")
+    refuse_outside(held_on, CARE_PAST, CareError)
     if held_on > timezone.localdate():
         raise CareError("future")
     people = {p.case_code.upper(): p for p in Person.objects.visible_to(actor).filter(case_code__in=codes)}

@@ -21,7 +21,8 @@ from sanctuary.care.models import (
     TemplateItem,
 )
 from sanctuary.consent.models import Recipient
-from sanctuary.lib.forms import DateInput, NormalisedTextMixin
+from sanctuary.lib.bounds import CARE_DUE, CARE_PAST
+from sanctuary.lib.forms import DateInput, NormalisedTextMixin, bounded
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -35,6 +36,7 @@ def _providers() -> Any:
     return Recipient.objects.filter(active=True, kind__in=PROVIDER_KINDS)
 
 
+@bounded(arrived_on=CARE_PAST)
 class PlanForm(NormalisedTextMixin, forms.Form):
     template = forms.ModelChoiceField(
         label=_("Plan template"),
@@ -69,6 +71,7 @@ class AssessmentForm(NormalisedTextMixin, forms.Form):
     )
 
 
+@bounded(due_on=CARE_DUE)
 class NeedForm(NormalisedTextMixin, forms.Form):
     area = forms.ChoiceField(label=_("Area"), choices=[c for c in Area.choices if c[0] != Area.REVIEW])
     description = forms.CharField(label=_("The need"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
@@ -76,6 +79,7 @@ class NeedForm(NormalisedTextMixin, forms.Form):
     due_on = forms.DateField(label=_("Goal date"), required=False, widget=DateInput)
 
 
+@bounded(due_on=CARE_DUE, appointment_at=CARE_DUE)
 class ItemForm(NormalisedTextMixin, forms.Form):
     area = forms.ChoiceField(label=_("Area"), choices=Area.choices)
     service = forms.ChoiceField(label=_("Type of service"), choices=ServiceType.choices)
@@ -92,6 +96,7 @@ class ItemForm(NormalisedTextMixin, forms.Form):
         self.fields["due_on"].initial = timezone.localdate()
 
 
+@bounded(follow_up_on=CARE_DUE)
 class CompleteForm(NormalisedTextMixin, forms.Form):
     outcome = forms.CharField(
         label=_("Outcome"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -155,6 +160,7 @@ class ReferralCloseForm(NormalisedTextMixin, forms.Form):
     note = forms.CharField(label=_("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+@bounded(held_on=CARE_PAST)
 class SessionForm(NormalisedTextMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=SessionKind.choices)
     held_on = forms.DateField(label=_("Held on"), widget=DateInput)
@@ -208,6 +214,7 @@ WHO5_ANSWERS = [
 ]
 
 
+@bounded(taken_on=CARE_PAST)
 class ScaleForm(forms.Form):
     """WHO-5, over the last two weeks."""
 
@@ -229,6 +236,7 @@ class ScaleForm(forms.Form):
         return [self[f"q{n}"] for n in range(1, 6)]
 
 
+@bounded(held_on=CARE_PAST)
 class GroupForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=GroupKind.choices)
     held_on = forms.DateField(label=_("Held on"), widget=DateInput)

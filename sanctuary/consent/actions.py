@@ -30,6 +30,7 @@ from sanctuary.consent.models import (
     Recipient,
     State,
 )
+from sanctuary.lib.bounds import CONSENT_GIVEN, REFUSALS, refuse_outside
 from sanctuary.lib.refusal import Refusal
 from sanctuary.people.actions import do_add_document
 from sanctuary.people.models import DocumentKind, PersonDocument
@@ -60,6 +61,7 @@ class ConsentRuleError(Refusal):
         "recipient_fixed": _(
             "Consents name this partner as it is: its name and kind cannot change. Add a new partner instead."
         ),
+        **REFUSALS,
     }
 
 
@@ -203,6 +205,7 @@ def do_answer_consent(actor: User, consent: ConsentRecord, answer: Answer) -> Co
 @transaction.atomic
 def do_withdraw_consent(actor: User, consent: ConsentRecord, *, withdrawn_on: date, reason: str = "") -> ConsentRecord:
     """Withdrawn at once, everywhere: the listeners close what depended on it."""
+    refuse_outside(withdrawn_on, CONSENT_GIVEN, ConsentRuleError)
     consent = _locked(consent)
     if consent.is_final:
         raise ConsentRuleError("final")

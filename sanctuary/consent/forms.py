@@ -24,7 +24,8 @@ from sanctuary.consent.models import (
     State,
     hidden_purposes,
 )
-from sanctuary.lib.forms import DateInput, NormalisedTextMixin
+from sanctuary.lib.bounds import CONSENT_EXPIRES, CONSENT_GIVEN, RETAIN_UNTIL
+from sanctuary.lib.forms import DateInput, NormalisedTextMixin, bounded
 
 ANSWERS = [
     (State.GIVEN, _("Given")),
@@ -33,6 +34,7 @@ ANSWERS = [
 ]
 
 
+@bounded(given_on=CONSENT_GIVEN, expires_on=CONSENT_EXPIRES)
 class AnswerFields(NormalisedTextMixin, forms.Form):
     """How a consent was given, by whom, and for how long (shared by record, answer, renew)."""
 
@@ -103,6 +105,7 @@ class AnswerFields(NormalisedTextMixin, forms.Form):
         )
 
 
+@bounded(retain_until=RETAIN_UNTIL)
 class NoticeFields(forms.Form):
     notice_version = forms.CharField(
         label=_("Notice version"),
@@ -198,6 +201,7 @@ class AnswerForm(AnswerFields):
         self.fields["state"].choices = [(State.GIVEN, _("Given")), (State.REFUSED, _("Refused"))]  # type: ignore[attr-defined]
 
 
+@bounded(withdrawn_on=CONSENT_GIVEN)
 class WithdrawForm(NormalisedTextMixin, forms.Form):
     withdrawn_on = forms.DateField(label=_("Withdrawn on"), widget=DateInput)
     reason = forms.CharField(

@@ -49,6 +49,7 @@ from sanctuary.family.models import (
     TracingState,
     relative_ref,
 )
+from sanctuary.lib.bounds import CONTACT, REFUSALS, refuse_outside
 from sanctuary.lib.refusal import Refusal
 from sanctuary.people import contact
 from sanctuary.people.contact import ContactRefused, How, Means
@@ -78,6 +79,7 @@ class FamilyRuleError(Refusal):
             "true-identity grant for this person. Ask for it first; making the rule stricter needs nothing."
         ),
         "no_consent": _("The person's consent for tracing is no longer in force: this search may only be closed."),
+        **REFUSALS,
     }
 
 
@@ -264,6 +266,7 @@ def recorded_through(relative: Relative, how: str) -> str:
 def do_record_contact(user: User, relative: Relative, means: Means, on: date, note: str = "") -> ContactMade:
     """A contact made with a relative: only as their rule allows (checked first, under lock)."""
     contact.check(relative_ref(relative), means, user)
+    refuse_outside(on, CONTACT, FamilyRuleError)
     if on > timezone.localdate():
         raise FamilyRuleError("future")
     relative = Relative.objects.select_related("person").get(pk=relative.pk)

@@ -23,7 +23,8 @@ from sanctuary.family.models import (
     Source,
     TracingState,
 )
-from sanctuary.lib.forms import DateInput, NormalisedTextMixin, clean_partial_date
+from sanctuary.lib.bounds import CONTACT, EVENT_SINCE_1988
+from sanctuary.lib.forms import DateInput, NormalisedTextMixin, bounded, clean_partial_date
 from sanctuary.people.contact import Means
 from sanctuary.people.models import Region
 
@@ -89,6 +90,7 @@ class RelativeForm(NormalisedTextMixin, forms.Form):
         return dict(self.cleaned_data)
 
 
+@bounded(on=EVENT_SINCE_1988)
 class EventForm(NormalisedTextMixin, forms.Form):
     kind = forms.ChoiceField(label=_("What happened"), choices=EventKind.choices)
     on = forms.CharField(
@@ -153,6 +155,7 @@ class MeansForm(NormalisedTextMixin, forms.Form):
         return Means(how=data["how"], emergency=bool(data.get("emergency")), reason=data.get("reason", ""))
 
 
+@bounded(on=CONTACT)
 class ContactForm(MeansForm):
     on = forms.DateField(label=_("On"), widget=DateInput())
     note = forms.CharField(label=_("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -168,6 +171,7 @@ class OpenTracingForm(NormalisedTextMixin, forms.Form):
     )
 
 
+@bounded(asked_on=CONTACT)
 class TraceForm(MeansForm):
     kind = forms.ChoiceField(label=_("What was done"), choices=ActionKind.choices)
     recipient = forms.ModelChoiceField(label=_("Partner"), queryset=Recipient.objects.none())

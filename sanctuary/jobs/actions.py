@@ -31,6 +31,7 @@ from sanctuary.jobs.models import (
     Placement,
     PlacementState,
 )
+from sanctuary.lib.bounds import JOB, REFUSALS, refuse_outside
 from sanctuary.lib.refusal import Refusal
 from sanctuary.people import admission, work
 from sanctuary.people.models import Person, PersonEvent
@@ -50,6 +51,7 @@ class JobsError(Refusal):
         "future": _("This date is in the future."),
         "recorded": _("This follow-up is already recorded."),
         "flag_reason": _("Say why the employer is flagged."),
+        **REFUSALS,
     }
 
 
@@ -149,6 +151,7 @@ def do_advance(actor: User, placement: Placement) -> Placement:
 def do_start(actor: User, placement: Placement, *, started_on: date, wage: Decimal, wage_unit: str) -> Placement:
     """Offered → working: the person must still be admissible and have no other job; three
     follow-ups are due at 1, 3 and 6 months."""
+    refuse_outside(started_on, JOB, JobsError)
     placement = _locked(placement)
     if placement.state != PlacementState.OFFERED:
         raise JobsError("state")
@@ -182,6 +185,7 @@ def do_start(actor: User, placement: Placement, *, started_on: date, wage: Decim
 @transaction.atomic
 def do_end(actor: User, placement: Placement, *, ended_on: date, reason: str, note: str = "") -> Placement:
     """Working → ended, with the reason; the core hears of it (the work-permit clock)."""
+    refuse_outside(ended_on, JOB, JobsError)
     placement = _locked(placement)
     if placement.state != PlacementState.STARTED:
         raise JobsError("state")

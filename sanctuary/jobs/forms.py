@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sanctuary.jobs.models import Employer, EndReason, Flag, Opening, PayUnit
-from sanctuary.lib.forms import DateInput, NormalisedTextMixin
+from sanctuary.lib.bounds import JOB
+from sanctuary.lib.forms import DateInput, NormalisedTextMixin, bounded
 
 
 class EmployerForm(NormalisedTextMixin, forms.ModelForm):
@@ -62,6 +63,7 @@ class ProposeForm(NormalisedTextMixin, forms.Form):
         )
 
 
+@bounded(started_on=JOB)
 class StartForm(forms.Form):
     started_on = forms.DateField(label=_("First day"), widget=DateInput)
     wage = forms.DecimalField(label=_("Agreed wage (baht)"), min_value=0, max_digits=9, decimal_places=2)
@@ -78,6 +80,7 @@ class StartForm(forms.Form):
         return day
 
 
+@bounded(ended_on=JOB)
 class EndForm(NormalisedTextMixin, forms.Form):
     ended_on = forms.DateField(label=_("Last day"), widget=DateInput)
     reason = forms.ChoiceField(label=_("Why it ended"), choices=EndReason.choices)

@@ -13,6 +13,7 @@ from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.journeys.models import ACTIVE_STATUSES, PERSON_STATUS, CheckIn, Journey, JourneyStatus, Stage
 from sanctuary.lib import db
+from sanctuary.lib.bounds import CHECK_IN, JOURNEY, REFUSALS, refuse_outside
 from sanctuary.lib.refusal import Refusal
 from sanctuary.people.actions import do_change_status
 from sanctuary.people.admission import admission_block, ensure_admissible
@@ -30,7 +31,7 @@ TIMELINE_JOURNEY = "journey"
 
 
 class JourneyRuleError(Refusal):
-    messages = {"ended": _("This journey has ended; plan a new one instead.")}
+    messages = {"ended": _("This journey has ended; plan a new one instead."), **REFUSALS}
 
 
 @transaction.atomic
@@ -38,6 +39,11 @@ def do_save_journey(
     user: User, form: ModelForm[Journey], stages: BaseInlineFormSet[Any, Any, Any], person: Person | None = None
 ) -> Journey:
     journey: Journey = form.save(commit=False)
+    for day in (journey.depart_from, journey.depart_until):
+        refuse_outside(day, JOURNEY, JourneyRuleError)
+    for stage in stages.forms:
+        if stage.has_changed() and not stage.cleaned_data.get("DELETE"):
+            refuse_outside(stage.cleaned_data.get("planned_on"), JOURNEY, JourneyRuleError)
     creating = journey.pk is None
     if creating:
         if person is None:
@@ -106,6 +112,7 @@ def do_stage_reached(user: User, stage: Stage) -> Stage:
 
 @transaction.atomic
 def do_expect_check_in(user: User, journey: Journey, due_at: datetime) -> CheckIn:
+    refuse_outside(timezone.localtime(due_at), CHECK_IN, JourneyRuleError)
     check_in = CheckIn.objects.create(journey=journey, due_at=due_at, recorded_by=user)
     record(user, Action.CREATE, check_in, fields=["due_at"])
     return check_in

@@ -10,9 +10,11 @@ from django.utils.translation import gettext_lazy as _
 
 from sanctuary.accounts.models import User
 from sanctuary.journeys.models import Journey, JourneyStatus, Stage
-from sanctuary.lib.forms import DateInput, NormalisedTextMixin
+from sanctuary.lib.bounds import CHECK_IN, JOURNEY
+from sanctuary.lib.forms import DateInput, NormalisedTextMixin, bounded
 
 
+@bounded(depart_from=JOURNEY, depart_until=JOURNEY)
 class JourneyForm(NormalisedTextMixin, forms.ModelForm):
     class Meta:
         model = Journey
@@ -48,6 +50,7 @@ class JourneyForm(NormalisedTextMixin, forms.ModelForm):
         return data
 
 
+@bounded(planned_on=JOURNEY)
 class StageForm(NormalisedTextMixin, forms.ModelForm):
     class Meta:
         model = Stage
@@ -62,6 +65,7 @@ class StatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Journey status"), choices=JourneyStatus.choices)
 
 
+@bounded(due_at=CHECK_IN)
 class CheckInForm(forms.Form):
     due_at = forms.DateTimeField(
         label=_("Expect a call by"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})

@@ -57,7 +57,7 @@ def _form_page(request: HttpRequest, person: Person, journey: Journey | None) ->
         if form.is_valid() and stages.is_valid():
             try:
                 saved = actions.do_save_journey(user, form, stages, person=person)
-            except NotAdmissible as refusal:
+            except (NotAdmissible, actions.JourneyRuleError) as refusal:
                 messages.error(request, refusal.message)
             except IntegrityError:  # another journey was started for them a moment ago
                 messages.error(request, _("A journey is planned for accepted people who are not already on one."))
@@ -96,17 +96,23 @@ def journey_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @module_required(JOURNEYS)
 def journey_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    journey = _journey(request, pk)
+    return _detail_page(request, _journey(request, pk))
+
+
+def _detail_page(
+    request: HttpRequest, journey: Journey, status: int = 200, check_in_form: CheckInForm | None = None
+) -> HttpResponse:
+    """The journey, its stages and check-ins; a check-in form given keeps what was typed."""
     record(request.user, Action.VIEW, journey)  # type: ignore[arg-type]
     context: dict[str, Any] = {
         "journey": journey,
         "stages": journey.stages.all(),
         "check_ins": journey.check_ins.all(),
         "status_form": StatusForm(initial={"status": journey.status}),
-        "check_in_form": CheckInForm(),
+        "check_in_form": check_in_form or CheckInForm(),
         "received_form": ReceivedForm(),
     }
-    return render(request, "journeys/detail.html", context)
+    return render(request, "journeys/detail.html", context, status=status)
 
 
 @require_POST
@@ -144,11 +150,15 @@ def check_in_add(request: HttpRequest, pk: int) -> HttpResponse:
     journey = _journey(request, pk)
     form = CheckInForm(request.POST)
     if form.is_valid():
-        actions.do_expect_check_in(request.user, journey, form.cleaned_data["due_at"])  # type: ignore[arg-type]
-        messages.success(request, _("Check-in expected."))
-    else:
-        messages.error(request, _("Give the date and time of the check-in."))
-    return redirect("journeys:detail", pk=journey.pk)
+        try:
+            actions.do_expect_check_in(request.user, journey, form.cleaned_data["due_at"])  # type: ignore[arg-type]
+        except actions.JourneyRuleError as refusal:
+            form.add_error("due_at", refusal.message)
+        else:
+            messages.success(request, _("Check-in expected."))
+            return redirect("journeys:detail", pk=journey.pk)
+    messages.error(request, _("Give the date and time of the check-in."))
+    return _detail_page(request, journey, 400, check_in_form=form)
 
 
 @require_POST

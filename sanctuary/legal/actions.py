@@ -35,6 +35,15 @@ from sanctuary.legal.models import (
     PaperStatus,
     PermitClock,
 )
+from sanctuary.lib.bounds import (
+    EVENT_SINCE_1988,
+    LEGAL_EXPECTED,
+    LEGAL_STEP,
+    PAPER_EXPIRES,
+    PAPER_ISSUED,
+    REFUSALS,
+    refuse_outside,
+)
 from sanctuary.lib.refusal import Refusal
 from sanctuary.people import work
 from sanctuary.people.actions import do_add_document
@@ -71,6 +80,7 @@ class LegalRuleError(Refusal):
         "done_before_submitted": _("The day it was done cannot be before the day it was handed in."),
         "negative_cost": _("The cost cannot be below zero."),
         "type_code_taken": _("Another type of paper has this code."),
+        **REFUSALS,
     }
 
 
@@ -108,6 +118,8 @@ def _check_paper(person: Person, data: Mapping[str, Any], before: Paper | None) 
     if not doc_type.active and (before is None or before.doc_type_id != doc_type.pk):
         raise LegalRuleError("type_inactive")
     issued, expires = data.get("issued_on"), data.get("expires_on")
+    refuse_outside(issued, PAPER_ISSUED, LegalRuleError)
+    refuse_outside(expires, PAPER_EXPIRES, LegalRuleError)
     if issued and expires and expires < issued:
         raise LegalRuleError("expires_before_issue")
     newly_embassy = doc_type.embassy_route and (before is None or before.doc_type_id != doc_type.pk)
@@ -205,6 +217,7 @@ def do_update_paper(user: User, paper: Paper, data: Mapping[str, Any], scan: byt
 @transaction.atomic
 def do_change_paper_status(user: User, paper: Paper, status: str, on: date) -> Paper:
     """Applied → issued, issued → lost or seized …: recorded with the day it happened."""
+    refuse_outside(on, LEGAL_STEP, LegalRuleError)
     paper = Paper.objects.select_for_update().get(pk=paper.pk)
     if status == paper.status:
         raise LegalRuleError("same_status")
@@ -278,6 +291,7 @@ def do_record_detention(
     user: User, person: Person, occurred_on: date, authority: str, place: str = "", note: str = ""
 ) -> Detention:
     """An arrest or detention, with the organisation's call checklist copied onto it."""
+    refuse_outside(occurred_on, EVENT_SINCE_1988, LegalRuleError)
     if occurred_on > timezone.localdate():
         raise LegalRuleError("future")
     detention = Detention.objects.create(
@@ -302,6 +316,7 @@ def do_record_detention(
 @transaction.atomic
 def do_change_detention(user: User, detention: Detention, status: str, on: date, place: str = "") -> Detention:
     """Transferred (to a new place), released or deported: the last two close it."""
+    refuse_outside(on, LEGAL_STEP, LegalRuleError)
     detention = Detention.objects.select_for_update().select_related("person").get(pk=detention.pk)
     if detention.closed_at is not None:
         raise LegalRuleError("closed")
@@ -349,6 +364,9 @@ def _check_request(data: Mapping[str, Any], before: DocumentRequest | None) -> N
     if (data.get("cost") or Decimal(0)) < 0:
         raise LegalRuleError("negative_cost")
     submitted = data.get("submitted_on")
+    refuse_outside(submitted, LEGAL_STEP, LegalRuleError)
+    refuse_outside(data.get("expected_on"), LEGAL_EXPECTED, LegalRuleError)
+    refuse_outside(data.get("done_on"), LEGAL_STEP, LegalRuleError)
     if submitted and data.get("expected_on") and data["expected_on"] < submitted:
         raise LegalRuleError("expected_before_submitted")
     if submitted and data.get("done_on") and data["done_on"] < submitted:

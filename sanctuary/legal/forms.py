@@ -23,7 +23,8 @@ from sanctuary.legal.models import (
     PaperStatus,
     RequestState,
 )
-from sanctuary.lib.forms import DateInput, NormalisedTextMixin
+from sanctuary.lib.bounds import EVENT_SINCE_1988, LEGAL_EXPECTED, LEGAL_STEP, PAPER_EXPIRES, PAPER_ISSUED
+from sanctuary.lib.forms import DateInput, NormalisedTextMixin, bounded
 from sanctuary.people import work
 
 
@@ -49,6 +50,7 @@ def _types(current: DocumentType | None) -> Any:
     return found.order_by("order", "id")
 
 
+@bounded(issued_on=PAPER_ISSUED, expires_on=PAPER_EXPIRES)
 class PaperForm(EmbassyMixin, NormalisedTextMixin, forms.Form):
     doc_type = forms.ModelChoiceField(label=_("Type of paper"), queryset=DocumentType.objects.none(), empty_label=None)
     risk_explained = forms.BooleanField(label=_("I have explained the risk to the person"), required=False)
@@ -102,6 +104,7 @@ class PaperForm(EmbassyMixin, NormalisedTextMixin, forms.Form):
         return data
 
 
+@bounded(on=LEGAL_STEP)
 class PaperStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("New state"), choices=PaperStatus.choices)
     on = forms.DateField(label=_("On"), widget=DateInput())
@@ -112,6 +115,7 @@ class ResolveClockForm(NormalisedTextMixin, forms.Form):
     note = forms.CharField(label=_("Note"), max_length=1000, required=False)
 
 
+@bounded(occurred_on=EVENT_SINCE_1988)
 class DetentionForm(NormalisedTextMixin, forms.Form):
     occurred_on = forms.DateField(label=_("Arrested on"), widget=DateInput())
     authority = forms.ChoiceField(label=_("By"), choices=Authority.choices)
@@ -119,6 +123,7 @@ class DetentionForm(NormalisedTextMixin, forms.Form):
     note = forms.CharField(label=_("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+@bounded(on=LEGAL_STEP)
 class DetentionStatusForm(NormalisedTextMixin, forms.Form):
     status = forms.ChoiceField(label=_("Now"), choices=DetentionStatus.choices)
     on = forms.DateField(label=_("On"), widget=DateInput())
@@ -127,6 +132,7 @@ class DetentionStatusForm(NormalisedTextMixin, forms.Form):
     )
 
 
+@bounded(submitted_on=LEGAL_STEP, expected_on=LEGAL_EXPECTED, done_on=LEGAL_STEP)
 class RequestForm(EmbassyMixin, NormalisedTextMixin, forms.Form):
     doc_type = forms.ModelChoiceField(label=_("Type of paper"), queryset=DocumentType.objects.none(), empty_label=None)
     risk_explained = forms.BooleanField(label=_("I have explained the risk to the person"), required=False)

@@ -127,7 +127,9 @@ def read_date(value: str, *, serials: bool = True) -> DateReading:
     text = _TIME_OF_DAY.sub("", text).strip()
     if not text:
         return DateReading(PartialDate())
-    numbers = [int(n) for n in _NUMBER.findall(text)]
+    tokens = _NUMBER.findall(text)
+    numbers = [int(n) for n in tokens]
+    year_like = [len(t) >= 4 or n >= 1000 for t, n in zip(tokens, numbers, strict=True)]  # 0001 is year 1, not 2001
     month_from_word = next((m for m in map(_month, _WORD.findall(text)) if m), 0)
     if month_from_word and numbers:
         year = next((n for n in numbers if n >= 1000), 0)
@@ -146,16 +148,16 @@ def read_date(value: str, *, serials: bool = True) -> DateReading:
         return UNREADABLE
     if len(numbers) == 2:
         first, second = numbers
-        if first >= 1000:
+        if year_like[0]:
             return _reading(first, second, 0)
-        if second >= 1000:
+        if year_like[1]:
             return _reading(second, first, 0)
         return UNREADABLE
     if len(numbers) >= 3:
         first, second, third = numbers[:3]
-        if first >= 1000:
+        if year_like[0]:
             return _reading(first, second, third)
-        if third >= 1000:
+        if year_like[2]:
             return _reading(third, second, first)
         if third < 100 and first <= 31:  # two-digit year: 15/03/90
             return _reading(1900 + third if third > 30 else 2000 + third, second, first)

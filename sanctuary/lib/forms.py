@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sanctuary.lib.bounds import MESSAGE, DateRange, limits_shown
 from sanctuary.lib.dates import read_date
 from sanctuary.lib.phones import read_phone
 from sanctuary.lib.text import Encoding, normalise
@@ -68,9 +71,83 @@ class NormalisedTextMixin(forms.BaseForm):
 
 
 class DateInput(forms.DateInput):
-    """The browser's date picker; the value is sent as YYYY-MM-DD whatever the language."""
+    """The browser's date picker; the value is sent as YYYY-MM-DD whatever the language. A
+    bounded field's picker offers only the days of its range (``min``, ``max``)."""
 
     input_type = "date"
+    bounds: DateRange | None = None
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        if self.bounds is not None:
+            earliest, latest = self.bounds.limits()
+            context["widget"]["attrs"].setdefault("min", earliest.isoformat())
+            context["widget"]["attrs"].setdefault("max", latest.isoformat())
+        return context
+
+
+# --- Sane bounds on every date field (the ranges: ``sanctuary.lib.bounds``) ------------------
+
+F = TypeVar("F", bound=type[forms.BaseForm])
+DATE_FIELDS = (forms.DateField, forms.DateTimeField)
+
+
+class WithinBounds:
+    """A field validator: the date (a date, a date and time, or a partial date as typed) lies
+    in its range, else "Give a date between … and …" with the range's days."""
+
+    def __init__(self, bounds: DateRange) -> None:
+        self.bounds = bounds
+
+    def __call__(self, value: Any) -> None:
+        if isinstance(value, str):  # a partial date or a month as typed
+            reading = read_date(value, serials=False)
+            if reading.problem == "year_range":  # year 9999 or 1800: outside every range
+                raise forms.ValidationError(MESSAGE, code="date_range", params=limits_shown(self.bounds))
+            value = reading.date
+            if reading.problem or not value:
+                return  # unreadable: the field's own reader says how to write it
+        if value is not None and not self.bounds.holds(value):
+            raise forms.ValidationError(MESSAGE, code="date_range", params=limits_shown(self.bounds))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, WithinBounds) and other.bounds == self.bounds
+
+
+def bounded(**ranges: DateRange) -> Callable[[F], F]:
+    """Give each named date field of a form class its range: ``@bounded(start=STAY_START)``.
+
+    Works on declared and model fields alike (it changes the class's ``base_fields``, which
+    every instance copies). A date field is a ``DateField``, a ``DateTimeField``, or a text
+    field holding a partial date (``clean_partial_date``) or a month. ``tests/lib/test_date_bounds``
+    fails on any date field left without a range."""
+
+    def decorate(form_class: F) -> F:
+        for name, bounds in ranges.items():
+            _bound(form_class.base_fields[name], bounds, f"{form_class.__name__}.{name}")  # type: ignore[attr-defined]
+        made = form_class.__init__
+
+        def __init__(self: forms.BaseForm, *args: Any, **kwargs: Any) -> None:
+            made(self, *args, **kwargs)
+            # A formset factory's subclass rebuilds model fields from the model: bound them again.
+            for name, bounds in ranges.items():
+                if name in self.fields:
+                    _bound(self.fields[name], bounds, f"{form_class.__name__}.{name}")
+
+        form_class.__init__ = __init__  # type: ignore[assignment,method-assign]
+        return form_class
+
+    return decorate
+
+
+def _bound(field: forms.Field, bounds: DateRange, name: str) -> None:
+    if not isinstance(field, (*DATE_FIELDS, forms.CharField)):
+        raise TypeError(f"{name} is not a date field")
+    field.bounds = bounds  # type: ignore[union-attr]
+    if WithinBounds(bounds) not in field.validators:
+        field.validators = [*field.validators, WithinBounds(bounds)]
+    if isinstance(field.widget, DateInput):
+        field.widget.bounds = bounds
 
 
 # --- The one reading of phones and dates, with errors in the user's language -----------------

@@ -10,12 +10,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from sanctuary.lib.forms import DateInput, NormalisedTextMixin
+from sanctuary.lib.bounds import OUTREACH, RECORDS
+from sanctuary.lib.forms import DateInput, NormalisedTextMixin, bounded
 from sanctuary.outreach.models import Channel, ContactState, EventKind, Language, Platform
 from sanctuary.people.contact import How
 from sanctuary.people.models import Status
 
 
+@bounded(on=OUTREACH, ends_on=OUTREACH)
 class EventForm(NormalisedTextMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=EventKind.choices)
     on = forms.DateField(label=_("Date"), widget=DateInput)
@@ -118,6 +120,7 @@ class LinkReplyForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
 
 
+@bounded(appointment=OUTREACH)
 class AudienceForm(forms.Form):
     """Who a new message goes to: chosen contacts, or everyone active matching a filter."""
 
@@ -191,6 +194,7 @@ class ChannelSettingsForm(forms.Form):
                 del self.fields[name]
 
 
+@bounded(since=RECORDS, until=RECORDS)
 class PeriodForm(forms.Form):
     since = forms.DateField(label=_("From"), required=False, widget=DateInput)
     until = forms.DateField(label=_("To"), required=False, widget=DateInput)

@@ -9,7 +9,8 @@ from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from sanctuary.accounts.models import Team
-from sanctuary.lib.forms import NormalisedTextMixin, clean_partial_date, clean_phone
+from sanctuary.lib.bounds import BIRTH, DEFECTION
+from sanctuary.lib.forms import NormalisedTextMixin, bounded, clean_partial_date, clean_phone
 from sanctuary.people.models import (
     DECISION_STATUSES,
     ContactKind,
@@ -21,6 +22,7 @@ from sanctuary.people.models import (
 )
 
 
+@bounded(birth_date=BIRTH, defection_date=DEFECTION)
 class PersonForm(NormalisedTextMixin, forms.ModelForm):
     class Meta:
         model = Person
@@ -79,6 +81,7 @@ class ContactForm(NormalisedTextMixin, forms.ModelForm):
         return data
 
 
+@bounded(birth_date=BIRTH)
 class HouseholdForm(NormalisedTextMixin, forms.ModelForm):
     class Meta:
         model = HouseholdMember

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.lib import db
+from sanctuary.lib.bounds import MOVE_OUT, REFUSALS, STAY_END, STAY_LONGEST, STAY_START, refuse_longer, refuse_outside
 from sanctuary.lib.refusal import Refusal
 from sanctuary.people.actions import do_change_status
 from sanctuary.people.admission import admissible, must_room_alone
@@ -57,6 +58,7 @@ class ShelterRuleError(Refusal):
         "ended": _("This stay has ended."),
         "decided": _("This was already decided."),
         "room_name_taken": _("This house already has a room with that name."),
+        **REFUSALS,
     }
 
 
@@ -127,6 +129,9 @@ def do_place(
     bed = Bed.objects.select_for_update().select_related("room__house").get(pk=bed.pk)
     if not bed.active or not bed.room.house.active:
         raise ShelterRuleError("bed_inactive")
+    refuse_outside(start, STAY_START, ShelterRuleError)
+    if (days or stay_days()) > STAY_LONGEST:
+        raise ShelterRuleError("too_long", days=STAY_LONGEST, latest=start + timedelta(days=STAY_LONGEST - 1))
     last = start + timedelta(days=(days or stay_days()) - 1)
     if last < start:
         raise ShelterRuleError("end_before_start")
@@ -158,8 +163,10 @@ def do_request_extension(user: User, stay: Stay, requested_end: date, reason: st
     stay = Stay.objects.select_for_update().get(pk=stay.pk)
     if stay.ended_on is not None:
         raise ShelterRuleError("ended")
+    refuse_outside(requested_end, STAY_END, ShelterRuleError)
     if requested_end <= stay.planned_end:
         raise ShelterRuleError("extension_shorter", end=stay.planned_end)
+    refuse_longer(stay.start, requested_end, STAY_LONGEST, ShelterRuleError)
     extension = Extension.objects.create(stay=stay, requested_end=requested_end, reason=reason, requested_by=user)
     record(user, Action.CREATE, extension, fields=["requested_end", "reason"])
     return extension
@@ -177,6 +184,7 @@ def do_decide_extension(user: User, extension: Extension, approve: bool, note: s
             raise ShelterRuleError("ended")
         if extension.requested_end <= stay.planned_end:
             raise ShelterRuleError("extension_shorter", end=stay.planned_end)
+        refuse_longer(stay.start, extension.requested_end, STAY_LONGEST, ShelterRuleError)  # asked before the bound
         added = _nights(stay.planned_end + timedelta(days=1), extension.requested_end)
         try:
             with transaction.atomic():
@@ -215,6 +223,7 @@ def do_move_out(user: User, stay: Stay, ended_on: date, move_out: str) -> Stay:
     stay = Stay.objects.select_for_update().get(pk=stay.pk)
     if stay.ended_on is not None:
         raise ShelterRuleError("ended")
+    refuse_outside(ended_on, MOVE_OUT, ShelterRuleError)
     if ended_on < stay.start:
         raise ShelterRuleError("end_before_start")
     stay.ended_on = ended_on

@@ -8,15 +8,18 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sanctuary.lib.forms import DateInput, NormalisedTextMixin
+from sanctuary.lib.bounds import MOVE_OUT, STAY_END, STAY_START
+from sanctuary.lib.forms import DateInput, NormalisedTextMixin, bounded
 from sanctuary.shelter.models import MoveOut, RoomKind, SafeHouse
 
 
+@bounded(start=STAY_START)
 class PlaceForm(forms.Form):
     bed = forms.IntegerField(widget=forms.HiddenInput)
     start = forms.DateField(label=_("From"), widget=DateInput())
 
 
+@bounded(requested_end=STAY_END)
 class ExtensionForm(NormalisedTextMixin, forms.Form):
     requested_end = forms.DateField(label=_("Stay until"), widget=DateInput())
     reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
@@ -26,6 +29,7 @@ class DecideForm(NormalisedTextMixin, forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=1000)
 
 
+@bounded(ended_on=MOVE_OUT)
 class MoveOutForm(forms.Form):
     ended_on = forms.DateField(label=_("Moved out on"), widget=DateInput())
     move_out = forms.ChoiceField(label=_("Went to"), choices=MoveOut.choices)

@@ -19,6 +19,7 @@ from sanctuary.accounts.policy import module_required, sees_all_people
 from sanctuary.audit.lists import audit_shown, ids_of
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
+from sanctuary.lib.bounds import MESSAGE, STAY_START, limits_shown
 from sanctuary.people.admission import NotAdmissible, admission_block
 from sanctuary.people.models import Person
 from sanctuary.shelter import actions
@@ -93,6 +94,9 @@ def place(request: HttpRequest, person_pk: int) -> HttpResponse:
         start = parse_date(request.GET.get("start") or "") or timezone.localdate()
     except ValueError:  # a date that does not exist
         start = timezone.localdate()
+    if not STAY_START.holds(start):  # year 9999 in the address: show today's free beds, and why
+        messages.error(request, MESSAGE % limits_shown(STAY_START))
+        start = timezone.localdate()
     if request.method == "POST" and form.is_valid():
         start = form.cleaned_data["start"]
         bed = get_object_or_404(Bed.objects.visible_to(user).filter(active=True), pk=form.cleaned_data["bed"])
@@ -110,7 +114,8 @@ def place(request: HttpRequest, person_pk: int) -> HttpResponse:
             )
             return redirect("shelter:board")
     elif request.method == "POST":
-        messages.error(request, _("Choose a bed and a start date."))
+        for problem in form.errors.get("start") or [_("Choose a bed and a start date.")]:
+            messages.error(request, str(problem))
     # Who may not be housed is told so first, with no list of beds to choose from.
     block = admission_block(person)
     housed = Stay.objects.of_person(person, None).open().exists()

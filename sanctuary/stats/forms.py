@@ -11,8 +11,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sanctuary.lib.bounds import PUBLISHED, STATISTICS
 from sanctuary.lib.figures import months_between, next_month
-from sanctuary.lib.forms import DateInput, NormalisedTextMixin
+from sanctuary.lib.forms import DateInput, NormalisedTextMixin, bounded
 from sanctuary.stats import tables
 from sanctuary.stats.models import TIME_DIMENSIONS, ExternalFigure, StatsSettings, TableDefinition
 
@@ -31,6 +32,7 @@ def _month(value: str) -> date | None:
     return date(int(found[1]), int(found[2]), 1)
 
 
+@bounded(start=STATISTICS, end=STATISTICS)
 class FilterForm(forms.Form):
     """From and to months (the last twelve by default) and a team (all the user may see)."""
 
@@ -79,6 +81,7 @@ class FilterForm(forms.Form):
         return self.cleaned_data.get("team") if self.is_valid() else None
 
 
+@bounded(first=STATISTICS, last=STATISTICS)
 class TableForm(NormalisedTextMixin, forms.ModelForm):
     class Meta:
         model = TableDefinition
@@ -135,6 +138,7 @@ class SettingsForm(forms.ModelForm):
         widgets = {"count": forms.RadioSelect}
 
 
+@bounded(published_on=PUBLISHED, retrieved_on=PUBLISHED)
 class ExternalFigureForm(NormalisedTextMixin, forms.ModelForm):
     class Meta:
         model = ExternalFigure

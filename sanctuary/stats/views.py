@@ -88,7 +88,8 @@ def table_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         saved = actions.do_save_table(user, form.save(commit=False))
         messages.success(request, _("Table saved."))
         return redirect("stats:table_edit", saved.pk)
-    return render(request, "stats/table_form.html", {"form": form, "table": table})
+    status = 400 if form.is_bound else 200  # shown again after a POST: what was typed, and why
+    return render(request, "stats/table_form.html", {"form": form, "table": table}, status=status)
 
 
 @require_POST
@@ -176,7 +177,7 @@ def external_new(request: HttpRequest) -> HttpResponse:
         actions.do_add_external_figure(user, form.save(commit=False))
         messages.success(request, _("Figure added."))
         return redirect("stats:tables")
-    return render(request, "stats/external_form.html", {"form": form})
+    return render(request, "stats/external_form.html", {"form": form}, status=400 if form.is_bound else 200)
 
 
 @require_POST

@@ -25,6 +25,7 @@ from django.utils.translation import ngettext_lazy
 from sanctuary.accounts.policy import ON_HOLD, require_settled
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
+from sanctuary.lib.bounds import REFUSALS, STIPEND_MONTH, STIPEND_RULE, refuse_outside
 from sanctuary.lib.refusal import Refusal
 from sanctuary.people import support
 from sanctuary.people.admission import admissible, admission_block
@@ -71,6 +72,7 @@ class RunError(Refusal):
         "unknown_condition": _("The rule names a condition that is not installed (%(name)s): edit the rule."),
         "already_enrolled": _("Already on this funder's list."),
         "reviewed": _("This line was reviewed already."),
+        **REFUSALS,
     }
 
 
@@ -134,6 +136,7 @@ def _conditions(rule: StipendRule, person_ids: list[int], month: date) -> dict[i
 
 
 def check_can_draft(funder: Funder, month: date) -> None:
+    refuse_outside(month, STIPEND_MONTH, RunError)
     """Refuse before queueing a draft that cannot be made (no rule; approved already)."""
     if rule_for(funder, month_start(month)) is None:
         raise RunError("no_rule")
@@ -144,6 +147,7 @@ def check_can_draft(funder: Funder, month: date) -> None:
 def do_draft_run(user: User, funder: Funder, month: date, on_batch: Callable[[int], None] | None = None) -> PaymentRun:
     """Create or rebuild the month's draft run for a funder (one transaction)."""
     month = month_start(month)
+    refuse_outside(month, STIPEND_MONTH, RunError)
     rule = rule_for(funder, month)
     if rule is None:
         raise RunError("no_rule")
@@ -352,6 +356,7 @@ def why_not_paid(person: Person, funder: Funder, month: date) -> str:
 
 @transaction.atomic
 def do_enroll(user: User, person: Person, funder: Funder, start: date) -> Enrollment:
+    refuse_outside(start, STIPEND_MONTH, RunError)
     enrollment = Enrollment(person=person, funder=funder, start=start, added_by=user)
     try:
         with transaction.atomic():
@@ -372,6 +377,7 @@ def do_add_funder(user: User, form: ModelForm[Funder]) -> Funder:
 @transaction.atomic
 def do_add_rule(user: User, funder: Funder, form: ModelForm[StipendRule]) -> StipendRule:
     rule = form.save(commit=False)
+    refuse_outside(rule.effective_from, STIPEND_RULE, RunError)
     rule.funder = funder
     try:
         with transaction.atomic():
@@ -384,6 +390,8 @@ def do_add_rule(user: User, funder: Funder, form: ModelForm[StipendRule]) -> Sti
 
 @transaction.atomic
 def do_add_hold(user: User, person: Person, kind: str, reason: str, start: date, end: date | None) -> Hold:
+    refuse_outside(start, STIPEND_MONTH, RunError)
+    refuse_outside(end, STIPEND_MONTH, RunError)
     hold = Hold.objects.create(person=person, created_by=user, kind=kind, reason=reason, start=start, end=end)
     record(user, Action.CREATE, hold, fields=["kind", "reason", "start", "end"])
     return hold

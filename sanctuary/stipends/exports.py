@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from sanctuary.lib import cells, pdf
+from sanctuary.lib.bounds import MESSAGE, STIPEND_MONTH, limits_shown
 from sanctuary.lib.dates import read_date
 from sanctuary.lib.text import ascii_digits, normalise
 from sanctuary.stipends.actions import Mark
@@ -181,11 +182,17 @@ def read_reconciliation(run: PaymentRun, data: bytes, visible_line_ids: set[int]
             )
             continue
         try:
-            parse_day(values.get("paid_on", ""))
+            paid_on = parse_day(values.get("paid_on", ""))
         except ValueError:
+            far = read_date(values.get("paid_on", "")).problem == "year_range"  # year 9999: say which days may be
             report.errors.append(
-                (row_number, _("The date %(got)r cannot be read.") % {"got": values.get("paid_on", "")})
+                (row_number, str(MESSAGE % limits_shown(STIPEND_MONTH)))
+                if far
+                else (row_number, _("The date %(got)r cannot be read.") % {"got": values.get("paid_on", "")})
             )
+            continue
+        if paid_on is not None and not STIPEND_MONTH.holds(paid_on):
+            report.errors.append((row_number, str(MESSAGE % limits_shown(STIPEND_MONTH))))
             continue
         receipt = cells.unescape(values.get("receipt", ""))[:64]
         if status == LineStatus.PAID and not receipt:

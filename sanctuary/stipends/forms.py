@@ -8,7 +8,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from sanctuary.lib.forms import DateInput, NormalisedTextMixin
+from sanctuary.lib.bounds import STIPEND_MONTH, STIPEND_RULE
+from sanctuary.lib.forms import DateInput, NormalisedTextMixin, bounded
 from sanctuary.lib.text import ascii_digits
 from sanctuary.people import support
 from sanctuary.stipends.models import Funder, HoldKind, Method, StipendRule
@@ -28,6 +29,7 @@ class MonthField(forms.CharField):
             raise forms.ValidationError(_("Enter a month as year-month, e.g. 2026-11.")) from None
 
 
+@bounded(month=STIPEND_MONTH)
 class DraftForm(forms.Form):
     funder = forms.ModelChoiceField(label=_("Funder"), queryset=Funder.objects.filter(active=True))
     month = MonthField(label=_("Month"))
@@ -39,6 +41,7 @@ class FunderForm(NormalisedTextMixin, forms.ModelForm):
         fields = ["name", "currency", "active"]
 
 
+@bounded(effective_from=STIPEND_RULE)
 class RuleForm(forms.ModelForm):
     condition_list = forms.MultipleChoiceField(
         label=_("Conditions"), required=False, widget=forms.CheckboxSelectMultiple, choices=()
@@ -63,11 +66,13 @@ class RuleForm(forms.ModelForm):
         return super().save(commit=commit)
 
 
+@bounded(start=STIPEND_MONTH)
 class EnrollForm(forms.Form):
     case_code = forms.CharField(label=_("Case code"), max_length=16)
     start = forms.DateField(label=_("From"), widget=DateInput())
 
 
+@bounded(start=STIPEND_MONTH, end=STIPEND_MONTH)
 class HoldForm(NormalisedTextMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=HoldKind.choices)
     reason = forms.CharField(label=_("Reason"), max_length=1000)

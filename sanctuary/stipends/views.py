@@ -278,9 +278,13 @@ def ledger(request: HttpRequest, person_pk: int) -> HttpResponse:
     person = get_object_or_404(Person.objects.visible_to(user), pk=person_pk)
     form = HoldForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        actions.do_add_hold(user, person, **form.cleaned_data)
-        messages.success(request, _("Saved."))
-        return redirect("stipends:ledger", person_pk=person.pk)
+        try:
+            actions.do_add_hold(user, person, **form.cleaned_data)
+        except actions.RunError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("stipends:ledger", person_pk=person.pk)
     record(user, Action.VIEW, person, fields=["stipends"])
     context = {
         "person": person,

@@ -24,6 +24,7 @@ from django.utils.translation import ngettext_lazy
 from sanctuary.accounts.policy import ON_HOLD, can_use, require_settled
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
+from sanctuary.lib.bounds import COHORT, REFUSALS, refuse_outside
 from sanctuary.lib.refusal import Refusal
 from sanctuary.people import support
 from sanctuary.people.admission import ensure_admissible
@@ -98,6 +99,7 @@ class TrainingError(Refusal):
             "n",
         ),
         "no_days": _("The course has no days of the week: choose at least one."),
+        **REFUSALS,
         "kind_fixed": _("This course has cohorts already: its kind cannot change. Make a new course."),
         "trainer_config": _("Only a director chooses a cohort's trainer."),
     }
@@ -144,6 +146,7 @@ def do_create_cohort(
     director names its trainer (see :func:`do_update_cohort`)."""
     if trainer is not None and not can_use(user, TRAINING_CONFIG):
         raise TrainingError("trainer_config")
+    refuse_outside(start, COHORT, TrainingError)
     days = session_days(course, start)
     if not days:
         raise TrainingError("no_days")
@@ -234,6 +237,7 @@ def do_edit_session(user: User, session: Session, *, cancelled: bool, note: str,
 
 @transaction.atomic
 def do_add_session(user: User, cohort: Cohort, day: date, topic: str = "") -> Session:
+    refuse_outside(day, COHORT, TrainingError)
     cohort = _lock(cohort)
     if cohort.state in (CohortState.GRADUATED, CohortState.CANCELLED):
         raise TrainingError("state", state=CohortState(cohort.state).label)
@@ -611,6 +615,8 @@ def _check_streaks(cohort: Cohort, application_ids: list[int]) -> None:
 
 @transaction.atomic
 def do_excuse(user: User, application: Application, first_day: date, last_day: date, reason: str) -> Excuse:
+    refuse_outside(first_day, COHORT, TrainingError)
+    refuse_outside(last_day, COHORT, TrainingError)
     if last_day < first_day:
         raise TrainingError("excuse_order")
     if application.state not in (AppState.SEATED, AppState.WAITLISTED, AppState.APPLIED):

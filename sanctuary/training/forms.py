@@ -10,7 +10,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from sanctuary.accounts.models import Role, User
-from sanctuary.lib.forms import DateInput, NormalisedTextMixin
+from sanctuary.lib.bounds import COHORT
+from sanctuary.lib.forms import DateInput, NormalisedTextMixin, bounded
 from sanctuary.training.models import WEEKDAYS, Cohort, Course, Outcome, TrainingSettings
 
 
@@ -70,6 +71,7 @@ class CourseForm(NormalisedTextMixin, forms.ModelForm):
         return data
 
 
+@bounded(start=COHORT)
 class CohortForm(NormalisedTextMixin, forms.Form):
     start = forms.DateField(label=_("First day"), widget=DateInput())
     seats = forms.IntegerField(label=_("Seats"), min_value=1, max_value=200)
@@ -98,6 +100,7 @@ class SessionForm(NormalisedTextMixin, forms.Form):
     topic = forms.CharField(label=_("Topic"), max_length=200, required=False)
 
 
+@bounded(day=COHORT)
 class AddSessionForm(NormalisedTextMixin, forms.Form):
     day = forms.DateField(label=_("Day"), widget=DateInput())
     topic = forms.CharField(label=_("Topic"), max_length=200, required=False)
@@ -117,6 +120,7 @@ class WithdrawForm(NormalisedTextMixin, forms.Form):
     reason = forms.CharField(label=_("Why they withdraw"), max_length=1000)
 
 
+@bounded(first_day=COHORT, last_day=COHORT)
 class ExcuseForm(NormalisedTextMixin, forms.Form):
     first_day = forms.DateField(label=_("From"), widget=DateInput())
     last_day = forms.DateField(label=_("Until"), widget=DateInput())

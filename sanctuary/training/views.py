@@ -26,6 +26,7 @@ from sanctuary.accounts.policy import can_use, module_required
 from sanctuary.audit.lists import audit_shown, ids_of
 from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
+from sanctuary.lib.bounds import COHORT
 from sanctuary.people.admission import NotAdmissible
 from sanctuary.people.models import Person
 from sanctuary.training import actions
@@ -326,6 +327,7 @@ def sessions(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "training/sessions.html",
         {"cohort": found, "sessions": rows, "form": form, "today": timezone.localdate()},
+        status=_status(form),
     )
 
 
@@ -606,7 +608,7 @@ def _day(value: str) -> date:
         day = parse_date(value)
     except ValueError:  # well formed, but no such day (2025-02-30)
         day = None
-    if day is None:
+    if day is None or not COHORT.holds(day):  # no session can be on 9999-12-31
         raise Http404
     return day
 

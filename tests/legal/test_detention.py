@@ -14,6 +14,7 @@ from sanctuary.audit.models import AuditEntry
 from sanctuary.legal import actions
 from sanctuary.legal.actions import LegalRuleError
 from sanctuary.legal.models import Detention, DetentionCall, LegalSettings
+from sanctuary.lib import bounds
 from sanctuary.people.models import PersonEvent
 from tests.factories import PersonFactory
 from tests.legal import helpers
@@ -146,4 +147,4 @@ def test_an_arrest_in_the_future_is_refused_keeping_what_was_typed(worker: Any, 
     )
     assert response.status_code == 400 and not Detention.objects.exists() and not DetentionCall.objects.exists()
     page = response.content.decode()
-    assert LegalRuleError("future").message in page and "Phop Phra station" in page
+    assert str(bounds.MESSAGE % bounds.limits_shown(bounds.EVENT_SINCE_1988)) in page and "Phop Phra station" in page

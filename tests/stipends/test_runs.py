@@ -174,6 +174,22 @@ def test_a_bad_reconciliation_file_applies_nothing_and_names_each_row(team_a, of
     assert good.errors == [] and good.marks[0].receipt == "ပြေစာ ၁၂"
 
 
+def test_a_payment_day_far_from_today_is_refused_naming_the_range(team_a, officers, finance, funder) -> None:  # type: ignore[no-untyped-def]
+    """A spreadsheet's paid_on of year 9999 (or an Excel serial of 1900) is an error on its row."""
+    from sanctuary.lib import bounds
+
+    run, lines = _disbursed(team_a, officers, finance, funder, n=2)
+    a, b = lines
+    rows = [
+        "line,case_code,amount,currency,status,receipt,paid_on",
+        f"{a.pk},{a.person.case_code},700.00,THB,paid,R1,9999-12-31",
+        f"{b.pk},{b.person.case_code},700.00,THB,paid,R2,1900-01-02",
+    ]
+    report = exports.read_reconciliation(run, "\n".join(rows).encode(), {line.pk for line in lines})
+    shown = str(bounds.MESSAGE % bounds.limits_shown(bounds.STIPEND_MONTH))
+    assert report.errors == [(2, shown), (3, shown)] and report.marks == []
+
+
 def test_cash_list_pdf_embeds_our_burmese_font_and_renders(team_a, officers, finance, funder, tmp_path) -> None:  # type: ignore[no-untyped-def]
     import pikepdf
     import pypdfium2
