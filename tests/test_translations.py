@@ -144,3 +144,15 @@ def test_djangos_messages_that_reach_our_pages_are_translated(lang: str) -> None
         ]
     for text in texts:
         assert not re.search(r"[A-Za-z]{3,}", PLACEHOLDER.sub("", text)), (lang, text)
+
+
+def test_gettext_is_called_by_a_name_makemessages_reads() -> None:
+    """makemessages finds strings only in calls of gettext's own names and ``_``: one called
+    through another alias (``gettext as _g``) never reaches the catalogues and shows in English."""
+    package = Path(settings.BASE_DIR) / "sanctuary"
+    aliased = [
+        f"{path.relative_to(package.parent)}: {match.group()}"
+        for path in package.rglob("*.py")
+        for match in re.finditer(r"\b\w*gettext\w* as (?!_\b)\w+", path.read_text(encoding="utf-8"))
+    ]
+    assert aliased == []
