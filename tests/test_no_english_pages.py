@@ -133,10 +133,7 @@ def stored_texts() -> list[str]:
             continue
         for row in model._default_manager.all():
             for name in fields:
-                try:
-                    value = getattr(row, name)
-                except Exception:  # noqa: BLE001 - a field the vault cannot open here is not shown either
-                    continue
+                value = getattr(row, name)
                 if isinstance(value, str) and len(value) >= 3 and LATIN_WORD.search(value):
                     texts.add(value)
     return sorted(texts | set(raw_codes_pending()), key=len, reverse=True)

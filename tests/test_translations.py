@@ -90,7 +90,8 @@ def _keys(po: str) -> set[tuple[str, str]]:
         if block.strip().startswith("#~"):
             continue
         context = "".join(re.findall(r'^msgctxt "(.*)"$', block, flags=re.M))
-        msgid = "".join(re.findall(r'^(?:msgid)?\s*"(.*)"$', block.split("msgid_plural")[0].split("msgstr")[0], flags=re.M))
+        singular = block.split("msgid_plural")[0].split("msgstr")[0]
+        msgid = "".join(re.findall(r'^(?:msgid)?\s*"(.*)"$', singular, flags=re.M))
         keys.add((context, msgid))
     return keys
 

@@ -41,9 +41,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext
 
 from sanctuary.audit.models import AuditEntry
 from sanctuary.evidence import keys, store, timestamps
