@@ -27,11 +27,14 @@ $(STAMP): requirements/base.txt requirements/dev.txt | system-deps
 
 install: $(STAMP)
 
-# Compiled translations are generated, not committed.
-sanctuary/locale/%/LC_MESSAGES/django.mo: sanctuary/locale/%/LC_MESSAGES/django.po $(STAMP)
+# Compiled translations are generated, not committed: ours, and ours of Django's messages.
+CATALOGUES := $(foreach dir,locale locale_django,$(foreach lang,my th,sanctuary/$(dir)/$(lang)/LC_MESSAGES/django.mo))
+# One run compiles them all (a grouped target).
+$(CATALOGUES) &: $(CATALOGUES:.mo=.po) $(STAMP)
 	$(PY) manage.py compilemessages --ignore=.venv -v0
+	@touch $(CATALOGUES)
 
-messages: $(STAMP) sanctuary/locale/my/LC_MESSAGES/django.mo sanctuary/locale/th/LC_MESSAGES/django.mo
+messages: $(STAMP) $(CATALOGUES)
 
 run: $(STAMP) messages
 	$(PY) manage.py migrate --noinput -v0

@@ -318,7 +318,10 @@ LANGUAGES = [
     ("en", "English"),
     ("th", "ไทย"),
 ]
-LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# Ours first (makemessages writes there), then our translations of Django's own messages,
+# which its Burmese catalogue leaves in English (edited by hand: makemessages would drop
+# msgids that are not in our source), then Django's catalogues.
+LOCALE_PATHS = [PACKAGE_DIR / "locale", PACKAGE_DIR / "locale_django"]
 USE_I18N = True
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Bangkok")
 USE_TZ = True

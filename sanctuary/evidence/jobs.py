@@ -12,7 +12,7 @@ import secrets
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from sanctuary.audit.log import record
@@ -70,6 +70,6 @@ def build_package(job: runner.Context) -> None:
         _fail(pkg, "crashed")
         raise
     job.report(
-        _g("The package is built and encrypted to the recipient."),
+        gettext("The package is built and encrypted to the recipient."),
         next_url=reverse("evidence:package", args=[pkg.pk]),
     )

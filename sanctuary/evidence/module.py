@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from sanctuary.consent import rules as consent_rules
@@ -65,7 +65,7 @@ def _check_merge(merge: Merge) -> list[str]:
         testimony__person__in=[merge.primary, merge.secondary], state__in=[PackageState.PROPOSED, PackageState.RELEASED]
     )
     if busy.exists():
-        return [_g("A referral package of one of the records waits to be released or built: finish or cancel it.")]
+        return [gettext("A referral package of one of the records waits to be released or built: finish or cancel it.")]
     return []
 
 

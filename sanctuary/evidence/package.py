@@ -41,9 +41,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext
 
 from sanctuary.audit.models import AuditEntry
 from sanctuary.evidence import keys, store, timestamps
@@ -103,8 +102,8 @@ def screening_text(testimony: Any, language: str) -> str:
         label: Callable[[str], str] = lambda name: str(Testimony._meta.get_field(name).verbose_name)  # type: ignore[union-attr]  # noqa: E731
         summary = testimony.summary_my if language == "my" else testimony.summary_en
         lines = [
-            _g("Screening record for referral (a summary, not a statement)"),
-            f"{_g('Case')}: {testimony.person.case_code}",
+            gettext("Screening record for referral (a summary, not a statement)"),
+            f"{gettext('Case')}: {testimony.person.case_code}",
             "",
             f"{label('involvement')}: {testimony.get_involvement_display()}",
             f"{label('order_kinds')}: {', '.join(testimony.order_kind_labels())}",
@@ -112,9 +111,9 @@ def screening_text(testimony: Any, language: str) -> str:
         ]
         for name in ("when", "place", "unit", "commanders"):
             lines.append(f"{label(name)}: {getattr(testimony, name) or '—'}")
-        lines.append(f"{label('documents_exist')}: {_g('yes') if testimony.documents_exist else _g('no')}")
-        lines.append(f"{label('media_exist')}: {_g('yes') if testimony.media_exist else _g('no')}")
-        lines += ["", _g("Summary"), str(summary or "—"), "", _g("Linkage evidence")]
+        lines.append(f"{label('documents_exist')}: {gettext('yes') if testimony.documents_exist else gettext('no')}")
+        lines.append(f"{label('media_exist')}: {gettext('yes') if testimony.media_exist else gettext('no')}")
+        lines += ["", gettext("Summary"), str(summary or "—"), "", gettext("Linkage evidence")]
         for name in ("orders_received", "reports", "policies", "radio_logs", "documents_held"):
             lines.append(f"{label(name)}: {getattr(testimony, name) or '—'}")
     return "\n".join(lines) + "\n"
@@ -173,7 +172,7 @@ def custody_entries(item: Any, for_package: int | None = None) -> list[dict[str,
 
 
 def _custody_text(items: list[Any], custody: dict[int, list[dict[str, Any]]], paths: dict[int, str]) -> str:
-    lines = [_g("Chain of custody"), ""]
+    lines = [gettext("Chain of custody"), ""]
     for item in items:
         lines.append(f"{paths[item.pk]}  ({pgettext('evidence file', 'item')} {item.pk})")
         lines.append(f"  SHA-256 {item.sha256}")

@@ -46,6 +46,7 @@ class OpeningForm(NormalisedTextMixin, forms.ModelForm):
             "positions",
             "open",
         ]
+        labels = {"employer": _("Employer")}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

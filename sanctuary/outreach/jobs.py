@@ -6,7 +6,7 @@ before it is sent and a claimed one is never sent again by a rerun (``recover_in
 from __future__ import annotations
 
 from django.urls import reverse
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from sanctuary.background import runner
@@ -19,9 +19,9 @@ def deliver_job(job: runner.Context) -> None:
     send = Send.objects.get(pk=job.params["send"])
     user = job.user
     if user is None or not user.is_active:
-        job.report(error=_g("The person who approved these messages can no longer send them."))
+        job.report(error=gettext("The person who approved these messages can no longer send them."))
         return
     counts = actions.deliver_due(send, user)
     job.count(**counts)
     done = sum(counts.values())
-    job.report(_g("%(n)d messages handled") % {"n": done}, next_url=reverse("outreach:send", args=[send.pk]))
+    job.report(gettext("%(n)d messages handled") % {"n": done}, next_url=reverse("outreach:send", args=[send.pk]))
