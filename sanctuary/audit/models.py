@@ -100,20 +100,22 @@ class AuditEntry(models.Model):
             return None
 
     def record_label(self) -> str:
-        """The record in words, in the reader's language ("person 301"), never "people.person"."""
+        """The record in words, in the reader's language ("person 301"), where its model names
+        itself (a translated ``Meta.verbose_name``); otherwise its code, as stored."""
         model = self._model()
-        kind = str(model._meta.verbose_name) if model is not None else self.object_type
-        return f"{kind} {self.object_id}".strip()
+        named = model._meta.original_attrs.get("verbose_name") if model is not None else None
+        return f"{named if named else self.object_type} {self.object_id}".strip()
 
     def field_labels(self) -> list[str]:
-        """The fields named by this entry in words where the model knows them (its verbose
-        names); ids and codes the entry carries ("person:12", "+role:director") as they are."""
+        """The fields named by this entry in words where the model gives them a name of their
+        own (a translated ``verbose_name``); ids, codes and unnamed fields as stored."""
         model = self._model()
-        names = (
-            {f.name: str(f.verbose_name) for f in model._meta.get_fields() if hasattr(f, "verbose_name")}
-            if model
-            else {}
-        )
+        names = {}
+        if model is not None:
+            for f in model._meta.get_fields():
+                given = getattr(f, "_verbose_name", None)
+                if given:
+                    names[f.name] = str(given)
         return [names.get(name, name) for name in self.fields]
 
     def canonical(self) -> bytes:
