@@ -144,15 +144,13 @@ def stored_texts() -> list[str]:
 
 
 def raw_codes_pending() -> list[str]:
-    """Not yet shown in words: the audit view's lists of changed fields and the watch list's
-    matching keys ("tel", "svc"). Issue 16's item "Raw codes shown to users" turns them into
-    words; this goes when it lands."""
+    """Still shown as stored codes: the audit view's fields and record types of models that
+    give themselves no translated name (the others are shown in words). This goes when every
+    model and field has one."""
     from sanctuary.audit.models import AuditEntry
-    from sanctuary.vetting.models import WatchAlert
 
     codes = {name for fields in AuditEntry.objects.values_list("fields", flat=True) for name in fields or []}
     codes |= set(AuditEntry.objects.values_list("object_type", flat=True))
-    codes |= {rule for rules in WatchAlert.objects.values_list("rules", flat=True) for rule in rules or []}
     return [code for code in codes if isinstance(code, str)]
 
 

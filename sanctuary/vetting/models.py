@@ -296,3 +296,9 @@ class WatchAlert(models.Model):
 
     def __str__(self) -> str:
         return f"watch alert {self.pk}"
+
+    def rule_words(self) -> list[str]:
+        """Which keys agreed, in words in the reader's language ("phone", "NRC"), not codes."""
+        from sanctuary.matching.words import FIELD_LABELS  # loaded when shown
+
+        return [str(FIELD_LABELS.get(rule, rule)) for rule in self.rules]
