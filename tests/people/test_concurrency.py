@@ -31,30 +31,9 @@ from sanctuary.vetting.models import DecisionState, Outcome, VettingDecision
 from tests.conftest import verified_client
 from tests.factories import PersonFactory
 from tests.shelter.helpers import accepted, house
+from tests.threads import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _at_once(jobs: list[Callable[[], object]]) -> list[object]:
-    """Run every job in its own thread and connection, all released together."""
-    barrier = threading.Barrier(len(jobs))
-    outcomes: list[object] = []
-
-    def run(job: Callable[[], object]) -> None:
-        try:
-            barrier.wait()
-            outcomes.append(job())
-        except Exception as error:  # noqa: BLE001 - what a request would have turned into a 500
-            outcomes.append(type(error).__name__)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 def test_48_status_changes_and_true_name_requests_to_one_person(make_user: Any, team_a: Any) -> None:
@@ -69,7 +48,7 @@ def test_48_status_changes_and_true_name_requests_to_one_person(make_user: Any, 
     def ask(client: Client) -> Callable[[], object]:
         return lambda: client.post(f"/people/{person.pk}/identity/", {"reason": "to visit the family"}).status_code
 
-    outcomes = _at_once([status(c, n) for n, c in enumerate(editors)] + [ask(c) for c in askers])
+    outcomes = at_once([status(c, n) for n, c in enumerate(editors)] + [ask(c) for c in askers])
     assert Counter(outcomes) == {302: 48}, Counter(outcomes)
     assert IdentityRequest.objects.filter(person=person).count() == 24
     assert PersonEvent.objects.filter(person=person).exclude(note="").count() == 24  # every note kept
@@ -78,7 +57,7 @@ def test_48_status_changes_and_true_name_requests_to_one_person(make_user: Any, 
     assert last is not None and Person.objects.get(pk=person.pk).status == last.status_to
 
 
-def test_merges_of_overlapping_pairs_at_once(make_user: Any, team_a: Any) -> None:
+def test_merges_of_overlapping_pairsat_once(make_user: Any, team_a: Any) -> None:
     """A=B, B=C, A=C and C=D confirmed together: each completes or is refused in words; no
     record ends up merged into a merged record, none merged twice."""
     people = [PersonFactory(team=team_a) for _ in range(4)]
@@ -101,7 +80,7 @@ def test_merges_of_overlapping_pairs_at_once(make_user: Any, team_a: Any) -> Non
 
         return run
 
-    outcomes = _at_once([confirm(review, seen) for review, seen in reviews])
+    outcomes = at_once([confirm(review, seen) for review, seen in reviews])
     assert "merged" in outcomes and all(o in {"merged", "already_merged", "changed", "gone"} for o in outcomes), (
         outcomes
     )
@@ -110,7 +89,7 @@ def test_merges_of_overlapping_pairs_at_once(make_user: Any, team_a: Any) -> Non
     assert not set(merged.values()) & set(merged)  # never into a record that was itself folded
 
 
-def test_placements_status_changes_and_vetting_of_one_person_at_once(make_user: Any, team_a: Any) -> None:
+def test_placements_status_changes_and_vetting_of_one_personat_once(make_user: Any, team_a: Any) -> None:
     officers = (make_user("vetting_officer"), make_user("vetting_officer"))
     manager = make_user("shelter_manager")
     person = accepted(team_a, officers)
@@ -135,7 +114,7 @@ def test_placements_status_changes_and_vetting_of_one_person_at_once(make_user: 
     jobs += [lambda: editor.post(f"/people/{person.pk}/status/", {"status": "accepted", "note": "n"}).status_code]
     jobs += [lambda: asker.post(f"/people/{person.pk}/identity/", {"reason": "visit"}).status_code] * 2
     jobs += [lambda: vetting.do_second(officers[1], decision, True, "agreed").state]
-    outcomes = _at_once(jobs)
+    outcomes = at_once(jobs)
     assert outcomes.count("placed") == 1 and outcomes.count("already_housed") == 3, outcomes
     assert not [o for o in outcomes if o not in {"placed", "already_housed", 302, 400, DecisionState.CONFIRMED}]
     assert Stay.objects.filter(person=person, ended_on__isnull=True).count() == 1
@@ -163,7 +142,7 @@ def test_a_real_deadlock_is_retried_until_both_writers_succeed(team_a: Any) -> N
 
         return run
 
-    outcomes = _at_once([writer(first, second), writer(second, first)])
+    outcomes = at_once([writer(first, second), writer(second, first)])
     assert outcomes == ["done", "done"], outcomes
     assert len(attempts) >= 3 if crossing else len(attempts) == 2  # on PostgreSQL the victim ran again
 

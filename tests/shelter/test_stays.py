@@ -4,6 +4,7 @@ move-outs, the waitlist and the occupancy board."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ from sanctuary.vetting import actions as vetting
 from sanctuary.vetting.models import FlagKind, Outcome
 from tests.factories import PersonFactory
 from tests.shelter.helpers import accepted, house
+from tests.threads import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -194,26 +196,18 @@ def test_one_person_placed_into_eight_beds_at_once_gets_one(team_a, make_user) -
     person = accepted(team_a, officers)
     beds = list(Bed.objects.filter(room__house=house(rooms=4, beds=2)))
     assert len(beds) == 8
-    barrier = threading.Barrier(len(beds))
-    outcomes: list[str] = []
 
-    def place(bed: Any) -> None:
-        try:
-            barrier.wait()
-            actions.do_place(manager, person, bed, timezone.localdate())
-            outcomes.append("placed")
-        except actions.ShelterRuleError as error:
-            outcomes.append(error.code)
-        except Exception as error:  # noqa: BLE001 - what a request would have turned into a 500
-            outcomes.append(type(error).__name__)
-        finally:
-            connection.close()
+    def place(bed: Any) -> Callable[[], object]:
+        def run() -> object:
+            try:
+                actions.do_place(manager, person, bed, timezone.localdate())
+            except actions.ShelterRuleError as error:
+                return error.code
+            return "placed"
 
-    threads = [threading.Thread(target=place, args=(bed,)) for bed in beds]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+        return run
+
+    outcomes = at_once([place(bed) for bed in beds])
     assert sorted(outcomes) == ["already_housed"] * 7 + ["placed"], outcomes
     assert Stay.objects.filter(person=person, ended_on__isnull=True).count() == 1
 

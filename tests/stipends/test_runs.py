@@ -4,6 +4,7 @@ reconciliation that applies nothing unless every row is right."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -28,6 +29,7 @@ from sanctuary.vetting import actions as vetting
 from sanctuary.vetting.models import FlagKind, Outcome
 from tests.factories import PersonFactory
 from tests.shelter.helpers import accepted
+from tests.threads import at_once
 
 pytestmark = pytest.mark.django_db
 NOV = date(2026, 11, 1)
@@ -330,35 +332,24 @@ def test_an_approval_binds_to_the_version_reviewed(team_a, officers, finance, fu
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_first_drafts_of_one_month_make_one_run_and_no_500(team_a, make_user) -> None:  # type: ignore[no-untyped-def]
     """Issue 17 (low): 21 of 24 simultaneous first drafts of a month returned 500."""
-    import threading
-
-    from django.db import connection
 
     officers = (make_user("vetting_officer"), make_user("vetting_officer"))
     finance = [make_user("finance_officer") for _ in range(6)]
     funder = Funder.objects.create(name="Funder Two")
     StipendRule.objects.create(funder=funder, effective_from=date(2026, 1, 1), single_amount=700, family_amount=1400)
     _enrol([accepted(team_a, officers) for _ in range(3)], funder, finance[0])
-    barrier = threading.Barrier(len(finance))
-    outcomes: list[str] = []
 
-    def draft(user: Any) -> None:
-        try:
-            barrier.wait()
-            actions.do_draft_run(user, funder, NOV)
-            outcomes.append("drafted")
-        except actions.RunError as refused:
-            outcomes.append(refused.code)
-        except Exception as error:  # noqa: BLE001 - what a request would have turned into a 500
-            outcomes.append(type(error).__name__)
-        finally:
-            connection.close()
+    def draft(user: Any) -> Callable[[], object]:
+        def run() -> object:
+            try:
+                actions.do_draft_run(user, funder, NOV)
+            except actions.RunError as refused:
+                return refused.code
+            return "drafted"
 
-    threads = [threading.Thread(target=draft, args=(user,)) for user in finance]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+        return run
+
+    outcomes = at_once([draft(user) for user in finance])
     assert set(outcomes) <= {"drafted", "drafting"} and "drafted" in outcomes, outcomes
     run = PaymentRun.objects.get(funder=funder, month=NOV)
     assert run.lines.count() == 3 and run.people == 3
