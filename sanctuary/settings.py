@@ -170,6 +170,7 @@ MIDDLEWARE = [
     "sanctuary.accounts.middleware.RequireTwoFactorMiddleware",
     "sanctuary.vault.middleware.VaultSealedMiddleware",
     "sanctuary.lib.middleware.BusyMiddleware",
+    "sanctuary.people.reach.OutOfReachMiddleware",
     # Last, as django-axes asks.
     "axes.middleware.AxesMiddleware",
 ]

@@ -47,6 +47,7 @@ class Module(models.TextChoices):
     PARTNERS = "partners", "partners"  # privacy-preserving linkage with partner organisations
     BACKGROUND = "background", "background"  # see every background job (others see the jobs they started)
     CONSENT = "consent", "consent"  # record, renew and withdraw a person's consents
+    TRANSFER = "transfer", "transfer"  # hand people of one's teams over to another team, accept hand-overs
 
 
 _PEOPLE_READERS = {Module.PEOPLE}
@@ -54,10 +55,10 @@ _PEOPLE_WRITERS = {Module.PEOPLE, Module.PEOPLE_EDIT}
 
 # Role -> core modules. Directors are given every module (below).
 CORE_GRANTS: dict[str, set[str]] = {
-    Role.INTAKE_OFFICER: {*_PEOPLE_WRITERS, Module.DUPLICATES, Module.CONSENT},
-    Role.VETTING_OFFICER: {*_PEOPLE_READERS, Module.DUPLICATES},
-    Role.CASE_WORKER: {*_PEOPLE_WRITERS, Module.CONSENT},
-    Role.SHELTER_MANAGER: set(_PEOPLE_READERS),
+    Role.INTAKE_OFFICER: {*_PEOPLE_WRITERS, Module.DUPLICATES, Module.CONSENT, Module.TRANSFER},
+    Role.VETTING_OFFICER: {*_PEOPLE_READERS, Module.DUPLICATES, Module.TRANSFER},
+    Role.CASE_WORKER: {*_PEOPLE_WRITERS, Module.CONSENT, Module.TRANSFER},
+    Role.SHELTER_MANAGER: {*_PEOPLE_READERS, Module.TRANSFER},
     Role.FINANCE_OFFICER: set(_PEOPLE_READERS),
     Role.TRAINER: set(_PEOPLE_READERS),
     Role.COUNSELLOR: {*_PEOPLE_READERS, Module.CONSENT},

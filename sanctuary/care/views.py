@@ -63,6 +63,7 @@ from sanctuary.care.models import (
 )
 from sanctuary.consent.rules import ConsentRefused
 from sanctuary.people.models import Person
+from sanctuary.people.reach import person_or_404
 
 PAGE = 50
 
@@ -72,7 +73,7 @@ def _status(*forms: Any) -> int:
 
 
 def _person(request: HttpRequest, pk: int) -> Person:
-    return get_object_or_404(Person.objects.visible_to(request.user), pk=pk)  # type: ignore[arg-type]
+    return person_or_404(request.user, pk)
 
 
 def _plan(request: HttpRequest, pk: int) -> CarePlan:

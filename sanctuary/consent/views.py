@@ -21,6 +21,7 @@ from sanctuary.consent.actions import ConsentRuleError
 from sanctuary.consent.forms import AnswerForm, ConsentForm, RecipientForm, RenewForm, WithdrawForm
 from sanctuary.consent.models import ConsentRecord, Recipient, State
 from sanctuary.people.models import Person
+from sanctuary.people.reach import person_or_404
 from sanctuary.vault import files
 
 
@@ -29,7 +30,7 @@ def _status(form: Any) -> int:
 
 
 def _person(request: HttpRequest, pk: int) -> Person:
-    return get_object_or_404(Person.objects.visible_to(request.user), pk=pk)  # type: ignore[arg-type]
+    return person_or_404(request.user, pk)
 
 
 def _record(request: HttpRequest, pk: int) -> ConsentRecord:

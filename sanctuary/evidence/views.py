@@ -34,6 +34,7 @@ from sanctuary.evidence.models import (
 from sanctuary.evidence.uploads import EvidenceUploadHandler, StoredUpload
 from sanctuary.lib.csrf import csrf_protect
 from sanctuary.people.models import Person
+from sanctuary.people.reach import person_or_404
 
 if TYPE_CHECKING:
     from sanctuary.accounts.models import User
@@ -46,7 +47,7 @@ def _status(form: Any) -> int:
 
 
 def _person(request: HttpRequest, pk: int) -> Person:
-    return get_object_or_404(Person.objects.visible_to(request.user), pk=pk, merged_into__isnull=True)  # type: ignore[arg-type]
+    return person_or_404(request.user, pk, merged_into__isnull=True)
 
 
 def _testimony(request: HttpRequest, pk: int) -> Testimony:

@@ -44,6 +44,7 @@ from sanctuary.family.models import (
 from sanctuary.family.search import likely_people
 from sanctuary.people.contact import ContactRefused
 from sanctuary.people.models import IdentityRequest, Person
+from sanctuary.people.reach import person_or_404
 
 if TYPE_CHECKING:
     from django import forms
@@ -63,7 +64,7 @@ def _refuse(form: forms.BaseForm, error: Any) -> None:
 
 
 def _person(request: HttpRequest, pk: int) -> Person:
-    return get_object_or_404(Person.objects.visible_to(request.user), pk=pk, merged_into__isnull=True)  # type: ignore[arg-type]
+    return person_or_404(request.user, pk, merged_into__isnull=True)
 
 
 def _relative(request: HttpRequest, pk: int) -> Relative:

@@ -32,7 +32,7 @@ from sanctuary.jobs.forms import (
 )
 from sanctuary.jobs.models import JOBS, Employer, FollowUp, Opening, Placement, PlacementState
 from sanctuary.people.admission import NotAdmissible
-from sanctuary.people.models import Person
+from sanctuary.people.reach import person_or_404
 
 PAGE = 50
 
@@ -130,7 +130,7 @@ def employer_flag(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @module_required(JOBS)
 def propose(request: HttpRequest, person_pk: int) -> HttpResponse:
-    person = get_object_or_404(Person.objects.visible_to(request.user), pk=person_pk)  # type: ignore[arg-type]
+    person = person_or_404(request.user, person_pk)
     form = ProposeForm(request.POST or None, initial={"opening": request.GET.get("opening")})
     if request.method == "POST" and form.is_valid():
         try:

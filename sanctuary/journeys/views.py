@@ -21,6 +21,7 @@ from sanctuary.journeys.forms import CheckInForm, JourneyForm, ReceivedForm, Sta
 from sanctuary.journeys.models import ACTIVE_STATUSES, JOURNEYS, CheckIn, Journey, Stage
 from sanctuary.people.admission import NotAdmissible, admission_block
 from sanctuary.people.models import Person, Status
+from sanctuary.people.reach import person_or_404
 from sanctuary.vault import state as vault_state
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ def _form_page(request: HttpRequest, person: Person, journey: Journey | None) ->
 @require_http_methods(["GET", "POST"])
 @module_required(JOURNEYS)
 def journey_create(request: HttpRequest, person_pk: int) -> HttpResponse:
-    person = get_object_or_404(Person.objects.visible_to(request.user), pk=person_pk)  # type: ignore[arg-type]
+    person = person_or_404(request.user, person_pk)
     block = admission_block(person)
     if block is not None:
         messages.error(request, NotAdmissible(block).message)

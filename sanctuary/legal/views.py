@@ -46,6 +46,7 @@ from sanctuary.legal.models import (
 )
 from sanctuary.people.admission import NotAdmissible
 from sanctuary.people.models import Person
+from sanctuary.people.reach import person_or_404
 from sanctuary.vault.http import accept_upload
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def _refuse(form: forms.BaseForm, error: LegalRuleError | NotAdmissible) -> None
 
 def _person(request: HttpRequest, pk: int) -> Person:
     """A person the user may see, not folded into another record."""
-    return get_object_or_404(Person.objects.visible_to(request.user), pk=pk, merged_into__isnull=True)  # type: ignore[arg-type]
+    return person_or_404(request.user, pk, merged_into__isnull=True)
 
 
 def _paper(request: HttpRequest, pk: int) -> Paper:

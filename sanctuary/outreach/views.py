@@ -55,6 +55,7 @@ from sanctuary.outreach.models import (
 )
 from sanctuary.people import attribution, contact
 from sanctuary.people.models import Person
+from sanctuary.people.reach import person_or_404
 
 if TYPE_CHECKING:
     from django import forms
@@ -232,7 +233,7 @@ def contacts(request: HttpRequest) -> HttpResponse:
 @module_required(OUTREACH)
 def contact_add(request: HttpRequest, person_pk: int) -> HttpResponse:
     user = _user(request)
-    person = get_object_or_404(Person.objects.visible_to(user), pk=person_pk)
+    person = person_or_404(user, person_pk)
     targets = contact.targets_of(person, user)
     form = ContactForm(request.POST or None, targets=targets, channels=actions.enabled_channels())
     if request.method == "POST" and form.is_valid():

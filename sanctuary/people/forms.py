@@ -19,6 +19,7 @@ from sanctuary.people.models import (
     HouseholdMember,
     Person,
     Status,
+    TransferSettings,
 )
 
 
@@ -54,8 +55,13 @@ class PersonForm(NormalisedTextMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, teams: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = teams if teams is not None else Team.objects.all()  # type: ignore[attr-defined]
-        self.fields["team"].required = True
+        if self.instance.pk is not None:
+            # A person's team changes by a hand-over alone (``people.transfers``): it grants
+            # another team access, so it is asked for, approved per policy and audited.
+            del self.fields["team"]
+        else:
+            self.fields["team"].queryset = teams if teams is not None else Team.objects.all()  # type: ignore[attr-defined]
+            self.fields["team"].required = True
         for name in ("alias", "true_name", "father_name"):
             self.fields[name].widget.attrs["autocomplete"] = "off"
 
@@ -109,6 +115,37 @@ class StatusForm(NormalisedTextMixin, forms.Form):
         self.fields["status"].choices = [  # type: ignore[attr-defined]
             (value, label) for value, label in Status.choices if value not in DECISION_STATUSES or value == current
         ]
+
+
+class TransferForm(NormalisedTextMixin, forms.Form):
+    """Hand a person over to another team."""
+
+    to_team = forms.ModelChoiceField(label=_("Hand over to"), queryset=Team.objects.none(), empty_label=None)
+    reason = forms.CharField(
+        label=_("Why"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Read by the receiving team. No true names."),
+    )
+
+    def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_transfer_%s")  # the person page has another "reason"
+        super().__init__(*args, **kwargs)
+        teams = Team.objects.exclude(pk=person.team_id) if person.team_id else Team.objects.all()
+        self.fields["to_team"].queryset = teams  # type: ignore[attr-defined]
+
+
+class TransferDecisionForm(NormalisedTextMixin, forms.Form):
+    note = forms.CharField(
+        label=_("Note (optional)"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class TransferSettingsForm(forms.ModelForm):
+    class Meta:
+        model = TransferSettings
+        fields = ["approval", "previous_team_reads_days"]
+        widgets = {"approval": forms.RadioSelect}
 
 
 class PersonSearchForm(NormalisedTextMixin, forms.Form):

@@ -16,6 +16,7 @@ import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -139,6 +140,19 @@ class PersonQuerySet(EncryptedQuerySet):
         if sees_all_people(user):
             return current
         return current.filter(team_id__in=user.team_ids)
+
+    def readable_by(self, user: User) -> PersonQuerySet:
+        """:meth:`visible_to`, and the people handed over from one of the user's teams whose
+        read period has not ended (``TransferSettings.previous_team_reads_days``). Read-only:
+        the person page alone asks this; every write and every stage's page asks
+        :meth:`visible_to`, so the previous team reads the record and changes nothing."""
+        if not user.is_authenticated or not can_use(user, Module.PEOPLE):
+            return self.none()
+        if sees_all_people(user):
+            return self.visible_to(user)
+        teams = list(user.team_ids)
+        reading = Transfer.objects.reading().filter(from_team_id__in=teams).values("person_id")
+        return self.filter(merged_into__isnull=True).filter(Q(team_id__in=teams) | Q(pk__in=reading))
 
     def search(self, query: str, *, identifiers: bool = False) -> PersonQuerySet:
         """Exact matches through blind indexes (the vault must be unsealed).
@@ -407,6 +421,7 @@ class EventKind(models.TextChoices):
     STATUS = "status", _("Status changed")
     NOTE = "note", _("Note")
     MERGED = "merged", _("Records merged")
+    TRANSFERRED = "transferred", _("Handed over to another team")
 
 
 def event_kinds() -> list[tuple[str, Any]]:
@@ -601,3 +616,134 @@ class PresaveCheck(models.Model):
 
     def __str__(self) -> str:
         return f"pre-save check {self.pk}"
+
+
+# --- Hand-overs between teams -------------------------------------------------------------------
+#
+# A person belongs to one team, and only that team's members (and directors) see them. Real
+# organisations hand people on: intake -> vetting -> safe house -> case work. A transfer names
+# the receiving team and a reason; per the organisation's policy (:class:`TransferSettings`)
+# someone of the receiving team (or a director) accepts it, and the previous team keeps
+# read-only access to the person's page for a set number of days, or none.
+
+
+class TransferApproval(models.TextChoices):
+    NONE = "none", _("No approval: the hand-over takes effect at once")
+    RECEIVING = "receiving", _("Someone of the receiving team accepts it")
+    DIRECTOR = "director", _("A director approves it")
+
+
+class TransferSettings(models.Model):
+    """One row: the organisation's policy for hand-overs."""
+
+    approval = models.CharField(
+        _("who approves a hand-over"),
+        max_length=10,
+        choices=TransferApproval.choices,
+        default=TransferApproval.RECEIVING,
+    )
+    previous_team_reads_days = models.PositiveSmallIntegerField(
+        _("days the previous team can still read the person's page"),
+        default=30,
+        validators=[MinValueValidator(0), MaxValueValidator(365)],
+        help_text=_("0: the previous team loses access at once."),
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("hand-over policy")
+        verbose_name_plural = _("hand-over policies")
+
+    def __str__(self) -> str:
+        return "transfer settings"
+
+    @classmethod
+    def current(cls) -> TransferSettings:
+        row = cls.objects.order_by("pk").first()
+        return row if row is not None else cls()
+
+
+class TransferState(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    DONE = "done", _("Handed over")
+    REFUSED = "refused", _("Refused")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class TransferQuerySet(EncryptedQuerySet):
+    def visible_to(self, user: User) -> Any:
+        """Hand-overs from or to the user's teams (every one for directors), for users who
+        may hand people over; nobody else sees any."""
+        if not user.is_authenticated or not can_use(user, Module.TRANSFER):
+            return self.none()
+        if sees_all_people(user):
+            return self.all()
+        teams = list(user.team_ids)
+        return self.filter(Q(from_team_id__in=teams) | Q(to_team_id__in=teams))
+
+    def pending(self) -> TransferQuerySet:
+        return self.filter(state=TransferState.PENDING)
+
+    def reading(self, now: Any = None) -> TransferQuerySet:
+        """Done hand-overs whose previous team may still read the person's page."""
+        return self.filter(state=TransferState.DONE, read_until__gt=now or timezone.now())
+
+
+class Transfer(EncryptedModel):
+    """One hand-over of a person from one team to another."""
+
+    IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("reason", "decision_note")
+    VAULT_PARENT = "person"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="transfers", verbose_name=_("person"))
+    # None: the person was in no team (only directors saw them).
+    from_team = models.ForeignKey(
+        "accounts.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("from team")
+    )
+    to_team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="+", verbose_name=_("to team"))
+    reason = EncryptedTextField(_("reason"), max_length=1000)
+    state = models.CharField(_("state"), max_length=10, choices=TransferState.choices, default=TransferState.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = EncryptedTextField(_("note"), max_length=1000, blank=True)
+    # Until when the previous team may still read the person's page (None: not at all).
+    read_until = models.DateTimeField(_("previous team reads until"), null=True, blank=True)
+
+    objects = TransferQuerySet.as_manager()  # type: ignore[misc]
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("hand-over")
+        verbose_name_plural = _("hand-overs")
+        constraints = [
+            # One open hand-over per person: two at once would race for the team.
+            models.UniqueConstraint(fields=["person"], condition=Q(state="pending"), name="transfer_one_pending"),
+            models.CheckConstraint(condition=~Q(from_team=models.F("to_team")), name="transfer_other_team"),
+            # Nobody accepts or refuses their own request (withdrawing it is theirs to do). A
+            # hand-over that needed no approval has no decider.
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | Q(state="withdrawn") | ~Q(decided_by=models.F("requested_by")),
+                name="transfer_four_eyes",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["to_team", "state"], name="transfer_to_state_idx"),
+            models.Index(fields=["from_team", "state", "read_until"], name="transfer_from_reads_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"transfer {self.pk}"

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sanctuary.accounts.policy import Module, can_approve_identity
 from sanctuary.lib.stages import DashboardCard, MergeStep, NavEntry, Stage, register
-from sanctuary.people import contact
+from sanctuary.people import contact, transfers
 from sanctuary.people import jobs as _jobs  # noqa: F401  (registers the register-wide job kinds)
 from sanctuary.people.figures import FIGURES
 from sanctuary.people.models import (
@@ -26,6 +26,7 @@ from sanctuary.people.models import (
     PersonEvent,
     PersonSearchToken,
     Status,
+    Transfer,
 )
 from sanctuary.vault.crypto import DecryptError
 from sanctuary.vault.fields import read_values, write_values
@@ -60,6 +61,17 @@ def _pipeline(request: HttpRequest) -> dict[str, Any]:
         .select_related("person", "actor")
         .order_by("-at", "-id")[:15],
     }
+
+
+def _transfers_waiting(request: HttpRequest) -> dict[str, Any] | None:
+    """Hand-overs waiting for this user's decision (none shown when there are none)."""
+    user: User = request.user  # type: ignore[assignment]
+    waiting = [
+        t
+        for t in Transfer.objects.visible_to(user).pending().select_related("to_team", "from_team")[:50]
+        if transfers.refusal_to_decide(user, t) is None
+    ]
+    return {"transfers_waiting": len(waiting)} if waiting else None
 
 
 def _check_person_contact(pk: int, means: contact.Means, user: Any) -> None:
@@ -105,15 +117,19 @@ def _check_merge(merge: Merge) -> list[str]:
 
 
 def _warn_merge(merge: Merge) -> list[str]:
-    """Grants end with a merge: said before it is confirmed, when there are any."""
+    """Grants end with a merge, and a waiting hand-over of the folded record is withdrawn:
+    said before it is confirmed, when there are any."""
+    warnings: list[str] = []
     now = timezone.now()
     requests = IdentityRequest.objects.filter(person__in=[merge.primary, merge.secondary])
     open_ones = requests.filter(status=IdentityRequestStatus.APPROVED, expires_at__gt=now) | requests.filter(
         status=IdentityRequestStatus.PENDING
     )
     if open_ones.exists():
-        return [str(_("True-name grants on either record end, and requests waiting for a decision lapse."))]
-    return []
+        warnings.append(str(_("True-name grants on either record end, and requests waiting for a decision lapse.")))
+    if Transfer.objects.pending().filter(person=merge.secondary).exists():
+        warnings.append(str(_("The hand-over waiting for the folded record is withdrawn.")))
+    return warnings
 
 
 def _merge(merge: Merge) -> None:
@@ -142,6 +158,9 @@ def _merge(merge: Merge) -> None:
     requests.filter(status=IdentityRequestStatus.PENDING).update(status=IdentityRequestStatus.REFUSED, decided_at=now)
     # Search words come from the alias of the record kept; the other is no longer listed.
     PersonSearchToken.objects.filter(person=merge.secondary).delete()
+    # Hand-overs stay with the record they were made for (its history); one still waiting
+    # is withdrawn: the record kept is handed over on its own.
+    transfers.withdraw_on_merge(merge.user, merge.secondary)
 
 
 register(
@@ -150,6 +169,7 @@ register(
         figures=FIGURES,
         nav=(
             NavEntry(url="people:list", label=_("People"), module=Module.PEOPLE, order=10),
+            NavEntry(url="people:transfers", label=_("Hand-overs"), module=Module.TRANSFER, order=12),
             NavEntry(
                 url="people:identity_queue",
                 label=_("True-name requests"),
@@ -160,6 +180,12 @@ register(
         ),
         dashboard=(
             DashboardCard(template="people/_dashboard.html", context=_pipeline, module=Module.PEOPLE, order=50),
+            DashboardCard(
+                template="people/_transfers_dashboard.html",
+                context=_transfers_waiting,
+                module=Module.TRANSFER,
+                order=45,
+            ),
         ),
         merge=MergeStep(
             models=(
@@ -169,6 +195,7 @@ register(
                 "people.PersonDocument",
                 "people.IdentityRequest",
                 "people.PersonSearchToken",
+                "people.Transfer",
             ),
             check=_check_merge,
             warn=_warn_merge,

@@ -39,7 +39,7 @@ from sanctuary.lib.refusal import Refusal
 from sanctuary.matching.actions import candidates_for, queue_pair
 from sanctuary.matching.models import MatchReview
 from sanctuary.matching.records import matching_record
-from sanctuary.people import presave
+from sanctuary.people import presave, transfers
 from sanctuary.people.actions import (
     CaseWorkerRefused,
     StatusRefused,
@@ -61,6 +61,7 @@ from sanctuary.people.forms import (
     PersonForm,
     PersonSearchForm,
     StatusForm,
+    TransferForm,
 )
 from sanctuary.people.identity import (
     IDENTITY_FIELDS,
@@ -69,7 +70,16 @@ from sanctuary.people.identity import (
     do_request_identity,
     grant_minutes,
 )
-from sanctuary.people.models import DocumentKind, IdentityRequest, IdentityRequestStatus, Person, PersonDocument
+from sanctuary.people.models import (
+    DocumentKind,
+    IdentityRequest,
+    IdentityRequestStatus,
+    Person,
+    PersonDocument,
+    Transfer,
+    TransferApproval,
+)
+from sanctuary.people.reach import person_or_404
 from sanctuary.vault import state as vault_state
 from sanctuary.vault.http import accept_upload, file_response
 
@@ -129,12 +139,37 @@ def person_list(request: HttpRequest) -> HttpResponse:
 @module_required(Module.PEOPLE)
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    person = get_object_or_404(Person.objects.visible_to(user).select_related("team"), pk=pk)
+    person = person_or_404(user, pk, Person.objects.readable_by(user).select_related("team", "case_worker"))
+    handed_over = transfers.read_access(user, person)
+    if handed_over is not None:
+        return _read_only(request, person, handed_over)
     return _detail(request, person)
 
 
-def _detail(request: HttpRequest, person: Person, document_form: DocumentForm | None = None) -> HttpResponse:
-    """The person page; ``document_form`` is a refused upload's form, shown with what was typed."""
+def _read_only(request: HttpRequest, person: Person, handed_over: Any) -> HttpResponse:
+    """The page of a person handed over from the user's team, while the policy lets that team
+    read it: the record and its timeline, and nothing to change (every write, and every
+    stage's part of the page, asks ``visible_to``, which no longer includes them)."""
+    user: User = request.user  # type: ignore[assignment]
+    record(user, Action.VIEW, person, fields=["handed_over"])
+    context = {
+        "person": person,
+        "handed_over": handed_over,
+        "contacts": person.contacts.all(),
+        "events": person.events.select_related("actor")[:100],
+        "can_edit": False,
+    }
+    return render(request, "people/person_read_only.html", context)
+
+
+def _detail(
+    request: HttpRequest,
+    person: Person,
+    document_form: DocumentForm | None = None,
+    transfer_form: TransferForm | None = None,
+) -> HttpResponse:
+    """The person page; ``document_form`` (a refused upload's) and ``transfer_form`` (a
+    refused hand-over's) are shown with what was typed, with a 400."""
     user: User = request.user  # type: ignore[assignment]
     record(user, Action.VIEW, person)
     events = person.events.select_related("actor")[:100]
@@ -158,10 +193,26 @@ def _detail(request: HttpRequest, person: Person, document_form: DocumentForm | 
         "case_workers": case_workers_for(person) if can_use(user, Module.PEOPLE_EDIT) else [],
         "status_form": StatusForm(initial={"status": person.status}, current=person.status),
         "admission_block": admission_block(person),
+        "transfer": _transfer_context(user, person, transfer_form),
         "action_panels": panels(request, person, "actions"),
         "card_panels": panels(request, person, "cards"),
     }
-    return render(request, "people/person_detail.html", context, status=400 if document_form is not None else 200)
+    refused = document_form is not None or transfer_form is not None
+    return render(request, "people/person_detail.html", context, status=400 if refused else 200)
+
+
+def _transfer_context(user: User, person: Person, form: TransferForm | None = None) -> dict[str, Any] | None:
+    """The hand-over part of the person page: the waiting hand-over, or the form to ask."""
+    if not transfers.may_hand_over(user):
+        return None
+    pending = Transfer.objects.pending().filter(person=person).select_related("to_team", "requested_by").first()
+    return {
+        "pending": pending,
+        "may_withdraw": pending is not None and transfers.may_withdraw(user, pending),
+        "may_decide": pending is not None and transfers.refusal_to_decide(user, pending) is None,
+        "form": form or (TransferForm(person=person) if pending is None else None),
+        "needs_approval": transfers.policy().approval != TransferApproval.NONE,
+    }
 
 
 def panels(request: HttpRequest, person: Person, place: str) -> list[SafeString]:
@@ -357,7 +408,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @module_required(Module.PEOPLE_EDIT)
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)  # type: ignore[arg-type]
+    person = person_or_404(request.user, pk)
     return person_form_page(request, person)
 
 
@@ -366,7 +417,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def person_status(request: HttpRequest, pk: int) -> HttpResponse:
     """Change the pipeline status; htmx swaps the status box and timeline in place."""
     user: User = request.user  # type: ignore[assignment]
-    person = get_object_or_404(Person.objects.visible_to(user), pk=pk)
+    person = person_or_404(user, pk)
     form = StatusForm(request.POST, current=person.status)
     ok = form.is_valid()
     if ok:
@@ -399,7 +450,7 @@ def person_status(request: HttpRequest, pk: int) -> HttpResponse:
 def identity_request(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask to see a person's true identity; a second person must approve."""
     user: User = request.user  # type: ignore[assignment]
-    person = get_object_or_404(Person.objects.visible_to(user), pk=pk)
+    person = person_or_404(user, pk)
     form = IdentityRequestForm(request.POST)
     if form.is_valid():
         do_request_identity(user, person, form.cleaned_data["reason"])
@@ -414,7 +465,7 @@ def identity_request(request: HttpRequest, pk: int) -> HttpResponse:
 def case_worker_assign(request: HttpRequest, pk: int) -> HttpResponse:
     """Name the person's case worker (or nobody), among the active case workers of their team."""
     user: User = request.user  # type: ignore[assignment]
-    person = get_object_or_404(Person.objects.visible_to(user), pk=pk)
+    person = person_or_404(user, pk)
     chosen = request.POST.get("case_worker", "")
     worker = case_workers_for(person).filter(pk=int(chosen)).first() if chosen.isdigit() else None
     if chosen and worker is None:
@@ -466,7 +517,7 @@ def identity_decide(request: HttpRequest, request_id: int, decision: str) -> Htt
 @module_required(Module.PEOPLE_EDIT)
 def document_add(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    person = get_object_or_404(Person.objects.visible_to(user), pk=pk)
+    person = person_or_404(user, pk)
     form = DocumentForm(request.POST, request.FILES)
     if not accept_upload(
         request,
@@ -481,7 +532,7 @@ def document_add(request: HttpRequest, pk: int) -> HttpResponse:
 @module_required(Module.PEOPLE)
 def document_view(request: HttpRequest, pk: int, document_id: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    person = get_object_or_404(Person.objects.visible_to(user), pk=pk)
+    person = person_or_404(user, pk)
     documents = PersonDocument.objects.visible_to(user).filter(person=person)
     if IdentityRequest.objects.active_grant(user, person) is None:
         documents = documents.filter(kind=DocumentKind.PHOTO)  # identity papers need approval

@@ -22,6 +22,7 @@ from sanctuary.audit.models import Action
 from sanctuary.lib.bounds import MESSAGE, STAY_START, limits_shown
 from sanctuary.people.admission import NotAdmissible, admission_block
 from sanctuary.people.models import Person
+from sanctuary.people.reach import person_or_404
 from sanctuary.shelter import actions
 from sanctuary.shelter.forms import DecideForm, ExtensionForm, HouseForm, MoveOutForm, PlaceForm, RoomForm
 from sanctuary.shelter.models import SHELTER, Bed, Extension, ExtensionState, SafeHouse, Stay
@@ -88,7 +89,7 @@ def board_view(request: HttpRequest) -> HttpResponse:
 def place(request: HttpRequest, person_pk: int) -> HttpResponse:
     """Second click from the waitlist: choose one of the free beds the house rules allow."""
     user: User = request.user  # type: ignore[assignment]
-    person = get_object_or_404(Person.objects.visible_to(user), pk=person_pk)
+    person = person_or_404(user, person_pk)
     form = PlaceForm(request.POST or None)
     try:
         start = parse_date(request.GET.get("start") or "") or timezone.localdate()

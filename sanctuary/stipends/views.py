@@ -21,6 +21,7 @@ from sanctuary.audit.models import Action
 from sanctuary.background import runner
 from sanctuary.people.admission import NotAdmissible
 from sanctuary.people.models import Person
+from sanctuary.people.reach import person_or_404
 from sanctuary.stipends import actions, exports, jobs
 from sanctuary.stipends.forms import DisburseForm, DraftForm, EnrollForm, FunderForm, HoldForm, RuleForm, UploadForm
 from sanctuary.stipends.models import STIPENDS, Enrollment, Funder, LineStatus, PaymentLine, PaymentRun, RunState
@@ -275,7 +276,7 @@ def run_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 def ledger(request: HttpRequest, person_pk: int) -> HttpResponse:
     """What was paid to one person, when, by which run; their holds."""
     user: User = request.user  # type: ignore[assignment]
-    person = get_object_or_404(Person.objects.visible_to(user), pk=person_pk)
+    person = person_or_404(user, person_pk)
     form = HoldForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -28,7 +28,7 @@ from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.lib.bounds import COHORT
 from sanctuary.people.admission import NotAdmissible
-from sanctuary.people.models import Person
+from sanctuary.people.reach import person_or_404
 from sanctuary.training import actions
 from sanctuary.training.actions import TrainingError
 from sanctuary.training.forms import (
@@ -362,7 +362,7 @@ def _open_cohorts(user: User) -> Any:
 @either_required
 def apply(request: HttpRequest, person_pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    person = get_object_or_404(Person.objects.visible_to(user), pk=person_pk, merged_into__isnull=True)
+    person = person_or_404(user, person_pk, merged_into__isnull=True)
     form = ApplyForm(request.POST or None, cohorts=_open_cohorts(user), initial={"cohort": request.GET.get("cohort")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

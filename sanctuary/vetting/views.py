@@ -20,6 +20,7 @@ from sanctuary.audit.models import Action
 from sanctuary.people.actions import do_add_document
 from sanctuary.people.admission import admission_block
 from sanctuary.people.models import DocumentKind, Person, PersonDocument, Status
+from sanctuary.people.reach import person_or_404
 from sanctuary.vault.http import accept_upload, file_response
 from sanctuary.vetting import actions
 from sanctuary.vetting.forms import (
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
 
 
 def _person(request: HttpRequest, pk: int) -> Person:
-    return get_object_or_404(Person.objects.visible_to(request.user), pk=pk)  # type: ignore[arg-type]
+    return person_or_404(request.user, pk)
 
 
 def visible_alerts(user: User) -> Any:
