@@ -49,6 +49,7 @@ from sanctuary.lib.ratelimit import SlidingWindow, client_address, client_key
 from sanctuary.matching.actions import candidates_for
 from sanctuary.people import attribution, presave, watch
 from sanctuary.people.models import Person
+from sanctuary.people.reach import hand_over_hint
 from sanctuary.people.views import person_form_page
 from sanctuary.vault import files
 from sanctuary.vault import state as vault_state
@@ -376,7 +377,8 @@ def triage_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         if person is None and chosen.isdigit():
             person = Person.objects.visible_to(user).filter(pk=int(chosen)).first()
         if person is None:
-            messages.error(request, _("No person with that case code that you may see."))
+            hint = hand_over_hint(user, link.cleaned_data["case_code"]) if link.is_valid() else ""
+            messages.error(request, " ".join([_("No person with that case code that you may see."), hint]))
         else:
             try:
                 actions.do_link(user, submission, person)

@@ -55,7 +55,7 @@ from sanctuary.outreach.models import (
 )
 from sanctuary.people import attribution, contact
 from sanctuary.people.models import Person
-from sanctuary.people.reach import person_or_404
+from sanctuary.people.reach import hand_over_hint, person_or_404
 
 if TYPE_CHECKING:
     from django import forms
@@ -362,7 +362,8 @@ def reply_link(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         person = Person.objects.visible_to(user).filter(case_code=form.cleaned_data["case_code"].strip()).first()
     if person is None:
-        messages.error(request, _("No person with this case code that you may see."))
+        hint = hand_over_hint(user, form.cleaned_data["case_code"]) if form.is_valid() else ""
+        messages.error(request, " ".join([_("No person with this case code that you may see."), hint]))
         return redirect("outreach:replies")
     try:
         actions.do_propose_link(user, reply, person, form.cleaned_data["language"])

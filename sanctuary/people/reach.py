@@ -68,3 +68,26 @@ class OutOfReachMiddleware:
         record(user, Action.VIEW, person, fields=["out_of_reach"])
         context = {**who_can_hand_over(person), "my_teams": user.teams.order_by("name")}  # type: ignore[union-attr]
         return render(request, "people/out_of_reach.html", context, status=404)
+
+
+def hand_over_hint(user: User | Any, case_code: str) -> str:
+    """For a form that takes a case code (enrolling for a stipend, linking a message): when
+    the code is a current record the user may not see, who can hand it over, in one sentence
+    (audited like the page above); otherwise ""."""
+    from django.utils.translation import gettext as _
+
+    from sanctuary.people.transfers import who_can_hand_over
+
+    if not user.is_authenticated or not can_use(user, Module.PEOPLE):
+        return ""
+    person = Person.objects.filter(case_code=case_code.strip(), merged_into__isnull=True).select_related("team").first()
+    if person is None or Person.objects.visible_to(user).filter(pk=person.pk).exists():
+        return ""
+    record(user, Action.VIEW, person, fields=["out_of_reach"])
+    who = who_can_hand_over(person)
+    names = [u.display_name or u.username for u in [*who["members"], *who["directors"]]]
+    team = who["team"].name if who["team"] else "—"
+    return _("This person is in the team “%(team)s”: ask %(names)s to hand them over to your team.") % {
+        "team": team,
+        "names": ", ".join(names[:6]) or _("a director"),
+    }

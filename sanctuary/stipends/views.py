@@ -21,7 +21,7 @@ from sanctuary.audit.models import Action
 from sanctuary.background import runner
 from sanctuary.people.admission import NotAdmissible
 from sanctuary.people.models import Person
-from sanctuary.people.reach import person_or_404
+from sanctuary.people.reach import hand_over_hint, person_or_404
 from sanctuary.stipends import actions, exports, jobs
 from sanctuary.stipends.forms import DisburseForm, DraftForm, EnrollForm, FunderForm, HoldForm, RuleForm, UploadForm
 from sanctuary.stipends.models import STIPENDS, Enrollment, Funder, LineStatus, PaymentLine, PaymentRun, RunState
@@ -90,7 +90,8 @@ def funder_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if enroll_form.is_bound and enroll_form.is_valid():
         person = Person.objects.visible_to(user).filter(case_code=enroll_form.cleaned_data["case_code"].strip()).first()
         if person is None:
-            enroll_form.add_error("case_code", _("No person with that case code that you may see."))
+            hint = hand_over_hint(user, enroll_form.cleaned_data["case_code"])
+            enroll_form.add_error("case_code", " ".join([_("No person with that case code that you may see."), hint]))
         else:
             try:
                 actions.do_enroll(user, person, funder, enroll_form.cleaned_data["start"])

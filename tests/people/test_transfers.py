@@ -239,7 +239,7 @@ def test_out_of_reach_says_who_can_hand_over_and_is_audited(make_user, login, te
     text = page.content.decode()
     assert "Ko Intake" in text and "daw_director" in text.lower() and "ma_trainer" not in text.lower()
     assert team_b.name in text  # the teams to hand them over to
-    entry = AuditEntry.objects.filter(actor_id=manager.pk, object_id=str(person.pk)).latest("seq")
+    entry = AuditEntry.objects.filter(actor_id=manager.pk, object_type="people.person", object_id=str(person.pk)).get()
     assert entry.fields == ["out_of_reach"]
     # A record that does not exist: the plain 404, nothing named.
     missing = login(manager).get("/shelter/place/999999/")
@@ -279,3 +279,23 @@ def test_four_accepts_at_once_hand_over_once(make_user, team_a, shelter_team) ->
     assert sorted(map(str, at_once([accept(m) for m in managers]))) == ["decided", "decided", "decided", "done"]
     assert AuditEntry.objects.filter(action=Action.TRANSFER, object_id=str(person.pk)).count() == 1
     assert PersonEvent.objects.filter(person=person, kind=EventKind.TRANSFERRED).count() == 1
+
+
+def test_a_case_code_out_of_reach_says_who_can_hand_over(make_user, login, team_a, team_b) -> None:  # type: ignore[no-untyped-def]
+    """The same for forms that take a case code: a finance officer enrolling someone of
+    another team for a stipend is told whose team they are in and whom to ask."""
+    from sanctuary.stipends.models import Enrollment, Funder
+
+    person = PersonFactory(team=team_a, status="accepted")
+    make_user("case_worker", display_name="Ma Case")
+    funder = Funder.objects.create(name="Community Fund")
+    officer = make_user("finance_officer", teams=[team_b])
+    data = {"enroll": "1", "case_code": person.case_code, "start": timezone.localdate().isoformat()}
+    page = login(officer).post(f"/stipends/funders/{funder.pk}/", data).content.decode()
+    assert "Ma Case" in page and team_a.name in page
+    assert not Enrollment.objects.filter(person=person).exists()
+    entry = AuditEntry.objects.filter(actor_id=officer.pk, object_type="people.person", object_id=str(person.pk)).get()
+    assert entry.fields == ["out_of_reach"]
+    # A code that is nobody's: nothing named.
+    data["case_code"] = "2026-9999"
+    assert "Ma Case" not in login(officer).post(f"/stipends/funders/{funder.pk}/", data).content.decode()
