@@ -74,6 +74,22 @@ def _transfers_waiting(request: HttpRequest) -> dict[str, Any] | None:
     return {"transfers_waiting": len(waiting)} if waiting else None
 
 
+def _demo(demo: Any) -> None:
+    """Two accepted people of the intake desk waiting to be handed over to the safe houses (the
+    shelter manager accepts them on the hand-overs page), and one handed over already."""
+    if Transfer.objects.exists() or len(demo.teams) < 2:
+        return
+    intake, houses = demo.teams[0], demo.teams[1]
+    asker, manager = demo.users.get("vetting"), demo.users.get("shelter")
+    if asker is None or manager is None:
+        return
+    ready = [p for p in demo.new_people if p.team_id == intake.pk and p.status == Status.ACCEPTED][:3]
+    for n, person in enumerate(ready):
+        transfer = transfers.do_request_transfer(asker, person, houses, "Accepted at vetting: needs a bed.")
+        if n == 0:
+            transfers.do_decide_transfer(manager, transfer, accept=True)
+
+
 def _check_person_contact(pk: int, means: contact.Means, user: Any) -> None:
     """``"person:<pk>"``: a person on file, reached directly, if the user may see them. Nobody
     messages a person recorded as captured (their phone may be in an interrogator's hands), as
@@ -202,6 +218,8 @@ register(
             apply=_merge,
             order=10,
         ),
+        demo=_demo,
+        demo_order=5,
     )
 )
 contact.register_rule("person", _check_person_contact, targets=_person_targets)
