@@ -85,7 +85,7 @@ def _demo(demo: Any) -> None:
         return
     ready = [p for p in demo.new_people if p.team_id == intake.pk and p.status == Status.ACCEPTED][:3]
     for n, person in enumerate(ready):
-        transfer = transfers.do_request_transfer(asker, person, houses, "Accepted at vetting: needs a bed.")
+        transfer = transfers.do_request_transfer(asker, person, houses, "စိစစ်ပြီး လက်ခံထားသည်- အိပ်ရာ လိုအပ်သည်။")
         if n == 0:
             transfers.do_decide_transfer(manager, transfer, accept=True)
 

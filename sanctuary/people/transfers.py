@@ -103,9 +103,10 @@ def who_can_hand_over(person: Person) -> dict[str, Any]:
     organisation's active directors. Display names only."""
     from sanctuary.accounts.models import Role, User
 
-    roles = [role for role in Role.values if Module.TRANSFER in _modules_of(role)]
+    roles = [role for role in Role.values if Module.TRANSFER in _modules_of(role) and role != Role.DIRECTOR]
     members = (
         User.objects.filter(is_active=True, teams=person.team_id, role_grants__role__in=roles)
+        .exclude(role_grants__role=Role.DIRECTOR)  # listed once, as directors
         .distinct()
         .order_by("username")
         if person.team_id
