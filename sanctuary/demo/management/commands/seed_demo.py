@@ -365,11 +365,6 @@ def _zawgyi(text: str) -> str:
     return str(icu.Transliterator.createInstance("my-Zawgyi").transliterate(text))
 
 
-def _phone(person: Person) -> str:
-    contact = ContactPoint.objects.filter(person=person, kind=ContactKind.PHONE).first()
-    return str(contact.value) if contact else ""
-
-
 def _duplicates(demo: Demo) -> int:
     """A few defectors registered a second time, as happens (another team, another desk,
     another keyboard), each through what saving the person form does: the new person's
@@ -385,16 +380,24 @@ def _duplicates(demo: Demo) -> int:
     from sanctuary.people.actions import refresh_keys_and_watch
 
     people = sorted(demo.new_people, key=lambda p: p.pk)
+    phoned = set(
+        ContactPoint.objects.filter(person__in=people, kind=ContactKind.PHONE).values_list("person", flat=True)
+    )
+
+    def _phone(person: Person) -> str:  # decrypted only for the few chosen
+        contact = ContactPoint.objects.filter(person=person, kind=ContactKind.PHONE).first()
+        return str(contact.value) if contact else ""
+
     burmese = [p for p in people if _latin(str(p.true_name))]
     latin = [p for p in people if not _latin(str(p.true_name)) and _respelt(str(p.true_name)) != str(p.true_name)]
-    with_phone = [p for p in latin if _phone(p) and str(p.birth_date).count("-") == 2]
+    with_phone = [p for p in latin if p.pk in phoned and str(p.birth_date).count("-") == 2]
     chosen: list[tuple[Person, dict[str, Any]]] = []
     if burmese:
         first = burmese[0]
         typed = {"alias": _zawgyi(str(first.alias)), "true_name": _zawgyi(str(first.true_name))}
         chosen.append((first, {**typed, "father_name": _zawgyi(str(first.father_name))}))
     if latin:
-        second = next((p for p in latin if _phone(p)), latin[0])
+        second = next((p for p in latin if p.pk in phoned), latin[0])
         respelt = {"alias": _respelt(str(second.alias)), "true_name": _respelt(str(second.true_name))}
         chosen.append((second, {**respelt, "birth_date": str(second.birth_date)[:4], "phone": _phone(second)}))
     if len(burmese) > 1:
