@@ -61,6 +61,25 @@ def _codes(values: Sequence[str]) -> IntArray:
     return out
 
 
+# The fields whose exact agreement is weighed by how common the value is (``tf_level``), and
+# the value that is counted: what "the same value" means for that field's top level.
+TF_FIELDS: tuple[str, ...] = ("name", "father_name", "birth_date", "hometown")
+
+
+def tf_value(record: Prepared, field: str) -> str:
+    """The value of a term-frequency field that :class:`Columns` counts ("" when missing)."""
+    if field == "name":
+        return record.name.key
+    if field == "father_name":
+        return record.father.key
+    if field == "birth_date":
+        birth = record.birth
+        return f"{birth.year}-{birth.month}-{birth.day}" if birth.day else ""
+    if field == "hometown":
+        return record.town
+    raise KeyError(field)
+
+
 def _frequencies(codes: IntArray) -> npt.NDArray[np.float64]:
     """Per record: the share of records (with the field) that have the same value."""
     present = codes >= 0
@@ -89,18 +108,13 @@ class Columns:
     def build(cls, records: Sequence[Prepared]) -> Columns:
         """Columns of ``records`` (index in the sequence = record index in pairs)."""
         codes = {
-            "name": _codes([r.name.key for r in records]),
-            "father_name": _codes([r.father.key for r in records]),
             "nrc": _codes([r.nrc for r in records]),
             "nrc_number": _codes([r.nrc_number for r in records]),
             "service_number": _codes([r.service_number for r in records]),
             "phone": _codes([r.phone for r in records]),
             "force": _codes([r.force for r in records]),
             "unit": _codes([r.unit for r in records]),
-            "hometown": _codes([r.town for r in records]),
-            "birth_date": _codes(
-                [f"{r.birth.year}-{r.birth.month}-{r.birth.day}" if r.birth.day else "" for r in records]
-            ),
+            **{name: _codes([tf_value(r, name) for r in records]) for name in TF_FIELDS},
         }
         return cls(
             name_key=[r.name.key for r in records],
@@ -111,7 +125,7 @@ class Columns:
             month=np.array([r.birth.month for r in records], dtype=np.int64),
             day=np.array([r.birth.day for r in records], dtype=np.int64),
             codes=codes,
-            frequency={f: _frequencies(codes[f]) for f in ("name", "father_name", "birth_date", "hometown")},
+            frequency={f: _frequencies(codes[f]) for f in TF_FIELDS},
         )
 
 

@@ -116,17 +116,29 @@ def _term_frequencies(cols: Columns, pairs: IntArray) -> dict[int, FloatArray]:
     return out
 
 
+def weigh(
+    model: Model, levels: npt.NDArray[np.int8], frequencies: dict[int, FloatArray]
+) -> tuple[FloatArray, FloatArray]:
+    """The one scoring rule: per pair, the match weight (log2 odds: prior plus the fields'
+    log2 Bayes factors, term-frequency adjusted) and the per-field factors it sums.
+
+    ``frequencies`` maps a term-frequency field's index to how common each pair's value is.
+    A scan takes them from the whole register (:func:`_term_frequencies`); a pair scored
+    outside a scan from the tables kept with the model (:mod:`sanctuary.linkage.stored`).
+    """
+    field_weights = model.apply_term_frequencies(model.field_weights(levels), levels, frequencies)
+    return model.log2_prior_odds() + field_weights.sum(axis=1), field_weights
+
+
 def score_pairs(cols: Columns, pairs: IntArray, levels: npt.NDArray[np.int8], model: Model) -> FloatArray:
     """Match weight (log2 odds) of each pair, with term-frequency adjustment."""
-    weights = model.field_weights(levels)
-    weights = model.apply_term_frequencies(weights, levels, _term_frequencies(cols, pairs))
-    return model.log2_prior_odds() + weights.sum(axis=1)
+    return weigh(model, levels, _term_frequencies(cols, pairs))[0]
 
 
 def field_evidence(cols: Columns, pairs: IntArray, model: Model, workers: int = 1) -> FloatArray:
     """Per pair and field: log2 Bayes factor (term-frequency adjusted), NaN where missing."""
     levels = compare(cols, pairs, workers)
-    weights = model.apply_term_frequencies(model.field_weights(levels), levels, _term_frequencies(cols, pairs))
+    weights = weigh(model, levels, _term_frequencies(cols, pairs))[1]
     weights[levels == MISSING] = np.nan
     return weights
 
@@ -153,8 +165,12 @@ class _Clock:
         self._last = now
 
 
-def run(records: Sequence[Record], options: Options | None = None) -> Result:
-    """The whole pipeline on ``records``; see :func:`find_duplicates`."""
+def run(records: Sequence[Record], options: Options | None = None, model: Model | None = None) -> Result:
+    """The whole pipeline on ``records``; see :func:`find_duplicates`.
+
+    With ``model``, its parameters are used as they are instead of being learned from
+    ``records`` (a kept model, :mod:`sanctuary.linkage.stored`); term frequencies are still
+    those of ``records``."""
     options = options or Options()
     clock = _Clock()
     prepared = prepare_all(records)
@@ -166,10 +182,11 @@ def run(records: Sequence[Record], options: Options | None = None) -> Result:
     levels = compare(cols, pairs, options.workers)
     clock.lap("compare")
     if n < 2:
-        model = fit(levels, [np.array([1.0])] * len(FIELDS), 1.0)
+        model = model or fit(levels, [np.array([1.0])] * len(FIELDS), 1.0)
         return Result(prepared, pairs, levels, np.empty(0), model, [], clock.laps)
-    u, exact = estimate_u_params(cols, n, options)
-    model = fit(levels, u, n * (n - 1) / 2, exact=exact)
+    if model is None:
+        u, exact = estimate_u_params(cols, n, options)
+        model = fit(levels, u, n * (n - 1) / 2, exact=exact)
     weights = score_pairs(cols, pairs, levels, model)
     clock.lap("learn")
     cutoff = float(np.log2(options.threshold / (1 - options.threshold)))
@@ -190,9 +207,7 @@ def run(records: Sequence[Record], options: Options | None = None) -> Result:
         implied = np.zeros(len(final_pairs), dtype=bool)
     clock.lap("cluster")
     final_levels = compare(cols, final_pairs, options.workers)
-    field_weights = model.apply_term_frequencies(
-        model.field_weights(final_levels), final_levels, _term_frequencies(cols, final_pairs)
-    )
+    field_weights = weigh(model, final_levels, _term_frequencies(cols, final_pairs))[1]
     scores = probability(final_weights)
     matches = [
         Pair(

@@ -52,6 +52,12 @@ class Model:
     u: list[FloatArray]
     prior: float  # P(match) for a random pair of records
     iterations: int = 0
+    matches: float = 0.0  # expected matches among the candidate pairs it was fitted on
+
+    def learned_from(self, minimum: float) -> bool:
+        """Whether EM found at least ``minimum`` expected matches to learn ``m`` from: with
+        fewer, ``m`` is mostly its pseudo-pairs (m = u, no evidence) and the prior tiny."""
+        return self.iterations > 0 and self.matches >= minimum
 
     def field_weights(self, levels: Int8Array) -> FloatArray:
         """log2(m/u) per pair and field, 0 where the field is missing; shape of ``levels``."""
@@ -182,7 +188,7 @@ def fit(
         if change < TOLERANCE:
             break
     prior = min(max(share * n_candidates / total_pairs, _EPS), 1 - 1e-9)
-    return Model(m=m, u=u, prior=prior, iterations=iteration)
+    return Model(m=m, u=u, prior=prior, iterations=iteration, matches=share * n_candidates)
 
 
 def _unique_rows(levels: Int8Array) -> tuple[Int8Array, FloatArray]:

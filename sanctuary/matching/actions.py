@@ -20,6 +20,7 @@ from sanctuary.lib import db
 from sanctuary.lib.refusal import Refusal
 from sanctuary.linkage.blocking import blocking_keys
 from sanctuary.linkage.records import Record, prepare
+from sanctuary.matching import scoring
 from sanctuary.matching.models import Decision, MatchReview, PersonMatchKey
 from sanctuary.matching.records import record_for
 from sanctuary.people import watch
@@ -29,6 +30,8 @@ from sanctuary.vault.fields import index_for
 
 if TYPE_CHECKING:
     from sanctuary.accounts.models import User
+    from sanctuary.linkage.finder import Pair
+    from sanctuary.linkage.stored import Stored
 
 log = logging.getLogger(__name__)
 
@@ -72,16 +75,56 @@ def candidates_for(record: Record, exclude: int | None = None) -> list[tuple[int
     return ranked
 
 
-def queue_pair(a: int, b: int, score: float, agreements: dict[str, str]) -> bool:
-    """Add a pair to the review queue unless it is there already (decided or not). A likely
-    duplicate of someone rejected or flagged alerts the vetting team too (the watch list)."""
+def queue_pair(a: int, b: int, score: float, agreements: dict[str, str]) -> MatchReview | None:
+    """Add a pair to the review queue unless it is there already (decided or not): the new
+    pair, or None. A likely duplicate of someone rejected or flagged alerts the vetting team
+    too (the watch list)."""
     low, high = sorted((a, b))
-    _obj, created = MatchReview.objects.get_or_create(
+    review, created = MatchReview.objects.get_or_create(
         person_a_id=low, person_b_id=high, defaults={"score": score, "agreements": agreements}
     )
-    if created:
-        watch.pair_found(low, high, list(agreements))
-    return created
+    if not created:
+        return None
+    watch.pair_found(low, high, list(agreements))
+    return review
+
+
+def _records(pks: Iterable[int]) -> dict[int, Record]:
+    people = Person.objects.filter(pk__in=list(pks)).prefetch_related("contacts")
+    return {person.pk: record_for(person) for person in people}
+
+
+def _evidence(pair: Pair | None, fallback: dict[str, str]) -> tuple[float, dict[str, str]]:
+    """A scored pair's probability and what agreed, per field and level as a scan says it;
+    when no field spoke for the match, the keys it was queued by."""
+    if pair is None:
+        return 0.0, fallback
+    return pair.score, pair.agreements or fallback
+
+
+@db.atomic
+def do_queue_likely_duplicates(user: User | None, person: Person, matches: list[tuple[int, list[str]]]) -> int:
+    """The people sharing a blocking key with ``person`` as it was saved (created or edited),
+    to the review queue, each pair scored by the model of the last scan (``scoring``), as a
+    scan would score it. Pairs already in the queue (decided or not) are left as they are.
+    Returns how many pairs were added."""
+    if not matches:
+        return 0
+    others = [pk for pk, _rules in matches if pk != person.pk]
+    Person.objects.lock_rows([person.pk, *others])  # one lock order with do_decide and merges
+    scored = scoring.score_pairs(scoring.current(), [(person.pk, pk) for pk in others], _records([person.pk, *others]))
+    added = 0
+    for other, rules in matches:
+        if other == person.pk:
+            continue
+        score, agreements = _evidence(
+            scored.get((min(person.pk, other), max(person.pk, other))), dict.fromkeys(rules, "same key")
+        )
+        review = queue_pair(person.pk, other, score, agreements)
+        if review is not None:
+            audit(user, Action.CREATE, review, fields=["score", "agreements"])
+            added += 1
+    return added
 
 
 SCAN = "matching.scan"
@@ -98,7 +141,8 @@ def start_scan(user: User | None) -> Job:
 def run_scan(job: runner.Context) -> None:
     """Read every current person, find likely pairs, queue the new ones. Safe to run again:
     a pair already in the queue is never added twice."""
-    from sanctuary.linkage.finder import Options, run  # ICU and numpy load only when scanning
+    from sanctuary.linkage.finder import Options, run  # rapidfuzz and the model load only when scanning
+    from sanctuary.linkage.stored import default, learned_enough
 
     people = Person.objects.filter(merged_into__isnull=True).prefetch_related("contacts").order_by("pk")
     total = people.count()
@@ -110,12 +154,21 @@ def run_scan(job: runner.Context) -> None:
             job.progress(n)
     job.progress(total, stage="matching")
     result = run(records, Options())
+    learned = learned_enough(result.model)
+    if not learned:  # too little to learn from: the model learned before, else the defaults
+        before = scoring.current()
+        learned = before.learned
+        result = run(records, Options(), model=(before if learned else default(len(records))).model)
+    kept = scoring.keep(result, learned=learned, job=job.job)
+    audit(job.user, Action.CREATE, kept, fields=["parameters"])
     job.progress(total, stage="saving")
-    found = 0
-    for pair in result.matches:
-        found += queue_pair(int(pair.a), int(pair.b), pair.score, pair.agreements)
-    found += _queue_shared_identifiers()
-    job.count(found=found)
+    model = scoring.current()
+    by_id = {int(record.record_id): record for record in records}
+    found = {(min(int(p.a), int(p.b)), max(int(p.a), int(p.b))): p for p in result.matches}
+    added = sum(queue_pair(a, b, pair.score, pair.agreements) is not None for (a, b), pair in found.items())
+    added += _queue_shared_identifiers(model, by_id)
+    rescored = _rescore_waiting(model, by_id, found)
+    job.count(found=added, rescored=rescored)
     job.progress(total, stage="done")
     audit(job.user, Action.CREATE, job.job, fields=["found"])
 
@@ -123,21 +176,54 @@ def run_scan(job: runner.Context) -> None:
 IDENTIFIER_RULES = {"nrc": "NRC", "svc": "service number", "tel": "phone"}
 
 
-def _queue_shared_identifiers(max_group: int = 20) -> int:
+def _queue_shared_identifiers(model: Stored, records: dict[int, Record], max_group: int = 20) -> int:
     """People sharing an NRC, service number or phone always deserve a look, whatever the
-    model says: on a small register it has too little to learn from to say much."""
+    scan's threshold: they are queued, scored like any other pair."""
     groups: dict[str, list[tuple[int, str]]] = defaultdict(list)
     keys = PersonMatchKey.objects.filter(rule__in=list(IDENTIFIER_RULES), person__merged_into__isnull=True)
     for key, person_id, rule in keys.values_list("key", "person_id", "rule"):
         groups[key].append((person_id, rule))
-    queued = 0
+    shared: dict[tuple[int, int], dict[str, str]] = {}
     for members in groups.values():
         if not 2 <= len(members) <= max_group:
             continue
         for i, (a, rule) in enumerate(members):
             for b, _rule in members[i + 1 :]:
-                queued += queue_pair(a, b, 0.0, {IDENTIFIER_RULES[rule]: "same"})
+                shared.setdefault((min(a, b), max(a, b)), {})[IDENTIFIER_RULES[rule]] = "same"
+    known = set(MatchReview.objects.values_list("person_a_id", "person_b_id"))
+    new = {pair: rules for pair, rules in shared.items() if pair not in known}
+    scored = scoring.score_pairs(model, new, records)
+    queued = 0
+    for (a, b), rules in new.items():
+        score, agreements = _evidence(scored.get((a, b)), rules)
+        queued += queue_pair(a, b, score, agreements) is not None
     return queued
+
+
+WAITING = (Decision.PENDING, Decision.UNSURE)
+
+
+def _rescore_waiting(model: Stored, records: dict[int, Record], found: dict[tuple[int, int], Pair]) -> int:
+    """Pairs still waiting for a reviewer take the scores of the model just kept: the scan's
+    own for the pairs it found, the same model's for the others (queued at creation or for a
+    shared identifier). A proposed "same person" keeps the score its proposer saw, for the
+    second reviewer, and decided pairs keep theirs as history."""
+    waiting = list(
+        MatchReview.objects.filter(decision__in=WAITING).values_list(
+            "pk", "person_a_id", "person_b_id", "score", "agreements"
+        )
+    )
+    others = [(a, b) for _pk, a, b, _s, _g in waiting if (a, b) not in found]
+    scored = {**scoring.score_pairs(model, others, records), **found}
+    changed = 0
+    for pk, a, b, score, agreements in waiting:
+        pair = scored.get((a, b))
+        if pair is None or (pair.score == score and (pair.agreements or agreements) == agreements):
+            continue
+        changed += MatchReview.objects.filter(pk=pk, decision__in=WAITING).update(
+            score=pair.score, agreements=pair.agreements or agreements
+        )
+    return changed
 
 
 def merge_order(review: MatchReview) -> tuple[Person, Person]:

@@ -143,3 +143,25 @@ class PartnerMatch(models.Model):
 
     def __str__(self) -> str:
         return f"partner match {self.pk}"
+
+
+class LinkageModel(models.Model):
+    """The model a duplicate scan scored with, kept so that pairs found between scans (a
+    person just saved, two people sharing a phone) are weighed the same way
+    (``sanctuary.matching.scoring``). ``parameters`` is the engine's own format
+    (``sanctuary.linkage.stored``): m and u per field and agreement level, the prior, and
+    term frequencies keyed by blind index; never a name or number."""
+
+    fitted_at = models.DateTimeField(auto_now_add=True)
+    engine = models.CharField(max_length=40)  # the engine's format, e.g. "sanctuary.linkage/1"
+    learned = models.BooleanField(default=False)  # fitted on this register, or the engine's defaults
+    records = models.PositiveIntegerField(default=0)
+    parameters = models.JSONField()
+    job = models.ForeignKey("background.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-fitted_at", "-id"]
+        verbose_name = _("duplicate scoring model")
+
+    def __str__(self) -> str:
+        return f"linkage model {self.pk}"

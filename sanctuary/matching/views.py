@@ -18,7 +18,7 @@ from sanctuary.audit.lists import page_of_people
 from sanctuary.background.models import Job
 from sanctuary.linkage.pprl import PPRLError
 from sanctuary.matching.actions import SCAN, MatchRefused, confirmation, do_decide, merge_order, start_scan
-from sanctuary.matching.models import Decision, MatchReview, PartnerMatch, PartnerRun
+from sanctuary.matching.models import Decision, LinkageModel, MatchReview, PartnerMatch, PartnerRun
 from sanctuary.matching.partners import do_decide_partner_match, start_export, start_import
 from sanctuary.people.merge import MergeRefused
 from sanctuary.vault import state as vault_state
@@ -42,7 +42,8 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     )
     page = page_of_people(request, reviews, 20, person=("person_a_id", "person_b_id"))
     job = Job.objects.visible_to(user).filter(kind=SCAN).order_by("-pk").first()
-    return render(request, "matching/review_queue.html", {"page": page, "job": job})
+    model = LinkageModel.objects.only("fitted_at", "learned").first()  # what the probabilities come from
+    return render(request, "matching/review_queue.html", {"page": page, "job": job, "model": model})
 
 
 @require_POST

@@ -36,7 +36,7 @@ from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.lib import stages
 from sanctuary.lib.refusal import Refusal
-from sanctuary.matching.actions import candidates_for, queue_pair
+from sanctuary.matching.actions import candidates_for, do_queue_likely_duplicates
 from sanctuary.matching.models import MatchReview
 from sanctuary.matching.records import matching_record
 from sanctuary.people import presave, transfers
@@ -345,8 +345,7 @@ def person_form_page(
             presave.saved(check)
             # Every match goes to the review queue, shown or withheld: reviewers who may see
             # both people decide it. The user is told only of the ones they were shown.
-            for other, rules in matches:
-                queue_pair(person.pk, other, 0.0, dict.fromkeys(rules, "same key"))
+            do_queue_likely_duplicates(user, person, matches)
             if any(pk in found.shown for pk, _r in matches):
                 messages.info(request, _("Possible duplicates were added to the review queue."))
             converted = form.converted_labels() + [

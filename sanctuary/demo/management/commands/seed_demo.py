@@ -2,7 +2,8 @@
 
 Creates three teams, one user per role (plus a second vetting and finance officer, for
 four-eyes work), and invented people with Burmese and Latin names across teams and
-statuses; then every registered module adds its own demo data (``Stage.demo``: vetting
+statuses, a few of them registered twice (the duplicates queue has pairs to review); then
+every registered module adds its own demo data (``Stage.demo``: vetting
 decisions, first contacts, houses and beds, a funder …). Prints every demo login with its
 password and TOTP secret. Idempotent: running it again keeps existing users and tops the
 people up to N.
@@ -29,6 +30,7 @@ from sanctuary.audit.models import Action
 from sanctuary.demo.shares import demo_shares_path
 from sanctuary.lib import stages
 from sanctuary.matching.actions import refresh_match_keys
+from sanctuary.matching.models import MatchReview
 from sanctuary.people.models import (
     ContactKind,
     ContactPoint,
@@ -110,6 +112,21 @@ LATIN_SYLLABLES = [
     "Nyi",
     "Paing",
 ]
+# Other romanisations of the syllables above, as another intake officer might spell them.
+LATIN_VARIANTS = {
+    "Aung": "Aong",
+    "Kyaw": "Kyau",
+    "Min": "Minn",
+    "Htet": "Het",
+    "Zaw": "Zaww",
+    "Win": "Wynn",
+    "Linn": "Lin",
+    "Phyo": "Pyo",
+    "Soe": "Soh",
+    "Myat": "Myatt",
+    "Tun": "Htun",
+    "Khaing": "Khine",
+}
 MY_HONORIFICS = ["", "ကို", "မောင်"]
 LATIN_HONORIFICS = ["", "Ko ", "Maung "]
 RANKS = [
@@ -188,12 +205,17 @@ class Command(BaseCommand):
             ]
         users = User.objects.filter(username__in=[username for username, _roles, _teams in DEMO_USERS])
         demo = Demo(rng=rng, users={user.username: user for user in users}, teams=teams)
-        created = self._people(options["people"], teams, rng, demo)
+        # The second registrations are part of the N people (made once: a queue already there
+        # means they were).
+        duplicates = 0 if MatchReview.objects.exists() else DUPLICATES
+        created = self._people(options["people"] - duplicates, teams, rng, demo)
         for app, step in stages.demo_steps():
             with transaction.atomic():
                 step(demo)
             if options["verbosity"] > 1:
                 self.stdout.write(f"demo data: {app}")
+        if duplicates and demo.new_people:
+            created += _duplicates(demo)
         if not options["quiet_logins"]:
             self.stdout.write(self.style.WARNING("DEMO ONLY — these logins are public. Never use them for real data."))
             self.stdout.write(f"{'username':<12} {'password':<28} {'TOTP secret (base32)':<34} roles")
@@ -311,3 +333,114 @@ class Command(BaseCommand):
             made += size
         record(None, Action.CREATE, object_type="people.person", object_id=f"seed:{made}", username="seed_demo")
         return made
+
+
+DUPLICATES = 4  # people registered twice by the demo
+
+
+def _latin(burmese: str) -> str:
+    """A Burmese demo name (syllables of MY_SYLLABLES, no spaces) in Latin letters, or ""."""
+    words = []
+    rest = burmese
+    while rest:
+        for my, latin in sorted(zip(MY_SYLLABLES, LATIN_SYLLABLES, strict=True), key=lambda s: -len(s[0])):
+            if rest.startswith(my):
+                words.append(latin)
+                rest = rest[len(my) :]
+                break
+        else:
+            return ""
+    return " ".join(words)
+
+
+def _respelt(latin: str) -> str:
+    """Another romanisation of a Latin demo name (at least one syllable spelt otherwise)."""
+    return " ".join(LATIN_VARIANTS.get(word, word) for word in latin.split())
+
+
+def _zawgyi(text: str) -> str:
+    """The same Burmese text as typed with a Zawgyi keyboard (ICU's my-Zawgyi transform)."""
+    import icu
+
+    return str(icu.Transliterator.createInstance("my-Zawgyi").transliterate(text))
+
+
+def _duplicates(demo: Demo) -> int:
+    """A few defectors registered a second time, as happens (another team, another desk,
+    another keyboard), each through what saving the person form does: the new person's
+    likely matches go to the duplicates queue, scored by the matcher's model.
+
+    * a Burmese name typed again with a Zawgyi keyboard, same father and birth date;
+    * a Latin name spelt another way (Kyaw / Kyau, Htet / Het), same phone;
+    * a Burmese name written in Latin letters, same service number and unit;
+    * only an alias, spelt another way, with the same phone and birth date.
+    """
+    from sanctuary.matching.actions import candidates_for, do_queue_likely_duplicates
+    from sanctuary.matching.records import record_for
+    from sanctuary.people.actions import refresh_keys_and_watch
+
+    people = sorted(demo.new_people, key=lambda p: p.pk)
+    phoned = set(
+        ContactPoint.objects.filter(person__in=people, kind=ContactKind.PHONE).values_list("person", flat=True)
+    )
+
+    def _phone(person: Person) -> str:  # decrypted only for the few chosen
+        contact = ContactPoint.objects.filter(person=person, kind=ContactKind.PHONE).first()
+        return str(contact.value) if contact else ""
+
+    burmese = [p for p in people if _latin(str(p.true_name))]
+    latin = [p for p in people if not _latin(str(p.true_name)) and _respelt(str(p.true_name)) != str(p.true_name)]
+    with_phone = [p for p in latin if p.pk in phoned and str(p.birth_date).count("-") == 2]
+    chosen: list[tuple[Person, dict[str, Any]]] = []
+    if burmese:
+        first = burmese[0]
+        typed = {"alias": _zawgyi(str(first.alias)), "true_name": _zawgyi(str(first.true_name))}
+        chosen.append((first, {**typed, "father_name": _zawgyi(str(first.father_name))}))
+    if latin:
+        second = next((p for p in latin if p.pk in phoned), latin[0])
+        respelt = {"alias": _respelt(str(second.alias)), "true_name": _respelt(str(second.true_name))}
+        chosen.append((second, {**respelt, "birth_date": str(second.birth_date)[:4], "phone": _phone(second)}))
+    if len(burmese) > 1:
+        third = burmese[1]
+        number = f"BC-{demo.rng.randint(100_000, 999_999)}"
+        third.service_number = number
+        third.save(update_fields=["service_number"])
+        refresh_keys_and_watch(third)
+        alias = "Ko " + _latin(str(third.true_name)).split()[0]
+        latin_names = {"true_name": _latin(str(third.true_name)), "father_name": _latin(str(third.father_name))}
+        chosen.append((third, {"alias": alias, **latin_names, "service_number": number}))
+    fourth = next((p for p in with_phone if all(p.pk != c.pk for c, _f in chosen)), None)
+    if fourth is not None:
+        alias = _respelt(str(fourth.alias))
+        chosen.append((fourth, {"alias": alias, "true_name": "", "father_name": "", "phone": _phone(fourth)}))
+    intake = demo.users.get("intake")
+    for original, fields in chosen:
+        with transaction.atomic():
+            phone = fields.pop("phone", "")
+            again = Person(
+                alias=original.alias,
+                true_name=original.true_name,
+                sex=original.sex,
+                birth_date=original.birth_date,
+                father_name=original.father_name,
+                force=original.force,
+                rank=original.rank,
+                rank_group=original.rank_group,
+                unit=original.unit,
+                region=original.region,
+                defection_date=original.defection_date,
+                team=next(t for t in demo.teams if t.pk != original.team_id),
+                status=Status.FIRST_CONTACT,
+                created_by=intake,
+            )
+            for name, value in fields.items():
+                setattr(again, name, value)
+            again.save_with_case_code()
+            if phone:
+                ContactPoint.objects.create(person=again, kind=ContactKind.PHONE, value=phone)
+            PersonEvent.objects.create(person=again, kind=EventKind.CREATED, status_to=again.status, actor=intake)
+            refresh_search_tokens([again])
+            refresh_keys_and_watch(again)
+            record(intake, Action.CREATE, again, fields=sorted({"alias", "true_name", *fields}))
+            do_queue_likely_duplicates(intake, again, candidates_for(record_for(again), exclude=again.pk))
+    return len(chosen)
