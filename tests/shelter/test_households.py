@@ -462,10 +462,11 @@ def test_every_shelter_write_is_audited_with_named_fields(team_a, officers, mana
     actions.do_move_out(manager, head, today + timedelta(days=5), MoveOut.JOB)
     entries = AuditEntry.objects.filter(object_type__startswith="shelter.")
     assert {e.object_type for e in entries} == {"shelter.room", "shelter.bed", "shelter.stay", "shelter.extension"}
-    for entry in entries:
-        assert not entry.record_label().startswith("shelter."), entry.object_type
-        unnamed = [f for f, label in zip(entry.fields, entry.field_labels(), strict=True) if f == label]
-        assert unnamed == [], (entry.object_type, unnamed)
+    with translation.override("my"):
+        for entry in entries:
+            assert not entry.record_label().startswith("shelter."), entry.object_type
+            unnamed = [f for f, label in zip(entry.fields, entry.field_labels(), strict=True) if f == label]
+            assert unnamed == [], (entry.object_type, unnamed)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -496,3 +497,28 @@ def test_two_households_placed_into_one_room_at_once(team_a, make_user) -> None:
     assert len(placed) == 1
     expected = 3 if first.pk in placed else 2
     assert Stay.objects.count() == expected and BedNight.objects.count() == expected * 90
+
+
+def test_household_pages_are_in_burmese(team_a, officers, make_user, login) -> None:  # type: ignore[no-untyped-def]
+    """The place page with a household to choose from, the board with a household's beds and
+    the household's stay page: no English word reaches a Burmese reader."""
+    from tests.test_no_english_pages import english_words, stored_texts
+
+    manager = make_user("shelter_manager", language="my")
+    person, waiting = accepted(team_a, officers), accepted(team_a, officers)
+    members = household(person, SPOUSE, (Relation.CHILD, Sex.FEMALE, "2019"), (Relation.PARENT, Sex.OTHER, ""))
+    household(waiting, SPOUSE)
+    beds = _beds(house(beds=4, kind=RoomKind.FAMILY))
+    client = login(manager)
+    place = client.get(f"/shelter/place/{person.pk}/").content.decode()
+    head, *_rest = actions.do_place_household(manager, person, beds[:3], timezone.localdate(), members[:2])
+    pages = {
+        "place": place,
+        "place later": client.get(f"/shelter/place/{person.pk}/").content.decode(),
+        "board": client.get("/shelter/").content.decode(),
+        "stay": client.get(f"/shelter/stays/{head.pk}/").content.decode(),
+        "member stay": client.get(f"/shelter/stays/{_rest[0].pk}/").content.decode(),
+    }
+    assert 'id="room-' in place and 'id="household-stay"' in pages["place later"]
+    data = stored_texts()
+    assert {name: english_words(html, data) for name, html in pages.items()} == dict.fromkeys(pages, [])
