@@ -37,7 +37,7 @@ WAITLIST_SHOWN = 25  # the most pressing first; the board stays short enough for
 def _stay(request: HttpRequest, pk: int) -> Stay:
     return get_object_or_404(
         Stay.objects.visible_to(request.user).select_related(  # type: ignore[arg-type]
-            "person", "bed__room__house", "occupant", "household__bed__room"
+            "person", "bed__room__house", "occupant", "household__bed__room__house"
         ),
         pk=pk,
     )
@@ -154,13 +154,16 @@ def place(request: HttpRequest, person_pk: int) -> HttpResponse:
     head = own is None
     offers = [] if told else actions.rooms_for(person, start, chosen, head=head)
     today = timezone.localdate()
-    labels = {member.pk: actions.describe_member(member, today) for member in waiting}
-    going = ([person.case_code] if head else []) + [labels[member.pk] for member in chosen]
+    shown = [] if told else waiting
+    labels = {member.pk: actions.describe_member(member, today) for member in shown}
+    for member in shown:  # the age comes from the encrypted birth date: a read, recorded
+        record(user, Action.VIEW, member, fields=["relation", "sex", "birth_date"])
+    going = ([person.case_code] if head else []) + [labels.get(member.pk, "") for member in chosen]
     context = {
         "person": person,
         "own": own,
         "head": head,
-        "members": [(member, labels[member.pk], member in chosen) for member in waiting],
+        "members": [(member, labels[member.pk], member in chosen) for member in shown],
         "chosen": chosen,
         "needed": len(going),
         "offers": [

@@ -369,6 +369,10 @@ def test_the_place_page_offers_rooms_for_the_whole_household_without_names(team_
     client = login(manager)
     page = client.get(f"/shelter/place/{person.pk}/").content.decode()
     assert "Secret" not in page
+    seen = AuditEntry.objects.filter(object_type="people.householdmember", actor_id=manager.pk)
+    assert {(e.object_id, tuple(e.fields)) for e in seen} == {
+        (str(m.pk), ("birth_date", "relation", "sex")) for m in (spouse, child)
+    }
     assert "Spouse · female" in page and "Child · female · 7 years" in page
     assert f'id="member-{spouse.pk}" checked' in page and f'id="member-{child.pk}" checked' in page
     family_room = _beds(family)[0].room
@@ -383,6 +387,17 @@ def test_the_place_page_offers_rooms_for_the_whole_household_without_names(team_
     )
     assert response.status_code == 302
     assert Stay.objects.filter(person=person, household__isnull=False).count() == 2
+
+
+def test_a_household_that_may_not_be_housed_is_told_so_first(team_a, manager, login) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import PersonFactory
+
+    person = PersonFactory(team=team_a)  # not accepted in vetting
+    household(person, SPOUSE)
+    house(beds=4, kind=RoomKind.FAMILY)
+    page = login(manager).get(f"/shelter/place/{person.pk}/").content.decode()
+    assert 'id="place-refusal"' in page and 'id="member-' not in page and 'id="room-' not in page
+    assert not AuditEntry.objects.filter(object_type="people.householdmember").exists()
 
 
 def test_a_bed_taken_meanwhile_reshows_the_choice_and_places_nobody(team_a, officers, manager, login) -> None:  # type: ignore[no-untyped-def]
@@ -521,4 +536,4 @@ def test_household_pages_are_in_burmese(team_a, officers, make_user, login) -> N
     }
     assert 'id="room-' in place and 'id="household-stay"' in pages["place later"]
     data = stored_texts()
-    assert {name: english_words(html, data) for name, html in pages.items()} == dict.fromkeys(pages, [])
+    assert {name: english_words(html, data) for name, html in pages.items()} == {name: [] for name in pages}
