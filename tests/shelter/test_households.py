@@ -537,3 +537,27 @@ def test_household_pages_are_in_burmese(team_a, officers, make_user, login) -> N
     assert 'id="room-' in place and 'id="household-stay"' in pages["place later"]
     data = stored_texts()
     assert {name: english_words(html, data) for name, html in pages.items()} == {name: [] for name in pages}
+
+
+def test_a_member_who_arrives_later_is_placed_from_the_page_into_the_households_room(  # type: ignore[no-untyped-def]
+    team_a, officers, manager, login
+) -> None:
+    person = accepted(team_a, officers)
+    spouse, son = household(person, SPOUSE, SON)
+    home = house(rooms=2, beds=3, kind=RoomKind.FAMILY)
+    room, other_room = _beds(home, "R1"), _beds(home, "R2")
+    head, _wife = actions.do_place_household(manager, person, room[:2], timezone.localdate(), [spouse])
+    client = login(manager)
+    page = client.get(f"/shelter/place/{person.pk}/").content.decode()
+    assert 'id="household-stay"' in page and f'id="member-{son.pk}" checked' in page
+    assert f'id="member-{spouse.pk}"' not in page  # she has a bed
+    assert f'id="bed-{room[2].pk}"' in page and f'id="bed-{other_room[0].pk}"' not in page
+    later = timezone.localdate() + timedelta(days=5)
+    response = client.post(
+        f"/shelter/place/{person.pk}/", {"bed": [room[2].pk], "member": [son.pk], "start": later.isoformat()}
+    )
+    assert response.status_code == 302
+    joined = Stay.objects.get(occupant=son)
+    assert joined.household == head and joined.start == later and joined.planned_end == head.planned_end
+    page = client.get(f"/shelter/place/{person.pk}/").content.decode()
+    assert 'id="place-refusal"' in page  # everyone has a bed now
