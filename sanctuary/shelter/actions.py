@@ -303,8 +303,9 @@ def do_place_household(
         last = own.planned_end
     if chosen and Stay.objects.open().filter(occupant__in=chosen).exists():
         raise ShelterRuleError("member_housed")
-    if Stay.objects.overdue().filter(bed__in=ordered).exists():  # someone past their planned end is still there
-        raise ShelterRuleError("bed_taken" if len(ordered) == 1 else "household_bed_taken", bed=_bed_name(ordered))
+    overstayed = set(Stay.objects.overdue().filter(bed__in=ordered).values_list("bed_id", flat=True))
+    if overstayed:  # someone past their planned end is still there
+        raise _taken(room, ordered, overstayed)
     _check_house_rules(person, _party(person, chosen, head), room, _neighbours(person, start, last, [room.pk]))
 
     occupants: list[HouseholdMember | None] = ([None] if head else []) + list(chosen)
@@ -333,11 +334,8 @@ def do_place_household(
                 [BedNight(bed=s.bed, night=n, stay=s) for s in stays for n in _nights(start, last)]
             )
     except IntegrityError:
-        taken = BedNight.objects.filter(bed__in=ordered, night__range=(start, last)).values_list("bed_id", flat=True)
-        raise ShelterRuleError(
-            "bed_taken" if len(ordered) == 1 else "household_bed_taken",
-            bed=_bed_name([bed for bed in ordered if bed.pk in set(taken)] or ordered),
-        ) from None
+        booked = BedNight.objects.filter(bed__in=ordered, night__range=(start, last))
+        raise _taken(room, ordered, set(booked.values_list("bed_id", flat=True))) from None
     if head and person.status != Status.IN_SHELTER:
         do_change_status(user, person, Status.IN_SHELTER)
     for stay in stays:
@@ -346,8 +344,12 @@ def do_place_household(
     return stays
 
 
-def _bed_name(beds: Sequence[Bed]) -> str:
-    return f"{beds[0].room.name}/{beds[0].label}" if beds else ""
+def _taken(room: Room, beds: Sequence[Bed], taken: set[int]) -> ShelterRuleError:
+    """A bed is taken: which one (as the board names it, room/label) when several were chosen."""
+    if len(beds) == 1:
+        return ShelterRuleError("bed_taken")
+    bed = next((bed for bed in beds if bed.pk in taken), beds[0])
+    return ShelterRuleError("household_bed_taken", bed=f"{room.name}/{bed.label}")
 
 
 def do_place(

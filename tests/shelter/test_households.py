@@ -93,9 +93,10 @@ def test_a_bed_held_by_someone_overdue_refuses_the_household(team_a, officers, m
     beds = _beds(house(beds=3, kind=RoomKind.FAMILY))
     today = timezone.localdate()
     actions.do_place(manager, late, beds[1], today - timedelta(days=100))  # 90 days: ten days overdue
-    assert _refused(lambda: actions.do_place_household(manager, person, beds[:2], today, members)) == (
-        "household_bed_taken"
-    )
+    with pytest.raises(actions.ShelterRuleError) as error:
+        actions.do_place_household(manager, person, beds[:2], today, members)
+    assert error.value.code == "household_bed_taken" and "R1/2" in error.value.message
+    assert not Stay.objects.filter(person=person).exists()
 
 
 def test_one_bed_each_and_only_the_persons_household(team_a, officers, manager) -> None:  # type: ignore[no-untyped-def]
