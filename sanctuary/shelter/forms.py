@@ -13,9 +13,36 @@ from sanctuary.lib.forms import DateInput, NormalisedTextMixin, bounded
 from sanctuary.shelter.models import MoveOut, RoomKind, SafeHouse
 
 
+class IdList(forms.Field):
+    """Ids sent as repeated hidden inputs (the beds chosen, the household members coming
+    along): whole numbers, each at most once, at most ``most`` of them."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {"invalid": _("Choose again: this choice was not understood.")}
+
+    def __init__(self, *, most: int = 40, **kwargs: Any) -> None:
+        self.most = most
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> list[int]:
+        if value in self.empty_values:
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        try:
+            ids = [int(v) for v in values]
+        except (TypeError, ValueError):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if len(ids) > self.most or len(set(ids)) != len(ids) or min(ids) < 1:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return ids
+
+
 @bounded(start=STAY_START)
 class PlaceForm(forms.Form):
-    bed = forms.IntegerField(widget=forms.HiddenInput)
+    """One bed for each person placed: the person's first, then each member's, in order."""
+
+    bed = IdList()
+    member = IdList(required=False)
     start = forms.DateField(label=_("From"), widget=DateInput())
 
 

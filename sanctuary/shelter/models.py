@@ -61,6 +61,8 @@ class SafeHouse(EncryptedModel):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("safe house")
+        verbose_name_plural = _("safe houses")
 
     def __str__(self) -> str:
         return self.name
@@ -73,7 +75,7 @@ class RoomKind(models.TextChoices):
 
 
 class Room(models.Model):
-    house = models.ForeignKey(SafeHouse, on_delete=models.CASCADE, related_name="rooms")
+    house = models.ForeignKey(SafeHouse, on_delete=models.CASCADE, related_name="rooms", verbose_name=_("house"))
     name = models.CharField(_("room"), max_length=50)
     kind = models.CharField(_("kind"), max_length=8, choices=RoomKind.choices, default=RoomKind.SHARED)
     women_only = models.BooleanField(_("women only"), default=False)
@@ -82,6 +84,8 @@ class Room(models.Model):
 
     class Meta:
         ordering = ["house", "name"]
+        verbose_name = _("room")
+        verbose_name_plural = _("rooms")
         constraints = [models.UniqueConstraint(fields=["house", "name"], name="room_unique_name")]
 
     def __str__(self) -> str:
@@ -89,7 +93,7 @@ class Room(models.Model):
 
 
 class Bed(models.Model):
-    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="beds")
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="beds", verbose_name=_("room"))
     label = models.CharField(_("bed"), max_length=20)
     active = models.BooleanField(_("in use"), default=True)
 
@@ -97,6 +101,8 @@ class Bed(models.Model):
 
     class Meta:
         ordering = ["room", "label"]
+        verbose_name = _("bed")
+        verbose_name_plural = _("beds")
         constraints = [models.UniqueConstraint(fields=["room", "label"], name="bed_unique_label")]
 
     def __str__(self) -> str:
@@ -109,6 +115,7 @@ class MoveOut(models.TextChoices):
     OTHER_HOUSE = "other_house", _("Moved to another house")
     RESETTLED = "resettled", _("Resettled")
     LOST_CONTACT = "lost_contact", _("Lost contact")
+    RELATIVES = "relatives", _("Went to live with relatives")  # a child, most often, leaving alone
 
 
 class StayQuerySet(PersonScopedQuerySet):
@@ -147,15 +154,27 @@ class StayQuerySet(PersonScopedQuerySet):
         """The person's own stays (``occupant=None``), or a household member's."""
         return self.filter(person=person, occupant=occupant)
 
+    def one_per_household(self) -> StayQuerySet:
+        """A household counted once: the head's stay stands for its members' (a member placed
+        alone, outside any household stay, still counts)."""
+        return self.filter(household__isnull=True)
+
     def current(self, on: date | None = None) -> StayQuerySet:
         on = on or timezone.localdate()
         return self.open().filter(start__lte=on)
 
 
 class Stay(models.Model):
-    """One bed for one occupant from ``start``: the person, or a member of their household."""
+    """One bed for one occupant from ``start``: the person, or a member of their household.
 
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="stays")
+    A household is one stay: the person's own (the head's), and one for each member who came
+    along, tied to it by ``household``, in beds of one room, with the same planned end. The
+    head's stay is extended for all of them and moving it out moves them all out; a member
+    may still leave alone (a child going to relatives)."""
+
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="stays", verbose_name=_("person")
+    )
     occupant = models.ForeignKey(
         "people.HouseholdMember",
         on_delete=models.PROTECT,
@@ -164,22 +183,39 @@ class Stay(models.Model):
         related_name="stays",
         verbose_name=_("household member"),
     )
-    bed = models.ForeignKey(Bed, on_delete=models.PROTECT, related_name="stays")
+    household = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("household"),
+        help_text=_("The stay of the person whose household this member belongs to."),
+    )
+    bed = models.ForeignKey(Bed, on_delete=models.PROTECT, related_name="stays", verbose_name=_("bed"))
     start = models.DateField(_("from"))
     planned_end = models.DateField(_("planned end"))  # the last night, inclusive
     ended_on = models.DateField(_("moved out on"), null=True, blank=True)
     move_out = models.CharField(_("went to"), max_length=16, choices=MoveOut.choices, blank=True)
-    placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    placed_at = models.DateTimeField(auto_now_add=True)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("placed by")
+    )
+    placed_at = models.DateTimeField(_("placed at"), auto_now_add=True)
 
     objects = StayQuerySet.as_manager()
 
     class Meta:
         ordering = ["-start", "-id"]
+        verbose_name = _("stay")
+        verbose_name_plural = _("stays")
         constraints = [
             models.CheckConstraint(condition=Q(planned_end__gte=F("start")), name="stay_end_after_start"),
             models.CheckConstraint(
                 condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("start")), name="stay_moved_out_after_start"
+            ),
+            # Only a household member's stay belongs to another stay (the head's).
+            models.CheckConstraint(
+                condition=Q(household__isnull=True) | Q(occupant__isnull=False), name="stay_household_of_a_member"
             ),
             # One bed at a time: two placements of one person at the same moment (into
             # different beds, which the bed's lock does not serialise) leave one stay.
@@ -219,11 +255,13 @@ class Stay(models.Model):
 class BedNight(models.Model):
     """One night of one bed, held by one stay: the double-booking guard."""
 
-    bed = models.ForeignKey(Bed, on_delete=models.CASCADE, related_name="+")
-    night = models.DateField()
-    stay = models.ForeignKey(Stay, on_delete=models.CASCADE, related_name="nights")
+    bed = models.ForeignKey(Bed, on_delete=models.CASCADE, related_name="+", verbose_name=_("bed"))
+    night = models.DateField(_("night"))
+    stay = models.ForeignKey(Stay, on_delete=models.CASCADE, related_name="nights", verbose_name=_("stay"))
 
     class Meta:
+        verbose_name = _("bed night")
+        verbose_name_plural = _("bed nights")
         constraints = [models.UniqueConstraint(fields=["bed", "night"], name="bed_night_once")]
         indexes = [models.Index(fields=["night", "bed"], name="bed_night_by_night")]
 
@@ -246,22 +284,33 @@ class Extension(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("reason", "decision_note")
     VAULT_PARENT = "stay.person"
 
-    stay = models.ForeignKey(Stay, on_delete=models.CASCADE, related_name="extensions")
+    stay = models.ForeignKey(Stay, on_delete=models.CASCADE, related_name="extensions", verbose_name=_("stay"))
     requested_end = models.DateField(_("stay until"))
     reason = EncryptedTextField(_("reason"))
-    state = models.CharField(max_length=10, choices=ExtensionState.choices, default=ExtensionState.PENDING)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    requested_at = models.DateTimeField(auto_now_add=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    state = models.CharField(
+        _("decision"), max_length=10, choices=ExtensionState.choices, default=ExtensionState.PENDING
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = EncryptedTextField(_("note"), blank=True)
 
     objects = ExtensionQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["-requested_at", "-id"]
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
 
     def __str__(self) -> str:
         return f"extension {self.pk}"

@@ -7,13 +7,14 @@ import random
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sanctuary.lib.stages import Access, DashboardCard, MergeStep, NavEntry, PersonPanel, Stage, register
 from sanctuary.people.admission import admission_block
-from sanctuary.people.models import Person, Region, Sex, Status
-from sanctuary.shelter.actions import do_place
+from sanctuary.people.models import HouseholdMember, Person, Region, Relation, Sex, Status
+from sanctuary.shelter.actions import do_place, do_place_household
 from sanctuary.shelter.figures import FIGURES
 from sanctuary.shelter.models import SHELTER, Bed, Extension, ExtensionState, Room, RoomKind, SafeHouse, Stay
 from sanctuary.vault.fields import read_values, write_values
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 
 def _card(request: HttpRequest) -> dict[str, Any]:
-    stays = Stay.objects.visible_to(request.user)  # type: ignore[arg-type]
+    stays = Stay.objects.visible_to(request.user).one_per_household()  # type: ignore[arg-type]
     return {
         "ending": stays.ending_within(14).count(),
         "overdue": stays.overdue().count(),
@@ -34,11 +35,21 @@ def _card(request: HttpRequest) -> dict[str, Any]:
 
 
 def _person_buttons(request: HttpRequest, person: Person) -> dict[str, Any] | None:
-    stays = list(Stay.objects.visible_to(request.user).open().filter(person=person).select_related("bed__room__house"))  # type: ignore[arg-type]
-    can_place = not stays and admission_block(person) is None
+    """The household's stay (one button, not one per bed), and placing: the person, or the
+    members of their household who have no bed yet."""
+    visible = Stay.objects.visible_to(request.user).open().filter(person=person)  # type: ignore[arg-type]
+    stays = list(visible.one_per_household().select_related("bed__room__house"))
+    own = any(stay.occupant_id is None for stay in stays)
+    can_place = not own and admission_block(person) is None
+    members_waiting = (
+        own
+        and HouseholdMember.objects.filter(person=person)
+        .exclude(Exists(Stay.objects.open().filter(occupant=OuterRef("pk"))))
+        .exists()
+    )
     if not stays and not can_place:
         return None
-    return {"person": person, "stays": stays, "can_place": can_place}
+    return {"person": person, "stays": stays, "can_place": can_place, "members_waiting": members_waiting}
 
 
 def _check_merge(merge: Merge) -> list[str]:
@@ -63,7 +74,8 @@ def _merge(merge: Merge) -> None:
 
 
 def _demo(demo: Any) -> None:
-    """Three houses with rooms and beds; some people in shelter get a bed (added once)."""
+    """Three houses with rooms and beds; some people in shelter get a bed, and one household
+    sleeps in the family room (added once)."""
     if SafeHouse.objects.exists():
         return
     director = demo.users["director"]
@@ -84,9 +96,24 @@ def _demo(demo: Any) -> None:
     rng: random.Random = demo.rng
     free = list(Bed.objects.filter(room__women_only=False, room__kind=RoomKind.SHARED).order_by("pk"))
     sheltered = Person.objects.filter(status=Status.IN_SHELTER, sex=Sex.MALE, merged_into__isnull=True)
+    placed = []
     for bed, person in zip(free[:-4], sheltered.order_by("pk"), strict=False):
         if admission_block(person) is None:
             do_place(director, person, bed, today - timedelta(days=rng.randint(5, 100)))
+            placed.append(person.pk)
+    # One household together in the family room: a man with his wife and their daughter.
+    family_room = Room.objects.filter(kind=RoomKind.FAMILY).order_by("pk").first()
+    head = next((p for p in sheltered.exclude(pk__in=placed).order_by("pk") if admission_block(p) is None), None)
+    if family_room is None or head is None:
+        return
+    members = [
+        HouseholdMember.objects.create(person=head, relation=Relation.SPOUSE, name="မသီတာ", sex=Sex.FEMALE),
+        HouseholdMember.objects.create(
+            person=head, relation=Relation.CHILD, name="မေသက်", sex=Sex.FEMALE, birth_date=str(today.year - 6)
+        ),
+    ]
+    family_beds = list(family_room.beds.order_by("pk")[: len(members) + 1])
+    do_place_household(director, head, family_beds, today - timedelta(days=rng.randint(5, 40)), members)
 
 
 register(

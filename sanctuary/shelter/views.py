@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sanctuary.accounts.policy import module_required, sees_all_people
@@ -21,7 +23,7 @@ from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.lib.bounds import MESSAGE, STAY_START, limits_shown
 from sanctuary.people.admission import NotAdmissible, admission_block
-from sanctuary.people.models import Person
+from sanctuary.people.models import HouseholdMember, Person
 from sanctuary.people.reach import person_or_404
 from sanctuary.shelter import actions
 from sanctuary.shelter.forms import DecideForm, ExtensionForm, HouseForm, MoveOutForm, PlaceForm, RoomForm
@@ -35,7 +37,9 @@ WAITLIST_SHOWN = 25  # the most pressing first; the board stays short enough for
 
 def _stay(request: HttpRequest, pk: int) -> Stay:
     return get_object_or_404(
-        Stay.objects.visible_to(request.user).select_related("person", "bed__room__house", "occupant"),  # type: ignore[arg-type]
+        Stay.objects.visible_to(request.user).select_related(  # type: ignore[arg-type]
+            "person", "bed__room__house", "occupant", "household__bed__room__house"
+        ),
         pk=pk,
     )
 
@@ -52,7 +56,7 @@ def board_view(request: HttpRequest) -> HttpResponse:
         for _house, rows in houses:
             for row in rows:
                 if row.occupant and row.occupant not in mine:
-                    row.occupant, row.stay_id, row.person_id = "", None, None
+                    row.hide()
     stay_prefix = reverse("shelter:stay", args=[0])[: -len("0/")]
 
     def stay_url(pk: int) -> str:
@@ -84,12 +88,27 @@ def board_view(request: HttpRequest) -> HttpResponse:
     return render(request, "shelter/board.html", context)
 
 
+def _ids(values: list[str]) -> set[int]:
+    return {int(v) for v in values if v.isdigit()}
+
+
 @require_http_methods(["GET", "POST"])
 @module_required(SHELTER)
 def place(request: HttpRequest, person_pk: int) -> HttpResponse:
-    """Second click from the waitlist: choose one of the free beds the house rules allow."""
+    """Second click from the waitlist: choose who of the household comes along (all of them
+    who have no bed, unless unticked), then a room the house rules allow, or one of its beds
+    for one person. A person already housed is joined by the members who have no bed yet, in
+    the household's room. Household members are shown by relation, sex and age, never by name."""
     user: User = request.user  # type: ignore[assignment]
     person = person_or_404(user, person_pk)
+    own = Stay.objects.of_person(person).open().select_related("bed__room__house").first()
+    household = list(person.household.all())
+    housed = (
+        set(Stay.objects.open().filter(occupant__in=household).values_list("occupant_id", flat=True))
+        if household
+        else set()
+    )
+    waiting = [member for member in household if member.pk not in housed]
     form = PlaceForm(request.POST or None)
     try:
         start = parse_date(request.GET.get("start") or "") or timezone.localdate()
@@ -98,41 +117,84 @@ def place(request: HttpRequest, person_pk: int) -> HttpResponse:
     if not STAY_START.holds(start):  # year 9999 in the address: show today's free beds, and why
         messages.error(request, MESSAGE % limits_shown(STAY_START))
         start = timezone.localdate()
+    if request.method == "POST":
+        ticked = _ids(request.POST.getlist("member"))
+    elif "chosen" in request.GET:
+        ticked = _ids(request.GET.getlist("member"))
+    else:
+        ticked = {member.pk for member in waiting}  # everyone who travels with them
+    chosen = [member for member in waiting if member.pk in ticked]
     if request.method == "POST" and form.is_valid():
         start = form.cleaned_data["start"]
-        bed = get_object_or_404(Bed.objects.visible_to(user).filter(active=True), pk=form.cleaned_data["bed"])
+        by_pk = {member.pk: member for member in household}
+        members = [by_pk[pk] for pk in form.cleaned_data["member"] if pk in by_pk]
+        beds = {bed.pk: bed for bed in Bed.objects.visible_to(user).filter(pk__in=form.cleaned_data["bed"])}
         try:
-            stay = actions.do_place(user, person, bed, start)
+            if len(beds) != len(form.cleaned_data["bed"]) or len(members) != len(form.cleaned_data["member"]):
+                raise actions.ShelterRuleError("one_bed_each")
+            stays = actions.do_place_household(
+                user, person, [beds[pk] for pk in form.cleaned_data["bed"]], start, members, head=own is None
+            )
         except NotAdmissible as refusal:
             messages.error(request, refusal.message)
         except actions.ShelterRuleError as error:
             messages.error(request, error.message)
         else:
-            messages.success(
-                request,
-                _("%(code)s placed in %(bed)s until %(end)s.")
-                % {"code": person.case_code, "bed": bed, "end": stay.planned_end},
-            )
+            messages.success(request, _placed(person, stays, own is None))
             return redirect("shelter:board")
     elif request.method == "POST":
         for problem in form.errors.get("start") or [_("Choose a bed and a start date.")]:
             messages.error(request, str(problem))
     # Who may not be housed is told so first, with no list of beds to choose from.
     block = admission_block(person)
-    housed = Stay.objects.of_person(person, None).open().exists()
     told = (
         NotAdmissible(block).message
         if block
-        else (actions.ShelterRuleError("already_housed").message if housed else "")
+        else (actions.ShelterRuleError("already_housed").message if own is not None and not waiting else "")
     )
+    head = own is None
+    offers = [] if told else actions.rooms_for(person, start, chosen, head=head)
+    today = timezone.localdate()
+    shown = [] if told else waiting
+    labels = {member.pk: actions.describe_member(member, today) for member in shown}
+    for member in shown:  # the age comes from the encrypted birth date: a read, recorded
+        record(user, Action.VIEW, member, fields=["relation", "sex", "birth_date"])
+    going = ([person.case_code] if head else []) + [labels.get(member.pk, "") for member in chosen]
     context = {
         "person": person,
-        "beds": [] if told else actions.free_beds_for(person, start),
+        "own": own,
+        "head": head,
+        "members": [(member, labels[member.pk], member in chosen) for member in shown],
+        "chosen": chosen,
+        "needed": len(going),
+        "offers": [
+            {"room": offer.room, "beds": offer.beds, "given": list(zip(offer.beds, going, strict=False))}
+            for offer in offers
+        ],
         "refusal": told,
         "start": start,
         "days": actions.stay_days(),
     }
     return render(request, "shelter/place.html", context, status=400 if request.method == "POST" else 200)
+
+
+def _placed(person: Person, stays: list[Stay], head: bool) -> str:
+    first = stays[0]
+    values = {"code": person.case_code, "end": first.planned_end, "room": first.bed.room, "bed": first.bed}
+    others = len(stays) - 1 if head else len(stays)
+    if head and not others:
+        return _("%(code)s placed in %(bed)s until %(end)s.") % values
+    if head:
+        return ngettext(
+            "%(code)s and %(n)s household member placed in %(room)s until %(end)s.",
+            "%(code)s and %(n)s household members placed in %(room)s until %(end)s.",
+            others,
+        ) % {**values, "n": others}
+    return ngettext(
+        "%(n)s household member of %(code)s placed in %(room)s until %(end)s.",
+        "%(n)s household members of %(code)s placed in %(room)s until %(end)s.",
+        others,
+    ) % {**values, "n": others}
 
 
 @require_GET
@@ -144,9 +206,21 @@ def stay_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _stay_page(request: HttpRequest, stay: Stay, status: int = 200, **forms: Any) -> HttpResponse:
-    """The stay with its extensions, and the forms (those given keep what was typed)."""
+    """The stay with its extensions, and the forms (those given keep what was typed); a
+    household's stay with its members' beds (by relation, never by name), a member's with
+    the household's stay it belongs to."""
+    members = list(stay.members.open().select_related("occupant", "bed__room").order_by("pk"))  # type: ignore[attr-defined]
+    unplaced = (
+        not stay.ended_on
+        and stay.occupant_id is None
+        and HouseholdMember.objects.filter(person_id=stay.person_id)
+        .exclude(Exists(Stay.objects.open().filter(occupant=OuterRef("pk"))))
+        .exists()
+    )
     context = {
         "stay": stay,
+        "members": members,
+        "unplaced": unplaced,
         "extensions": stay.extensions.select_related("requested_by", "decided_by"),
         "extension_form": forms.get("extension_form") or ExtensionForm(),
         "decide_form": DecideForm(),

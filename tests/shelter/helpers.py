@@ -6,19 +6,34 @@ from typing import Any
 
 from django.utils import timezone
 
-from sanctuary.people.models import Person, Sex, Status
+from sanctuary.people.models import HouseholdMember, Person, Sex, Status
 from sanctuary.shelter.models import Bed, Room, RoomKind, SafeHouse
 from sanctuary.vetting.models import DecisionState, VettingDecision
 from tests.factories import PersonFactory
 
 
-def house(name: str = "House A", rooms: int = 1, beds: int = 2, **kwargs: Any) -> SafeHouse:
+def house(
+    name: str = "House A",
+    rooms: int = 1,
+    beds: int = 2,
+    kind: str = RoomKind.SHARED,
+    women_only: bool = False,
+    **kwargs: Any,
+) -> SafeHouse:
     home = SafeHouse.objects.create(name=name, **kwargs)
     for r in range(rooms):
-        room = Room.objects.create(house=home, name=f"R{r + 1}", kind=kwargs.pop("kind", RoomKind.SHARED))
+        room = Room.objects.create(house=home, name=f"R{r + 1}", kind=kind, women_only=women_only)
         for b in range(beds):
             Bed.objects.create(room=room, label=str(b + 1))
     return home
+
+
+def household(person: Person, *members: tuple[str, str, str]) -> list[HouseholdMember]:
+    """Members of the person's household, each (relation, sex, birth date), named in secret."""
+    return [
+        HouseholdMember.objects.create(person=person, relation=relation, sex=sex, birth_date=born, name=f"Secret {n}")
+        for n, (relation, sex, born) in enumerate(members)
+    ]
 
 
 def accepted(team: Any, officers: tuple[Any, Any], **kwargs: Any) -> Person:
