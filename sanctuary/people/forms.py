@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db import router
+from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
@@ -98,9 +100,32 @@ class HouseholdForm(NormalisedTextMixin, forms.ModelForm):
         return clean_partial_date(self.cleaned_data.get("birth_date", ""))
 
 
-ContactFormSet = inlineformset_factory(Person, ContactPoint, form=ContactForm, extra=2, can_delete=True, max_num=20)
+class KeepReferencedRows(forms.BaseInlineFormSet):  # type: ignore[type-arg]
+    """A row another record still points at (a household member who had a bed: their stays
+    keep the shelter's history) cannot be deleted: the form says so instead of a 500. Asked of
+    the database's own rules (``on_delete=PROTECT``), so the core names no stage."""
+
+    def clean(self) -> None:
+        super().clean()
+        for form in self.deleted_forms:
+            instance = form.instance
+            if instance.pk is None:
+                continue
+            try:
+                Collector(using=router.db_for_write(type(instance))).collect([instance])
+            except (ProtectedError, RestrictedError):
+                form.add_error(
+                    None,
+                    _("This row is part of other records (for example a stay in a safe house): it cannot be removed."),
+                )
+                form.cleaned_data["DELETE"] = False
+
+
+ContactFormSet = inlineformset_factory(
+    Person, ContactPoint, form=ContactForm, formset=KeepReferencedRows, extra=2, can_delete=True, max_num=20
+)
 HouseholdFormSet = inlineformset_factory(
-    Person, HouseholdMember, form=HouseholdForm, extra=2, can_delete=True, max_num=30
+    Person, HouseholdMember, form=HouseholdForm, formset=KeepReferencedRows, extra=2, can_delete=True, max_num=30
 )
 
 
