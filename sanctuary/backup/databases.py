@@ -388,10 +388,14 @@ def _first_line(text: str) -> str:
 # --- the place a backup goes back into ------------------------------------------------------
 
 EMPTY, TABLES, DATA = "empty", "tables", "data"
+# Rows in these mean a deployment's data; rows elsewhere may be what ``migrate`` itself
+# writes (content types, permissions, the stages' default settings).
+DATA_TABLES = ("vault_vaultconfig", "audit_auditentry", "accounts_user", "people_person")
 
 
 def contents(db: Database) -> str:
-    """``empty`` (no tables), ``tables`` (tables, all without rows) or ``data``."""
+    """``empty`` (no tables), ``data`` (a vault, audit entries, users or people) or ``tables``
+    (anything else: a migrated database, say). A restore accepts only ``empty``."""
     if db.vendor == SQLITE:
         path = Path(db.name)
         if not path.exists() or (path.stat().st_size == 0 and not Path(f"{path}-wal").exists()):
@@ -399,13 +403,17 @@ def contents(db: Database) -> str:
         try:
             conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
             try:
-                tables = [
+                tables = {
                     str(row[0])
                     for row in conn.execute(
                         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
                     )
-                ]
-                rows = any(conn.execute(f"SELECT 1 FROM {_quote(t)} LIMIT 1").fetchone() for t in tables)  # noqa: S608 - names from the catalogue, quoted
+                }
+                rows = any(
+                    conn.execute(f"SELECT 1 FROM {_quote(t)} LIMIT 1").fetchone()  # noqa: S608 - names from the catalogue, quoted
+                    for t in DATA_TABLES
+                    if t in tables
+                )
             finally:
                 conn.close()
         except sqlite3.DatabaseError as error:
@@ -416,14 +424,17 @@ def contents(db: Database) -> str:
         except Exception as error:  # noqa: BLE001
             raise BackupRefused("no_database", detail=_first_line(str(error))) from None
         try:
-            tables = [
-                str(row[0])
-                for row in conn_pg.execute(
-                    "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) FROM pg_tables "
-                    "WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
-                )
-            ]
-            rows = any(conn_pg.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone() for t in tables)  # type: ignore[arg-type]  # noqa: S608
+            every = conn_pg.execute(
+                "SELECT schemaname, tablename FROM pg_tables "
+                "WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
+            ).fetchall()
+            current = str(conn_pg.execute("SELECT current_schema()").fetchone()[0])
+            tables = {str(name) for schema, name in every if schema == current} | {f"{s}.{n}" for s, n in every}
+            rows = any(
+                conn_pg.execute(f"SELECT 1 FROM {_quote(t)} LIMIT 1").fetchone()  # type: ignore[arg-type]  # noqa: S608
+                for t in DATA_TABLES
+                if t in tables
+            )
         finally:
             conn_pg.close()
     if rows:
