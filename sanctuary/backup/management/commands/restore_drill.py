@@ -185,8 +185,8 @@ class Report:
                     "values",
                     not values.get("failed"),
                     _(
-                        "Decrypted %(checked)s sampled values of %(kinds)s kinds of record; "
-                        "%(failed)s could not be read."
+                        "Sampled %(checked)s encrypted values of %(kinds)s kinds of record; "
+                        "%(failed)s could not be decrypted."
                     )
                     % {
                         "checked": values.get("checked", 0),
@@ -201,8 +201,8 @@ class Report:
                     "files",
                     not found.get("missing") and not found.get("failed"),
                     _(
-                        "Files: %(referenced)s named by the records, %(missing)s missing; %(checked)s sampled files "
-                        "decrypted, %(failed)s could not be."
+                        "Files: %(referenced)s named by the records, %(missing)s missing; %(checked)s sampled, "
+                        "%(failed)s could not be decrypted."
                     )
                     % {k: found.get(k, 0) for k in ("referenced", "missing", "checked", "failed")},
                 )
@@ -239,8 +239,9 @@ class Report:
                 "generation": backup.keys.generation,
             }
         ]
+        passed, failed = _("OK"), _("FAILED")
         for _name, ok, text in self.steps:
-            out.append(f"[{_('OK') if ok else _('FAILED')}] {text}")
+            out.append(f"[{passed if ok else failed}] {text}")
         out.extend(self.restored.notes)
         out.append(_("The backup is usable.") if self.passed else _("The backup is NOT usable: see what failed above."))
         return out
