@@ -57,6 +57,11 @@ Work in the background and the modules
   certificate chains to, to check each token.
 - ``CERTIFICATE_VERIFY_BASE``: the public address printed on training certificates before
   ``/c/<code>`` (e.g. ``https://check.example.org``); empty prints the path alone.
+- ``SANCTUARY_BACKUP_RECIPIENTS``: the age public keys (``age1…``, separated by spaces or
+  commas) that ``manage.py backup`` encrypts every backup to; and/or
+  ``SANCTUARY_BACKUP_RECIPIENTS_FILE``, a file of them, one a line, ``#`` comments (default
+  ``var/backup-recipients.txt``). Public keys only: the identities that open backups are
+  kept away from the server (README "Backups").
 - ``SANCTUARY_BENCH_IDENTITY_CIPHER``: ``1`` only in ``make bench``, to measure what
   encryption costs (never in a deployment).
 
@@ -147,6 +152,7 @@ INSTALLED_APPS = [
     "sanctuary.stats",
     "sanctuary.evidence",
     "sanctuary.outreach",
+    "sanctuary.backup",
     "sanctuary.demo",
 ]
 
@@ -339,6 +345,9 @@ MEDIA_ROOT = VAR_DIR / "media"
 # Uploads stay in memory: Django's default spools files over 2.5 MB to /tmp in clear,
 # where a seized disk would keep them. Photos and documents are at most 10 MB.
 FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
+# Backups (``manage.py backup``) are age-encrypted to these public keys (sanctuary/backup/).
+BACKUP_RECIPIENTS = os.environ.get("SANCTUARY_BACKUP_RECIPIENTS", "").replace(",", " ").split()
+BACKUP_RECIPIENTS_FILE = Path(os.environ.get("SANCTUARY_BACKUP_RECIPIENTS_FILE") or VAR_DIR / "backup-recipients.txt")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 11 * 1024 * 1024
 
 # Evidence (sanctuary.evidence): files are streamed into the store, encrypted as they arrive

@@ -62,6 +62,11 @@ class Action(models.TextChoices):
     HASH_FAILED = "hash_failed", _("Hash check failed")
     # The vault made the key that signs checkpoints; ``object_id`` is its public key (hex).
     CHECKPOINT_KEY = "checkpoint_key", _("Audit signing key created")
+    # Backups (sanctuary.backup): ``object_id`` is the backup's id, ``fields`` its key epoch
+    # ("key_epoch:4") and, for a drill, how it ended ("passed", or "failed:<reason>").
+    BACKUP = "backup", _("Backup made")
+    RESTORED = "restored", _("Restored from a backup")
+    RESTORE_DRILL = "restore_drill", _("Restore drill")
 
 
 class AuditEntry(models.Model):

@@ -54,7 +54,10 @@ def _run(target: Any, errors: list[BaseException], *closing: BinaryIO) -> thread
             errors.append(error)
         finally:
             for handle in closing:
-                handle.close()
+                # The other side may have stopped reading first (a reader that refused the
+                # stream early): the pipe is then broken, which is no error of this thread.
+                with suppress(BrokenPipeError):
+                    handle.close()
 
     thread = threading.Thread(target=work, name="age-stream", daemon=True)
     thread.start()
