@@ -91,32 +91,17 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"
 
-    def _model(self) -> type[models.Model] | None:
-        from django.apps import apps
-
-        try:
-            return apps.get_model(self.object_type) if "." in self.object_type else None
-        except (LookupError, ValueError):
-            return None
-
     def record_label(self) -> str:
-        """The record in words, in the reader's language ("person 301"), where its model names
-        itself (a translated ``Meta.verbose_name``); otherwise its code, as stored."""
-        model = self._model()
-        named = model._meta.original_attrs.get("verbose_name") if model is not None else None
-        return f"{named if named else self.object_type} {self.object_id}".strip()
+        """The record in words, in the reader's language ("person 301"); see ``audit.labels``."""
+        from sanctuary.audit import labels
+
+        return labels.record_label(self.object_type, self.object_id)
 
     def field_labels(self) -> list[str]:
-        """The fields named by this entry in words where the model gives them a name of their
-        own (a translated ``verbose_name``); ids, codes and unnamed fields as stored."""
-        model = self._model()
-        names = {}
-        if model is not None:
-            for f in model._meta.get_fields():
-                given = getattr(f, "_verbose_name", None)
-                if given:
-                    names[f.name] = str(given)
-        return [names.get(name, name) for name in self.fields]
+        """The fields named by this entry in words (``audit.labels``), never their values."""
+        from sanctuary.audit import labels
+
+        return labels.field_labels(self.object_type, list(self.fields or []))
 
     def canonical(self) -> bytes:
         """The bytes the hash covers: every field but the hash, in a fixed encoding."""

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sanctuary.accounts.policy import Module, can_approve_identity
-from sanctuary.lib.stages import DashboardCard, MergeStep, NavEntry, Stage, register
+from sanctuary.audit import labels as audit_labels
+from sanctuary.lib.stages import DashboardCard, MergeStep, NavEntry, Stage, TimelineMessage, register
 from sanctuary.people import contact
 from sanctuary.people import jobs as _jobs  # noqa: F401  (registers the register-wide job kinds)
 from sanctuary.people.figures import FIGURES
@@ -144,9 +145,30 @@ def _merge(merge: Merge) -> None:
     PersonSearchToken.objects.filter(person=merge.secondary).delete()
 
 
+class _PersonFields:
+    """A parameter listing fields of a person's record (by name, never a value), shown as the
+    audit view names them."""
+
+    def show(self, value: Any) -> str:
+        codes = value if isinstance(value, list) else [value]
+        return ", ".join(audit_labels.field_labels("people.person", [str(c) for c in codes])) or "—"
+
+    def parse(self, text: str) -> Any:
+        return None  # never written as a note
+
+
+# What the core's timeline steps say (``people.timeline``); stages declare theirs.
+TIMELINE_MESSAGES = (
+    TimelineMessage("people.merged_with", _("Merged with %(case_code)s")),
+    TimelineMessage("people.merged_into", _("Merged into %(case_code)s")),
+    TimelineMessage("people.updated", _("Changed: %(fields)s"), params={"fields": _PersonFields()}),
+)
+
+
 register(
     Stage(
         app="people",
+        timeline_messages=TIMELINE_MESSAGES,
         figures=FIGURES,
         nav=(
             NavEntry(url="people:list", label=_("People"), module=Module.PEOPLE, order=10),
