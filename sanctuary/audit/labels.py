@@ -11,11 +11,14 @@ An entry stores codes (``object_type`` "people.person", ``fields`` ["alias",
 - a code made of a name and a value, ``name:value`` ("merged_from:12", "state:draft->sent",
   "count:3"): the name in words, then the value: an id or a number as it is, a choice in
   words (from the field's choices or the label's), ``a->b`` as "a → b";
-- codes that are no model or field (the vault, a list page's name, "searched", a refusal's
-  code) by the labels apps declare, ``Stage.audit_labels`` in their ``module.py``.
+- codes that are no model or field (the vault, a list page's URL name, "searched", a
+  refusal's code) by the labels apps declare in their ``module.py`` (``Stage.audit_labels``):
+  ``"<type>.<code>"`` for a code of one record type (``"contact.refused.never"``,
+  ``"people.person.merged_from"``), or the bare code for every type;
+- the system's own actors (a command, the vault) by ``"system.<name>"``.
 
-A code nobody names is shown as stored (the auditor still needs it), and
-``tests/audit/test_labels.py`` fails on it.
+A code nobody names is shown as stored (an auditor still needs it);
+``tests/audit/test_labels.py`` fails on one.
 """
 
 from __future__ import annotations
@@ -33,10 +36,12 @@ from sanctuary.lib.stages import AuditLabel
 
 _NUMBER = re.compile(r"[0-9a-f]*[0-9][0-9a-f]*")  # ids, counts, hex keys
 
+Table = dict[str, AuditLabel]
 
-def declared() -> dict[str, AuditLabel]:
+
+def declared() -> Table:
     """Every label the apps declare, by code."""
-    found: dict[str, AuditLabel] = {}
+    found: Table = {}
     for stage in stages.stages():
         for code, label in stage.audit_labels.items():
             found[code] = label if isinstance(label, AuditLabel) else AuditLabel(label)
@@ -54,8 +59,7 @@ def model_of(code: str) -> type[models.Model] | None:
 
 def model_name(model: type[models.Model], plural: bool = False) -> str | None:
     """The model's own translated name, or None when it gives itself none."""
-    key = "verbose_name_plural" if plural else "verbose_name"
-    named = model._meta.original_attrs.get(key)
+    named = model._meta.original_attrs.get("verbose_name_plural" if plural else "verbose_name")
     return str(named) if named else None
 
 
@@ -68,106 +72,129 @@ def _field(model: type[models.Model] | None, name: str) -> Any:
         return None
 
 
-def _field_name(model: type[models.Model] | None, name: str, table: dict[str, AuditLabel]) -> str | None:
-    """A field (or relation) of ``model`` in words, or a declared label (``"<model>.<field>"``
-    for one model's field, or the bare code)."""
+def _declared(table: Table, kind: str, code: str) -> AuditLabel | None:
+    """The label declared for ``code`` on records of type ``kind``, else for every type."""
+    return table.get(f"{kind}.{code}") or table.get(code)
+
+
+def _name(kind: str, name: str, table: Table) -> str | None:
+    """A field (or relation) of the records of type ``kind`` in words, a declared label, or
+    a model named by its label (what a merge moved); None when nothing names it."""
+    model = model_of(kind)
     found = _field(model, name)
     if found is not None:
         given = getattr(found, "_verbose_name", None)
         if given:
             return str(given)
-        scoped = f"{model._meta.label_lower}.{name}" if model is not None else ""
-        if scoped in table:
-            return str(table[scoped].label)
-        if found.is_relation and not found.concrete and found.related_model is not None:
-            named = model_name(found.related_model, plural=found.one_to_many or found.many_to_many)
-            if named:
-                return named
-    if name in table:
-        return str(table[name].label)
+    label = _declared(table, kind, name)
+    if label is not None:
+        return str(label.label)
+    if found is not None and found.is_relation and not found.concrete and found.related_model is not None:
+        named = model_name(found.related_model, plural=found.one_to_many or found.many_to_many)
+        if named:
+            return named
     target = model_of(name)
     if target is not None:
         return model_name(target, plural=True)
     return None
 
 
-def _value_in_words(model: type[models.Model] | None, name: str, value: str, table: dict[str, AuditLabel]) -> str:
+def _value(kind: str, name: str, value: str, table: Table) -> str:
     """The value part of ``name:value``: an id as it is, a choice in words, ``a->b`` as a → b."""
     if "->" in value:
-        return " → ".join(_value_in_words(model, name, part, table) for part in value.split("->"))
+        return " → ".join(_value(kind, name, part, table) for part in value.split("->"))
     if _NUMBER.fullmatch(value):
         return value
-    choices = table[name].choices if name in table and table[name].choices is not None else None
+    label = _declared(table, kind, f"{name}:{value}")
+    if label is not None:
+        return str(label.label)
+    declared_label = _declared(table, kind, name)
+    choices = declared_label.choices if declared_label is not None else None
     if choices is None:
-        found = _field(model, name)
+        found = _field(model_of(kind), name)
         choices = getattr(found, "choices", None) if found is not None else None
     if choices:
         labels = {str(code): label for code, label in getattr(choices, "choices", choices)}
         if value in labels:
             return str(labels[value])
-    full = f"{name}:{value}"
-    if full in table:
-        return str(table[full].label)
-    if value in table:
-        return str(table[value].label)
     named = model_of(value)
     if named is not None:
         return model_name(named) or value
     return value
 
 
-def field_label(model: type[models.Model] | None, code: str, table: dict[str, AuditLabel] | None = None) -> str:
-    """One field code of an entry about ``model`` in words (as stored when nothing names it)."""
+def field_label(kind: str, code: str, table: Table | None = None) -> str:
+    """One field code of an entry about records of type ``kind`` in words (as stored when
+    nothing names it)."""
     table = declared() if table is None else table
-    if code in table:
-        return str(table[code].label)
+    whole = _declared(table, kind, code)
+    if whole is not None and ":" in code:
+        return str(whole.label)  # a code with its value, named as a whole ("refused:limit")
     if ":" in code:
         name, value = code.split(":", 1)
-        named = _field_name(model, name, table)
-        if named is not None:
-            words = _value_in_words(model, name, value, table)
-            return f"{named} {words}" if _NUMBER.fullmatch(value) else f"{named}: {words}"
-        return code
-    if "." in code and model_of(code) is None:
+        named = _name(kind, name, table)
+        if named is None:
+            return code
+        words = _value(kind, name, value, table)
+        return f"{named} {words}" if _NUMBER.fullmatch(value) else f"{named}: {words}"
+    named = _name(kind, code, table)
+    if named is not None:
+        return named
+    if "." in code:
         relation, rest = code.split(".", 1)
-        found = _field(model, relation)
+        found = _field(model_of(kind), relation)
         related = found.related_model if found is not None and found.is_relation else None
-        outer = _field_name(model, relation, table)
-        inner = _field_name(related, rest, table) if related is not None else None
+        outer = _name(kind, relation, table)
+        inner = _name(related._meta.label_lower, rest, table) if related is not None else None
         if outer and inner:
             return f"{outer}: {inner}"
-        return code
-    return _field_name(model, code, table) or code
+    return code
 
 
 def field_labels(object_type: str, codes: list[str]) -> list[str]:
     table = declared()
-    model = model_of(object_type)
-    return [field_label(model, str(code), table) for code in codes]
+    kind = object_type.lower()
+    return [field_label(kind, str(code), table) for code in codes]
 
 
-def type_label(object_type: str, table: dict[str, AuditLabel] | None = None) -> str:
+def type_label(object_type: str, table: Table | None = None) -> str:
     """An entry's record type in words (as stored when nothing names it)."""
     table = declared() if table is None else table
-    if object_type in table:
-        return str(table[object_type].label)
+    label = table.get(object_type)
+    if label is not None:
+        return str(label.label)
     model = model_of(object_type)
     named = model_name(model) if model is not None else None
     return named or object_type
 
 
-def record_label(object_type: str, object_id: str) -> str:
-    """The record in words: "person 301", "the vault: wrong key", "list of people, page 2"."""
+def actor_label(actor_id: int | None, username: str) -> str:
+    """Who acted: a staff member by their username, as they chose it; the system's own
+    actors (a command, the vault, a job: entries with no user) by what they are, declared as
+    ``"system.<name>"``."""
+    if actor_id is None and username:
+        label = declared().get(f"system.{username}")
+        if label is not None:
+            return str(label.label)
+    return username
+
+
+def record_label(object_type: str, object_id: str, action: str = "") -> str:
+    """The record in words: "person 301", "the vault: wrong key", "person list, page 2"."""
     table = declared()
     kind = type_label(object_type, table) if object_type else ""
     object_id = str(object_id or "")
     if not object_id:
         return kind
-    if ":" in object_type and object_id.isdigit():  # a list page (its URL name): which page
+    if (action == "list" or ":" in object_type) and object_id.isdigit():  # a list page: which page
         return _("%(list)s, page %(page)s") % {"list": kind, "page": object_id}
     if _NUMBER.fullmatch(object_id):
         return f"{kind} {object_id}".strip()
-    words = _value_in_words(model_of(object_type), object_type, object_id, table)
-    if ":" in object_id and words == object_id:
-        words = field_label(None, object_id, table)
+    label = _declared(table, object_type.lower(), object_id)  # a code ("vault.wrong_key")
+    if label is not None:
+        words = str(label.label)
+    elif ":" in object_id:  # a reference ("relative:12")
+        words = field_label(object_type.lower(), object_id, table)
+    else:
+        words = object_id
     return f"{kind}: {words}" if kind else words

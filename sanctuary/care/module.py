@@ -176,9 +176,19 @@ TIMELINE_MESSAGES = (
 )
 
 
+# Audit codes of care that are no field, in words.
+AUDIT_LABELS = {
+    "care.counsellingnotes": _("counselling notes"),  # who read the notes of a person
+    "care.counsellingnotes.body": _("text"),
+    "care:emergencies": _("emergency access requests"),
+    "care:items": _("care steps due"),
+}
+
+
 register(
     Stage(
         app="care",
+        audit_labels=AUDIT_LABELS,
         figures=FIGURES,
         access=(
             Access(CARE, _("Care plans, services and referrals")),

@@ -154,9 +154,19 @@ TIMELINE_MESSAGES = (
 )
 
 
+# Audit codes of intake that are no field, in words.
+AUDIT_LABELS = {
+    "intake.submission.files": _("attached files"),
+    "intake.submission.story": _("their story"),
+    "intake.intakekey.replaced_unverified_key": _("an unverified key replaced"),
+    "intake:queue": _("first contacts to triage"),
+}
+
+
 register(
     Stage(
         app="intake",
+        audit_labels=AUDIT_LABELS,
         access=(
             Access(INTAKE, _("The triage queue of first contacts")),
             Access(INTAKE_LOG, _("Log a first contact that came by chat or phone")),

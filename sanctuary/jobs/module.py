@@ -129,9 +129,14 @@ TIMELINE_MESSAGES = (
 )
 
 
+# Audit codes of jobs that are no field, in words.
+AUDIT_LABELS = {"jobs:opening": _("people proposed for an opening")}
+
+
 register(
     Stage(
         app="jobs",
+        audit_labels=AUDIT_LABELS,
         figures=FIGURES,
         access=(Access(JOBS, _("Employers, openings and placements")),),
         nav=(NavEntry(url="jobs:openings", label=_("Jobs"), module=JOBS, badge=_due_badge, order=60),),

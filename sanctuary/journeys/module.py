@@ -78,9 +78,14 @@ TIMELINE_MESSAGES = (
 )
 
 
+# Audit codes of journeys that are no field, in words.
+AUDIT_LABELS = {"journeys:list": _("journeys")}
+
+
 register(
     Stage(
         app="journeys",
+        audit_labels=AUDIT_LABELS,
         access=(Access(JOURNEYS, _("Plan and follow journeys (each seen by its coordinator)")),),
         nav=(NavEntry(url="journeys:list", label=_("Journeys"), module=JOURNEYS, badge=missed_check_ins, order=40),),
         dashboard=(DashboardCard(template="journeys/_dashboard.html", context=_card, module=JOURNEYS, order=1),),

@@ -180,9 +180,20 @@ TIMELINE_MESSAGES = (
 )
 
 
+# Audit codes of legal that are no field, in words.
+AUDIT_LABELS = {
+    "legal.paper.employer": _("employer"),
+    "legal.detentioncall.done": _("done"),
+    "legal.documenttype.document_type": _("document type"),
+    "legal.legalsettings.settings": _("settings"),
+    "legal:alerts": _("legal alerts"),
+}
+
+
 register(
     Stage(
         app="legal",
+        audit_labels=AUDIT_LABELS,
         access=(
             Access(LEGAL, _("Papers, requests, work-permit clocks, arrests and detention")),
             Access(LEGAL_CONFIG, _("Types of paper, the alert periods, the detention call checklist")),

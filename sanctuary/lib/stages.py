@@ -4,7 +4,7 @@ Each app declares what it adds in its own ``module.py`` by calling :func:`regist
 :class:`Stage`: the access modules it defines (what a role may be granted), its navigation
 entries and their badge counts, its dashboard cards and person-page panels, the kinds of step
 it adds to the person timeline and the sentences those steps say (``TimelineMessage``), its
-merge step and its demo data. ``module.py`` files are
+merge step, its demo data and its audit codes in words (``audit_labels``). ``module.py`` files are
 imported once at startup (``autodiscover``, the way ``django.contrib.admin`` finds
 ``admin.py``), and the core only ever loops over what was declared: navigation
 (``accounts.context_processors``), the dashboard (``sanctuary.views``), the person page

@@ -471,6 +471,8 @@ class PersonSearchToken(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["token", "person"], name="person_token_unique")]
+        verbose_name = _("search word")
+        verbose_name_plural = _("search words")
 
     def __str__(self) -> str:
         return f"{self.person_id}:{self.token}"
@@ -559,6 +561,8 @@ class IdentityRequest(EncryptedModel):
                 name="identity_request_decided_by_someone",
             ),
         ]
+        verbose_name = _("true-name request")
+        verbose_name_plural = _("true-name requests")
 
     def __str__(self) -> str:
         return f"identity request {self.pk}"
@@ -591,6 +595,8 @@ class PersonDocument(EncryptedModel):
 
     class Meta:
         ordering = ["-uploaded_at"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
 
     def __str__(self) -> str:
         return f"document {self.pk}"
@@ -623,6 +629,8 @@ class PresaveCheck(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["user", "at"], name="presave_user_at_idx")]
+        verbose_name = _("check before saving")
+        verbose_name_plural = _("checks before saving")
 
     def __str__(self) -> str:
         return f"pre-save check {self.pk}"

@@ -148,9 +148,23 @@ TIMELINE_MESSAGES = (
 )
 
 
+# Audit codes of stipends that are no field, in words: the file a run was exported as.
+AUDIT_LABELS = {
+    "stipends.paymentrun.csv": _("CSV file"),
+    "stipends.paymentrun.xlsx": _("XLSX file"),
+    "stipends.paymentrun.pdf": _("PDF file"),
+    "stipends.paymentrun.funder": _("file for the funder"),
+    "people.person.stipends": _("stipends"),  # a person's ledger, viewed
+    "stipends:funder": _("funder's list"),
+    "stipends:run": _("payment run"),
+    "stipends:reconcile": _("reconciliation"),
+}
+
+
 register(
     Stage(
         app="stipends",
+        audit_labels=AUDIT_LABELS,
         figures=FIGURES,
         access=(Access(STIPENDS, _("Funders, rules, payment runs, reconciliation, ledgers")),),
         nav=(NavEntry(url="stipends:runs", label=_("Stipends"), module=STIPENDS, order=60),),

@@ -206,9 +206,29 @@ TIMELINE_MESSAGES = (
 )
 
 
+# Audit codes of training that are no field, in words.
+AUDIT_LABELS = {
+    "training.application.application": _("application"),
+    "training.application.roll_call": _("roll call"),
+    "training.certificate.certificate_pdf": _("certificate file"),
+    "training.certificatekey.replaced_unverified_key": _("an unverified key replaced"),
+    "training.cohort.cohort": _("cohort"),
+    "training.course.course": _("course"),
+    "training.session.attendance": _("attendance"),
+    "training.trainingsettings.settings": _("settings"),
+    "people.person.certificate": _("certificate"),
+    "training:alerts": _("training alerts"),
+    "training:attendance": _("attendance"),
+    "training:cohort": _("cohort"),
+    "training:graduation": _("graduation"),
+    "training:selection": _("selection"),
+}
+
+
 register(
     Stage(
         app="training",
+        audit_labels=AUDIT_LABELS,
         figures=FIGURES,
         access=(
             Access(TRAINING, _("Courses, cohorts, attendance, selection, graduation, certificates")),

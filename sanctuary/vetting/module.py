@@ -249,9 +249,20 @@ TIMELINE_MESSAGES = (
 )
 
 
+# Audit codes of vetting that are no field, in words.
+AUDIT_LABELS = {
+    "vetting.riskflag.clear_requested": _("clearing asked"),
+    "vetting.riskflag.cleared": _("cleared"),
+    "vetting.watchalert.resolved": _("looked at"),
+    "people.person.vetting": _("vetting record"),  # a person's vetting page, viewed
+    "vetting:queue": _("vetting queue"),
+}
+
+
 register(
     Stage(
         app="vetting",
+        audit_labels=AUDIT_LABELS,
         access=(
             Access(VETTING, _("Checklists, referees, proofs, risk flags, four-eyes decisions, watch-list alerts")),
             Access(VETTING_CONFIG, _("The organisation's vetting checklist")),
