@@ -170,6 +170,11 @@ def test_the_audit_view_shows_a_merge_in_words(make_user: Any, login: Any, team_
     assert f"ပေါင်းစည်းသွားသည့် မှတ်တမ်း {kept.pk}" in page  # merged_into:<id>
     assert "သော့သေတ္တာ: သော့သေတ္တာကို မဖွင့်နိုင်ခဲ့သော သော့အပိုင်းများ" in page  # the vault: wrong_key
     assert "merged_from" not in page and "wrong_key" not in page
+    # The walk's check finds a code shown as stored (as this page showed them before).
+    assert raw_codes(f"<table><td>merged_from:{folded.pk}</td><td>people.person {kept.pk}</td></table>") == [
+        f"merged_from:{folded.pk}",
+        "people.person",
+    ]
 
 
 def test_codes_with_values_relations_and_lists_in_words() -> None:

@@ -7,6 +7,11 @@ import sanctuary.vault.fields
 from django.conf import settings
 from django.db import migrations, models
 
+# Timeline steps get their message (codes and parameters, encrypted). Steps written before keep
+# their sentence in the note: no data migration converts them, because the note is encrypted
+# and a migration runs while the vault is sealed; people.timeline.convert_old_notes does it at
+# unseal, in the process that holds the keys (see people/apps.py).
+
 
 class Migration(migrations.Migration):
 
