@@ -7,12 +7,14 @@ reads out (``placeholder``, ``title``, ``alt``, ``aria-label``, a button's ``val
 out: scripts and styles, elements marked ``lang="en"``, ``translate="no"`` or ``<code>``,
 every text stored in the database (the test data: names, aliases, usernames, titles typed
 by the tests), URLs, e-mail addresses, code-like tokens (with a digit, an underscore, a dot
-or a colon inside), the few codes in ``CODES`` and the app names in ``NAMES``, and, until
-issue 16's "raw codes" item lands, the audit view's field names and the watch list's keys
-(``raw_codes_pending``). Any other word of three or more Latin letters fails, with the URL,
-the word and the text around it. A real English sentence is to be translated
-(``sanctuary/locale`` for ours, ``sanctuary/locale_django`` for Django's), not added to
-``CODES``."""
+or a colon inside), the few codes in ``CODES`` and the app names in ``NAMES``. Any other word
+of three or more Latin letters fails, with the URL, the word and the text around it. A real
+English sentence is to be translated (``sanctuary/locale`` for ours,
+``sanctuary/locale_django`` for Django's), not added to ``CODES``.
+
+The audit view is read for codes too: a record type or field code of an entry ("people.person",
+"merged_from:12", "alias"), shown as stored instead of in words (``sanctuary.audit.labels``),
+fails, even though code-like tokens are left out above."""
 
 from __future__ import annotations
 
@@ -133,6 +135,8 @@ def stored_texts() -> list[str]:
     texts: set[str] = set()
     for model in apps.get_models():
         fields = [f.name for f in model._meta.concrete_fields if isinstance(f, (models.CharField, models.TextField))]
+        if model._meta.label == "audit.AuditEntry":
+            fields = ["actor_username"]  # its codes are shown in words (``raw_codes``), never as stored
         if not fields:
             continue
         for row in model._default_manager.all():
@@ -140,18 +144,32 @@ def stored_texts() -> list[str]:
                 value = getattr(row, name)
                 if isinstance(value, str) and len(value) >= 3 and LATIN_WORD.search(value):
                     texts.add(value)
-    return sorted(texts | set(raw_codes_pending()), key=len, reverse=True)
+    return sorted(texts, key=len, reverse=True)
 
 
-def raw_codes_pending() -> list[str]:
-    """Still shown as stored codes: the audit view's fields and record types of models that
-    give themselves no translated name (the others are shown in words). This goes when every
-    model and field has one."""
+ID = re.compile(r"[0-9a-f]*[0-9][0-9a-f]*")  # an entry's record id: shown as it is
+
+
+def raw_codes(html: str) -> list[str]:
+    """The audit codes of the log's entries (record types, non-numeric record ids, field codes)
+    that a page shows as stored, instead of in words."""
+    from sanctuary.audit import labels
     from sanctuary.audit.models import AuditEntry
 
-    codes = {name for fields in AuditEntry.objects.values_list("fields", flat=True) for name in fields or []}
-    codes |= set(AuditEntry.objects.values_list("object_type", flat=True))
-    return [code for code in codes if isinstance(code, str)]
+    system = {key.removeprefix("system.") for key in labels.declared() if key.startswith("system.")}
+    codes: set[str] = set()
+    rows = AuditEntry.objects.values_list("object_type", "object_id", "fields", "actor_id", "actor_username")
+    for object_type, object_id, fields, actor_id, username in rows:
+        codes |= {object_type, *(str(f) for f in fields or [])}
+        if object_id and not ID.fullmatch(object_id):
+            codes.add(object_id)
+        if actor_id is None and username in system:  # the vault or a command, not a person
+            codes.add(username)
+    codes -= {""}
+    parser = _Visible()
+    parser.feed(html)
+    text = "\n".join(parser.chunks)
+    return sorted(code for code in codes if re.search(rf"(?<![\w.:+-]){re.escape(code)}(?![\w.:+-])", text))
 
 
 def _matcher(data: list[str]) -> re.Pattern[str] | None:
@@ -183,9 +201,10 @@ def _check(
 ) -> bool:
     if response.status_code not in statuses or "html" not in response.get("Content-Type", ""):
         return False
+    html = response.content.decode()
+    words = english_words(html, data)
     if response.request["PATH_INFO"].startswith(reverse("audit:list")):
-        data = data + raw_codes_pending()  # the walk itself adds entries
-    words = english_words(response.content.decode(), data)
+        words += [f"{code} «an audit code shown as stored»" for code in raw_codes(html)]
     if words:
         failures.setdefault(where, set()).update(words)
     return True

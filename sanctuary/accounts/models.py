@@ -38,7 +38,7 @@ class Role(models.TextChoices):
 class Team(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     description = models.CharField(_("description"), max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created on"))
 
     class Meta:
         ordering = ["name"]
@@ -52,11 +52,15 @@ class Team(models.Model):
 class RoleGrant(models.Model):
     """One role held by one user. A user may hold several."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_grants")
-    role = models.CharField(max_length=32, choices=Role.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_grants", verbose_name=_("user")
+    )
+    role = models.CharField(max_length=32, choices=Role.choices, verbose_name=_("role"))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "role"], name="role_grant_unique")]
+        verbose_name = _("role given")
+        verbose_name_plural = _("roles given")
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.role}"
@@ -68,13 +72,15 @@ class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=150, blank=True)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="my")
     # Moved on to end every session of the user (a 2FA reset, a role change, a deactivation).
-    session_version = models.PositiveIntegerField(default=0, editable=False)
+    session_version = models.PositiveIntegerField(default=0, editable=False, verbose_name=_("session version"))
     teams = models.ManyToManyField(Team, blank=True, related_name="members", verbose_name=_("teams"))
-    must_change_password = models.BooleanField(default=False)
+    must_change_password = models.BooleanField(default=False, verbose_name=_("must change password"))
     # New, reset or promoted accounts wait before they take any second-person step, so a
     # single director cannot create (or take over) a second approver and approve alone
     # (``accounts.policy.require_settled``).
-    approver_hold_until = models.DateTimeField(null=True, blank=True, editable=False)
+    approver_hold_until = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("approver on hold until")
+    )
     identity_approver = models.BooleanField(
         _("may approve true-name requests"),
         default=False,
@@ -150,18 +156,34 @@ class DirectorPromotion(models.Model):
     staff form), a different one confirms, and only then is the role granted. The database
     refuses a confirmation by the proposer, and anyone confirming their own promotion."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="director_promotions")
-    state = models.CharField(max_length=16, choices=PromotionState.choices, default=PromotionState.PROPOSED)
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    proposed_at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="director_promotions", verbose_name=_("user")
+    )
+    state = models.CharField(
+        max_length=16, choices=PromotionState.choices, default=PromotionState.PROPOSED, verbose_name=_("state")
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("proposed by")
+    )
+    proposed_at = models.DateTimeField(default=timezone.now, verbose_name=_("proposed on"))
     confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
     )
-    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("confirmed on"))
     cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cancelled by"),
     )
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("cancelled on"))
 
     class Meta:
         ordering = ["-proposed_at", "-id"]
@@ -186,6 +208,8 @@ class DirectorPromotion(models.Model):
                 fields=["user"], condition=Q(state=PromotionState.PROPOSED), name="director_promotion_one_open"
             ),
         ]
+        verbose_name = _("director promotion")
+        verbose_name_plural = _("director promotions")
 
     def __str__(self) -> str:
         return f"promotion {self.pk}"
@@ -221,21 +245,34 @@ class AccountAlert(models.Model):
     ``ACCOUNT_ALERT_DAYS`` days, or until a director other than the one who made the change
     acknowledges it. No personal data: the account, what changed (role codes), who, when."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    change = models.CharField(max_length=24, choices=AccountChange.choices)
-    roles = models.JSONField(default=list, blank=True)  # role codes added, if any
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    via = models.CharField(max_length=40, blank=True)  # a server command, when no one logged in did it
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
     )
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    change = models.CharField(max_length=24, choices=AccountChange.choices, verbose_name=_("change"))
+    roles = models.JSONField(default=list, blank=True, verbose_name=_("roles"))  # role codes added, if any
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("staff member")
+    )
+    via = models.CharField(
+        max_length=40, blank=True, verbose_name=_("via")
+    )  # a server command, when no one logged in did it
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("created on"))
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True, verbose_name=_("acknowledged on"))
 
     objects = AccountAlertQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("account alert")
+        verbose_name_plural = _("account alerts")
 
     def __str__(self) -> str:
         return f"account alert {self.pk}"

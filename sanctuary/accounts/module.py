@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from sanctuary.accounts.models import User
+from sanctuary.accounts.models import Role, User
 from sanctuary.accounts.policy import Module
-from sanctuary.lib.stages import DashboardCard, NavEntry, Stage, register
+from sanctuary.lib.stages import AuditLabel, DashboardCard, NavEntry, Stage, register
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -41,5 +41,14 @@ register(
                 template="accounts/_account_alerts.html", context=_account_alerts, module=Module.STAFF, order=5
             ),
         ),
+        # Audit codes of staff accounts that are no field: which roles changed, by code.
+        audit_labels={
+            "accounts.user.roles": _("roles"),
+            "accounts.user.+role": AuditLabel(_("role given"), Role),
+            "accounts.user.-role": AuditLabel(_("role taken away"), Role),
+            "accounts.user.sessions": _("open sessions ended"),
+            "accounts.user.lockout": _("lockout lifted"),
+            "system.create_director": _("the command that makes the first director"),
+        },
     )
 )

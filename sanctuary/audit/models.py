@@ -72,16 +72,18 @@ class Action(models.TextChoices):
 class AuditEntry(models.Model):
     """One event. Append only: never updated, never deleted."""
 
-    seq = models.PositiveBigIntegerField(unique=True)
-    at = models.DateTimeField()
-    actor_id = models.BigIntegerField(null=True)  # no FK: entries outlive and never change with users
-    actor_username = models.CharField(max_length=150, blank=True)
-    action = models.CharField(max_length=32, choices=Action.choices)
-    object_type = models.CharField(max_length=64, blank=True)
-    object_id = models.CharField(max_length=64, blank=True)
-    fields = models.JSONField(default=list)  # names of changed fields, never values
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    seq = models.PositiveBigIntegerField(unique=True, verbose_name=_("number"))
+    at = models.DateTimeField(verbose_name=_("time"))
+    actor_id = models.BigIntegerField(
+        null=True, verbose_name=_("staff member's id")
+    )  # no FK: entries outlive and never change with users
+    actor_username = models.CharField(max_length=150, blank=True, verbose_name=_("staff username"))
+    action = models.CharField(max_length=32, choices=Action.choices, verbose_name=_("action"))
+    object_type = models.CharField(max_length=64, blank=True, verbose_name=_("record type"))
+    object_id = models.CharField(max_length=64, blank=True, verbose_name=_("record id"))
+    fields = models.JSONField(default=list, verbose_name=_("fields"))  # names of changed fields, never values
+    prev_hash = models.CharField(max_length=64, verbose_name=_("previous fingerprint"))
+    hash = models.CharField(max_length=64, unique=True, verbose_name=_("fingerprint"))
 
     class Meta:
         ordering = ["-seq"]
@@ -96,32 +98,23 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"
 
-    def _model(self) -> type[models.Model] | None:
-        from django.apps import apps
-
-        try:
-            return apps.get_model(self.object_type) if "." in self.object_type else None
-        except (LookupError, ValueError):
-            return None
-
     def record_label(self) -> str:
-        """The record in words, in the reader's language ("person 301"), where its model names
-        itself (a translated ``Meta.verbose_name``); otherwise its code, as stored."""
-        model = self._model()
-        named = model._meta.original_attrs.get("verbose_name") if model is not None else None
-        return f"{named if named else self.object_type} {self.object_id}".strip()
+        """The record in words, in the reader's language ("person 301"); see ``audit.labels``."""
+        from sanctuary.audit import labels
+
+        return labels.record_label(self.object_type, self.object_id, self.action)
+
+    def actor_label(self) -> str:
+        """Who acted: a username, or the system's actor in words (``audit.labels``)."""
+        from sanctuary.audit import labels
+
+        return labels.actor_label(self.actor_id, self.actor_username)
 
     def field_labels(self) -> list[str]:
-        """The fields named by this entry in words where the model gives them a name of their
-        own (a translated ``verbose_name``); ids, codes and unnamed fields as stored."""
-        model = self._model()
-        names = {}
-        if model is not None:
-            for f in model._meta.get_fields():
-                given = getattr(f, "_verbose_name", None)
-                if given:
-                    names[f.name] = str(given)
-        return [names.get(name, name) for name in self.fields]
+        """The fields named by this entry in words (``audit.labels``), never their values."""
+        from sanctuary.audit import labels
+
+        return labels.field_labels(self.object_type, list(self.fields or []))
 
     def canonical(self) -> bytes:
         """The bytes the hash covers: every field but the hash, in a fixed encoding."""
@@ -157,18 +150,22 @@ class Checkpoint(models.Model):
     ``hash`` covers those bytes and the signature: it is what key holders keep elsewhere.
     """
 
-    seq = models.PositiveBigIntegerField(unique=True)
-    at = models.DateTimeField()
-    entry_seq = models.PositiveBigIntegerField()  # the newest entry when this was signed
-    entry_hash = models.CharField(max_length=64)
-    prev_hash = models.CharField(max_length=64)  # the previous checkpoint's hash
-    reason = models.CharField(max_length=16, choices=CheckpointReason.choices)
-    public_key = models.CharField(max_length=64)  # hex of the Ed25519 public key
-    signature = models.CharField(max_length=128)  # hex
-    hash = models.CharField(max_length=64, unique=True)
+    seq = models.PositiveBigIntegerField(unique=True, verbose_name=_("number"))
+    at = models.DateTimeField(verbose_name=_("time"))
+    entry_seq = models.PositiveBigIntegerField(verbose_name=_("entry number"))  # the newest entry when this was signed
+    entry_hash = models.CharField(max_length=64, verbose_name=_("entry fingerprint"))
+    prev_hash = models.CharField(
+        max_length=64, verbose_name=_("previous fingerprint")
+    )  # the previous checkpoint's hash
+    reason = models.CharField(max_length=16, choices=CheckpointReason.choices, verbose_name=_("reason"))
+    public_key = models.CharField(max_length=64, verbose_name=_("public key"))  # hex of the Ed25519 public key
+    signature = models.CharField(max_length=128, verbose_name=_("signature"))  # hex
+    hash = models.CharField(max_length=64, unique=True, verbose_name=_("fingerprint"))
 
     class Meta:
         ordering = ["-seq"]
+        verbose_name = _("audit checkpoint")
+        verbose_name_plural = _("audit checkpoints")
 
     def __str__(self) -> str:
         return f"checkpoint #{self.seq} at entry #{self.entry_seq}"

@@ -32,5 +32,13 @@ register(
         app="audit",
         nav=(NavEntry(url="audit:list", label=_("Audit log"), module=AUDIT, order=80),),
         dashboard=(DashboardCard(template="audit/_dashboard.html", context=_card, module=AUDIT, order=90),),
+        # Codes the log itself writes (``audit.log.record_list``, ``audit.anonymous``).
+        audit_labels={
+            "dashboard": _("dashboard"),  # the dashboard's people, as one list (``sanctuary.views``)
+            "person": _("person"),  # "person:<id>": who a list page showed
+            "searched": _("narrowed by a search"),
+            "count": _("times"),  # "count:<n>": one anonymous event, repeated
+            "system.seed_demo": _("the demo data command"),
+        },
     )
 )

@@ -45,38 +45,57 @@ class Job(EncryptedModel):
     # Encrypted files of the row: field -> the part named in their associated data.
     VAULT_FILES: ClassVar[dict[str, str]] = {"input_name": "input", "output_name": "output"}
 
-    kind = models.CharField(max_length=64)  # a registered kind: "matching.scan", "stipends.draft" …
-    module = models.CharField(max_length=32, blank=True)  # the access module whose users see it
-    state = models.CharField(max_length=8, choices=JobState.choices, default=JobState.QUEUED)
+    kind = models.CharField(
+        max_length=64, verbose_name=_("kind")
+    )  # a registered kind: "matching.scan", "stipends.draft" …
+    module = models.CharField(
+        max_length=32, blank=True, verbose_name=_("module")
+    )  # the access module whose users see it
+    state = models.CharField(max_length=8, choices=JobState.choices, default=JobState.QUEUED, verbose_name=_("state"))
     started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    worker = models.CharField(max_length=96, blank=True)  # host:pid of the process running it
-    attempts = models.PositiveSmallIntegerField(default=0)
-    task_id = models.CharField(max_length=64, blank=True)  # the django-tasks result row
-    stage = models.CharField(max_length=32, blank=True)  # a code, never a value
-    done = models.PositiveIntegerField(default=0)
-    total = models.PositiveIntegerField(default=0)
-    counts = models.JSONField(default=dict)  # numbers only: found, lines, created …
-    error = models.CharField(max_length=64, blank=True)  # a refusal code or "crashed"
-    params = models.JSONField(default=dict)  # ids and codes only
-    outcome = models.JSONField(default=dict)  # our own messages: summary, error, next_url
-    rows = EncryptedTextField(blank=True)  # JSON list: an import's bad rows (may quote the input)
-    input_name = models.CharField(max_length=64, blank=True)  # vault file: an uploaded input
-    output_name = models.CharField(max_length=64, blank=True)  # vault file: the result to download
-    output_type = models.CharField(max_length=100, blank=True)
-    output_filename = models.CharField(max_length=100, blank=True)  # ids and dates only
-    downloaded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created on"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started on"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished on"))
+    heartbeat_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last sign of life"))
+    worker = models.CharField(max_length=96, blank=True, verbose_name=_("worker"))  # host:pid of the process running it
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    task_id = models.CharField(max_length=64, blank=True, verbose_name=_("task id"))  # the django-tasks result row
+    stage = models.CharField(max_length=32, blank=True, verbose_name=_("stage"))  # a code, never a value
+    done = models.PositiveIntegerField(default=0, verbose_name=_("done"))
+    total = models.PositiveIntegerField(default=0, verbose_name=_("total"))
+    counts = models.JSONField(default=dict, verbose_name=_("counts"))  # numbers only: found, lines, created …
+    error = models.CharField(max_length=64, blank=True, verbose_name=_("error"))  # a refusal code or "crashed"
+    params = models.JSONField(default=dict, verbose_name=_("parameters"))  # ids and codes only
+    outcome = models.JSONField(default=dict, verbose_name=_("outcome"))  # our own messages: summary, error, next_url
+    rows = EncryptedTextField(
+        blank=True, verbose_name=_("rows")
+    )  # JSON list: an import's bad rows (may quote the input)
+    input_name = models.CharField(
+        max_length=64, blank=True, verbose_name=_("input file name")
+    )  # vault file: an uploaded input
+    output_name = models.CharField(
+        max_length=64, blank=True, verbose_name=_("output name")
+    )  # vault file: the result to download
+    output_type = models.CharField(max_length=100, blank=True, verbose_name=_("output type"))
+    output_filename = models.CharField(
+        max_length=100, blank=True, verbose_name=_("output file name")
+    )  # ids and dates only
+    downloaded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("downloaded on"))
 
     objects = JobQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["state", "kind"], name="job_state_kind_idx")]
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
 
     def __str__(self) -> str:
         return f"job {self.pk} {self.kind}"

@@ -3,6 +3,9 @@ kind of the vault (rotation, run by ``vault_rotate`` or, after a crash, by the s
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from sanctuary.accounts.policy import Module
@@ -23,9 +26,36 @@ def rotate(job: runner.Context) -> None:
     job.count(version=rotation.to_version)
 
 
+class _JobKinds(Mapping[str, Any]):
+    """Audit labels for the kinds of job, by their names (an export's entry names the kind of
+    job that wrote the file: ``fields=["stipends.cash_list"]``), read from the runner when
+    asked: stages register their kinds after this module is loaded."""
+
+    _PREFIX = "background.job."
+
+    def __init__(self, more: dict[str, Any]) -> None:
+        self.more = more  # the app's other labels
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self.more:
+            return self.more[key]
+        found = runner.kinds().get(key.removeprefix(self._PREFIX)) if key.startswith(self._PREFIX) else None
+        if found is None:
+            raise KeyError(key)
+        return found.label
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.more
+        yield from (f"{self._PREFIX}{name}" for name in runner.kinds())
+
+    def __len__(self) -> int:
+        return len(self.more) + len(runner.kinds())
+
+
 register(
     Stage(
         app="background",
+        audit_labels=_JobKinds({"system.vault_rotate": _("the key rotation command")}),
         nav=(NavEntry(url="background:list", label=_("Background work"), visible=lambda user: True, order=99),),
     )
 )

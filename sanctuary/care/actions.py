@@ -47,6 +47,7 @@ from sanctuary.consent.models import ConsentRecord, Purpose, Recipient
 from sanctuary.consent.rules import find as find_consent
 from sanctuary.lib.bounds import CARE_DUE, CARE_PAST, REFUSALS, refuse_outside
 from sanctuary.lib.refusal import Refusal
+from sanctuary.people import timeline
 from sanctuary.people.models import Person, PersonEvent
 
 if TYPE_CHECKING:
@@ -95,8 +96,9 @@ class CareError(Refusal):
     }
 
 
-def _event(actor: User, person: Person, note: str) -> None:
-    PersonEvent.objects.create(person=person, kind=TIMELINE, note=note, actor=actor)
+def _event(actor: User, person: Person, code: str, **params: Any) -> None:
+    """A step on the person timeline: one of the messages ``module.py`` declares."""
+    PersonEvent.objects.create(person=person, kind=TIMELINE, message=timeline.message(code, **params), actor=actor)
 
 
 # --- Plans, needs and items ---------------------------------------------------------------------
@@ -131,7 +133,7 @@ def do_create_plan(
     for item in items:  # one by one: each value is bound to its own row (no bulk_create)
         item.save()
     record(actor, Action.CREATE, plan, fields=["template", "arrived_on", *(["assessment"] if assessment else [])])
-    _event(actor, person, str(_("Care plan made")))
+    _event(actor, person, "care.plan_made", items=len(items))
     return plan
 
 
@@ -250,7 +252,7 @@ def do_close_plan(actor: User, plan: CarePlan) -> CarePlan:
         cancelled_at=timezone.now()
     )
     record(actor, Action.STATUS, plan, fields=["state"])
-    _event(actor, plan.person, str(_("Care plan closed")))
+    _event(actor, plan.person, "care.plan_closed")
     return plan
 
 
@@ -289,7 +291,7 @@ def do_refer(
         sent_by=actor,
     )
     record(actor, Action.CREATE, referral, fields=["recipient", "consent", "area", "shared", "summary"])
-    _event(actor, person, str(_("Referred to a partner")))
+    _event(actor, person, "care.referred", area=area, partner=recipient.kind)
     return referral
 
 

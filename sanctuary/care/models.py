@@ -69,6 +69,8 @@ class PlanTemplate(models.Model):
 
     class Meta:
         ordering = ["pk"]
+        verbose_name = _("care plan template")
+        verbose_name_plural = _("care plan templates")
 
     def __str__(self) -> str:
         return self.name
@@ -80,7 +82,9 @@ class PlanTemplate(models.Model):
 
 
 class TemplateItem(models.Model):
-    template = models.ForeignKey(PlanTemplate, on_delete=models.CASCADE, related_name="items")
+    template = models.ForeignKey(
+        PlanTemplate, on_delete=models.CASCADE, related_name="items", verbose_name=_("template")
+    )
     area = models.CharField(_("area"), max_length=12, choices=Area.choices)
     title_my = models.CharField(_("title in Burmese"), max_length=120)
     title_en = models.CharField(_("title in English"), max_length=120)
@@ -91,6 +95,8 @@ class TemplateItem(models.Model):
 
     class Meta:
         ordering = ["offset_days", "pk"]
+        verbose_name = _("template step")
+        verbose_name_plural = _("template steps")
 
     def __str__(self) -> str:
         return self.title
@@ -112,14 +118,18 @@ class CarePlan(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("assessment",)
     VAULT_PARENT = "person"
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="care_plans")
-    template = models.ForeignKey(PlanTemplate, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="care_plans", verbose_name=_("person"))
+    template = models.ForeignKey(
+        PlanTemplate, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("template")
+    )
     arrived_on = models.DateField(_("arrived on"), help_text=_("Due dates count from this day."))
     assessment = EncryptedTextField(_("intake assessment"), max_length=4000, blank=True)
-    state = models.CharField(max_length=8, choices=PlanState.choices, default=PlanState.OPEN)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(max_length=8, choices=PlanState.choices, default=PlanState.OPEN, verbose_name=_("state"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created on"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed on"))
 
     objects = CareQuerySet.as_manager()  # type: ignore[misc]
 
@@ -128,6 +138,8 @@ class CarePlan(EncryptedModel):
         constraints = [
             models.UniqueConstraint(fields=["person"], condition=Q(state="open"), name="care_one_open_plan"),
         ]
+        verbose_name = _("care plan")
+        verbose_name_plural = _("care plans")
 
     def __str__(self) -> str:
         return f"care plan {self.pk}"
@@ -139,17 +151,19 @@ class Need(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("description", "goals")
     VAULT_PARENT = "plan.person"
 
-    plan = models.ForeignKey(CarePlan, on_delete=models.PROTECT, related_name="needs")
+    plan = models.ForeignKey(CarePlan, on_delete=models.PROTECT, related_name="needs", verbose_name=_("plan"))
     area = models.CharField(_("area"), max_length=12, choices=Area.choices)
     description = EncryptedTextField(_("the need"), max_length=2000)
     goals = EncryptedTextField(_("goals"), max_length=2000, blank=True)
     due_on = models.DateField(_("goal date"), null=True, blank=True)
-    met_at = models.DateTimeField(null=True, blank=True)
+    met_at = models.DateTimeField(null=True, blank=True, verbose_name=_("met on"))
 
     objects = CareQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["area", "pk"]
+        verbose_name = _("need")
+        verbose_name_plural = _("needs")
 
     def __str__(self) -> str:
         return f"need {self.pk}"
@@ -182,10 +196,14 @@ class CareItem(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("title", "outcome")
     VAULT_PARENT = "person"
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="care_items")
-    plan = models.ForeignKey(CarePlan, on_delete=models.PROTECT, related_name="items")
-    need = models.ForeignKey(Need, on_delete=models.PROTECT, null=True, blank=True, related_name="items")
-    template_item = models.ForeignKey(TemplateItem, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="care_items", verbose_name=_("person"))
+    plan = models.ForeignKey(CarePlan, on_delete=models.PROTECT, related_name="items", verbose_name=_("plan"))
+    need = models.ForeignKey(
+        Need, on_delete=models.PROTECT, null=True, blank=True, related_name="items", verbose_name=_("need")
+    )
+    template_item = models.ForeignKey(
+        TemplateItem, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("template item")
+    )
     area = models.CharField(_("area"), max_length=12, choices=Area.choices)
     service = models.CharField(_("type of service"), max_length=12, choices=ServiceType.choices)
     title = EncryptedTextField(_("what"), max_length=200, blank=True)
@@ -201,20 +219,36 @@ class CareItem(EncryptedModel):
     due_on = models.DateField(_("due on"))
     appointment_at = models.DateTimeField(_("appointment"), null=True, blank=True)
     assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned to"),
     )
-    follow_up_of = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="follow_ups")
+    follow_up_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+        verbose_name=_("follow-up of"),
+    )
     outcome = EncryptedTextField(_("outcome"), max_length=2000, blank=True)
-    done_at = models.DateTimeField(null=True, blank=True)
-    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
-    cancelled_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(null=True, blank=True, verbose_name=_("done on"))
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("done by")
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("cancelled on"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created on"))
 
     objects = CareItemQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["due_on", "pk"]
         indexes = [models.Index(fields=["due_on"], name="care_item_due_idx", condition=Q(done_at__isnull=True))]
+        verbose_name = _("care step")
+        verbose_name_plural = _("care steps")
 
     def __str__(self) -> str:
         return f"care item {self.pk}"
@@ -260,27 +294,37 @@ class Referral(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("summary", "refuse_reason", "note")
     VAULT_PARENT = "person"
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="referrals")
-    item = models.ForeignKey(CareItem, on_delete=models.PROTECT, null=True, blank=True, related_name="referrals")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="referrals", verbose_name=_("person"))
+    item = models.ForeignKey(
+        CareItem, on_delete=models.PROTECT, null=True, blank=True, related_name="referrals", verbose_name=_("item")
+    )
     recipient = models.ForeignKey(
         "consent.Recipient", on_delete=models.PROTECT, related_name="+", verbose_name=_("partner")
     )
-    consent = models.ForeignKey("consent.ConsentRecord", on_delete=models.PROTECT, related_name="+")
+    consent = models.ForeignKey(
+        "consent.ConsentRecord", on_delete=models.PROTECT, related_name="+", verbose_name=_("consent")
+    )
     area = models.CharField(_("area"), max_length=12, choices=Area.choices)
     shared = models.JSONField(_("what was shared"), default=list)
     summary = EncryptedTextField(_("what was written to the partner"), max_length=4000, blank=True)
-    state = models.CharField(max_length=10, choices=ReferralState.choices, default=ReferralState.SENT)
-    sent_at = models.DateTimeField(default=timezone.now)
-    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    answered_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(
+        max_length=10, choices=ReferralState.choices, default=ReferralState.SENT, verbose_name=_("state")
+    )
+    sent_at = models.DateTimeField(default=timezone.now, verbose_name=_("sent on"))
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("sent by")
+    )
+    answered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("answered on"))
     refuse_reason = EncryptedTextField(_("why the partner refused"), max_length=1000, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed on"))
     note = EncryptedTextField(_("note"), max_length=2000, blank=True)
 
     objects = CareQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["-sent_at"]
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
 
     def __str__(self) -> str:
         return f"referral {self.pk}"
@@ -308,19 +352,25 @@ class SessionKind(models.TextChoices):
 class CounsellingSession(models.Model):
     """That a session happened: who, when, how long. Directors see these counts and dates."""
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="counselling_sessions")
-    counsellor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="counselling_sessions", verbose_name=_("person")
+    )
+    counsellor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("counsellor")
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=SessionKind.choices, default=SessionKind.INDIVIDUAL)
     held_on = models.DateField(_("held on"))
     minutes = models.PositiveSmallIntegerField(
         _("minutes"), default=50, validators=[MinValueValidator(5), MaxValueValidator(480)]
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created on"))
 
     objects = CounsellingQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["-held_on", "-pk"]
+        verbose_name = _("counselling session")
+        verbose_name_plural = _("counselling sessions")
 
     def __str__(self) -> str:
         return f"session {self.pk}"
@@ -348,17 +398,27 @@ class CounsellingNote(models.Model):
     SCOPED_FIELDS: ClassVar[dict[str, str]] = {"body": "counselling"}
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="counselling_notes")
-    session = models.ForeignKey(CounsellingSession, on_delete=models.PROTECT, related_name="notes")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    written_at = models.DateTimeField(default=timezone.now)
-    addendum_to = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="addenda")
-    body = models.TextField(editable=False)
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="counselling_notes", verbose_name=_("person")
+    )
+    session = models.ForeignKey(
+        CounsellingSession, on_delete=models.PROTECT, related_name="notes", verbose_name=_("session")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("author")
+    )
+    written_at = models.DateTimeField(default=timezone.now, verbose_name=_("written on"))
+    addendum_to = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="addenda", verbose_name=_("addendum to")
+    )
+    body = models.TextField(editable=False, verbose_name=_("text"))
 
     objects = NoteQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["written_at", "pk"]
+        verbose_name = _("counselling note")
+        verbose_name_plural = _("counselling notes")
 
     def __str__(self) -> str:
         return f"note {self.pk}"
@@ -381,18 +441,25 @@ class EmergencyAccess(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("reason",)
     VAULT_PARENT = "person"
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("person"))
     reason = EncryptedTextField(_("reason"), max_length=1000)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    requested_at = models.DateTimeField(default=timezone.now)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
     )
-    approved_at = models.DateTimeField(null=True, blank=True)
-    refused_at = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
-    reads = models.PositiveIntegerField(default=0)
-    seen_by_counsellor_at = models.DateTimeField(null=True, blank=True)
+    requested_at = models.DateTimeField(default=timezone.now, verbose_name=_("requested on"))
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("approved on"))
+    refused_at = models.DateTimeField(null=True, blank=True, verbose_name=_("refused on"))
+    expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("expires on"))
+    reads = models.PositiveIntegerField(default=0, verbose_name=_("reads"))
+    seen_by_counsellor_at = models.DateTimeField(null=True, blank=True, verbose_name=_("seen by the counsellor on"))
 
     objects = CounsellingQuerySet.as_manager()  # type: ignore[misc]
 
@@ -404,6 +471,8 @@ class EmergencyAccess(EncryptedModel):
                 name="care_emergency_two_people",
             ),
         ]
+        verbose_name = _("emergency access")
+        verbose_name_plural = _("emergency accesses")
 
     def __str__(self) -> str:
         return f"emergency access {self.pk}"
@@ -431,17 +500,21 @@ class ScaleScore(models.Model):
     """An outcome scale taken before or after (WHO-5: five answers 0-5, raw 0-25, shown as a
     percentage). Shown to counsellors; statistics use only aggregates."""
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
-    scale = models.CharField(max_length=8, choices=Scale.choices, default=Scale.WHO5)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("person"))
+    scale = models.CharField(max_length=8, choices=Scale.choices, default=Scale.WHO5, verbose_name=_("scale"))
     when = models.CharField(_("when"), max_length=8, choices=ScaleWhen.choices)
     taken_on = models.DateField(_("taken on"))
-    raw = models.PositiveSmallIntegerField(validators=[MaxValueValidator(25)])
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    raw = models.PositiveSmallIntegerField(validators=[MaxValueValidator(25)], verbose_name=_("raw score"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
 
     objects = CounsellingQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["taken_on", "pk"]
+        verbose_name = _("wellbeing score")
+        verbose_name_plural = _("wellbeing scores")
 
     def __str__(self) -> str:
         return f"scale {self.pk}"
@@ -467,16 +540,20 @@ class GroupSession(models.Model):
 
     kind = models.CharField(_("kind"), max_length=10, choices=GroupKind.choices, default=GroupKind.PEER)
     held_on = models.DateField(_("held on"))
-    facilitator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    facilitator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("facilitator")
+    )
     minutes = models.PositiveSmallIntegerField(
         _("minutes"), default=90, validators=[MinValueValidator(5), MaxValueValidator(480)]
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created on"))
 
     objects = GroupSessionQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["-held_on", "-pk"]
+        verbose_name = _("group session")
+        verbose_name_plural = _("group sessions")
 
     def __str__(self) -> str:
         return f"group {self.pk}"
@@ -487,13 +564,17 @@ class GroupAttendanceQuerySet(CounsellingQuerySet):
 
 
 class GroupAttendance(models.Model):
-    group = models.ForeignKey(GroupSession, on_delete=models.PROTECT, related_name="attendance")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    group = models.ForeignKey(
+        GroupSession, on_delete=models.PROTECT, related_name="attendance", verbose_name=_("group")
+    )
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("person"))
 
     objects = GroupAttendanceQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["group", "person"], name="care_group_once")]
+        verbose_name = _("group attendance")
+        verbose_name_plural = _("group attendances")
 
     def __str__(self) -> str:
         return f"{self.group_id}:{self.person_id}"
@@ -505,6 +586,10 @@ class CareSettings(models.Model):
     emergency_hours = models.PositiveSmallIntegerField(
         _("emergency access lasts (hours)"), default=12, validators=[MinValueValidator(1), MaxValueValidator(72)]
     )
+
+    class Meta:
+        verbose_name = _("care settings")
+        verbose_name_plural = _("care settings")
 
     def __str__(self) -> str:
         return "care settings"

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from sanctuary.accounts.policy import can_use, sees_all_people
 from sanctuary.care import actions
@@ -20,6 +21,7 @@ from sanctuary.care.models import (
     COUNSELLING,
     COUNSELLING_LEAD,
     REFERRAL_OPEN,
+    Area,
     CareItem,
     CarePlan,
     CounsellingSession,
@@ -30,8 +32,19 @@ from sanctuary.care.models import (
     counsellor_roles,
 )
 from sanctuary.consent import rules as consent_rules
-from sanctuary.consent.models import Purpose
-from sanctuary.lib.stages import Access, DashboardCard, MergeStep, NavEntry, PersonPanel, Stage, TimelineKind, register
+from sanctuary.consent.models import Purpose, RecipientKind
+from sanctuary.lib.stages import (
+    Access,
+    Choice,
+    DashboardCard,
+    MergeStep,
+    NavEntry,
+    PersonPanel,
+    Stage,
+    TimelineKind,
+    TimelineMessage,
+    register,
+)
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -145,9 +158,37 @@ def _demo(demo: Any) -> None:
         made += 1
 
 
+# What care steps say on the person timeline. The earlier sentences (``legacy``) were stored
+# as notes before messages; converted notes still say them, in the reader's language.
+TIMELINE_MESSAGES = (
+    TimelineMessage(
+        "care.plan_made",
+        ngettext_lazy("Care plan made, with %(items)s step", "Care plan made, with %(items)s steps", "items"),
+        legacy=(_("Care plan made"),),
+    ),
+    TimelineMessage("care.plan_closed", _("Care plan closed")),
+    TimelineMessage(
+        "care.referred",
+        _("Referred to a partner (%(partner)s) for %(area)s"),
+        {"area": Choice(Area), "partner": Choice(RecipientKind)},
+        legacy=(_("Referred to a partner"),),
+    ),
+)
+
+
+# Audit codes of care that are no field, in words.
+AUDIT_LABELS = {
+    "care.counsellingnotes": _("counselling notes"),  # who read the notes of a person
+    "care.counsellingnotes.body": _("text"),
+    "care:emergencies": _("emergency access requests"),
+    "care:items": _("care steps due"),
+}
+
+
 register(
     Stage(
         app="care",
+        audit_labels=AUDIT_LABELS,
         figures=FIGURES,
         access=(
             Access(CARE, _("Care plans, services and referrals")),
@@ -176,6 +217,7 @@ register(
             ),
         ),
         timeline=(TimelineKind(actions.TIMELINE, _("Care")),),
+        timeline_messages=TIMELINE_MESSAGES,
         merge=MergeStep(
             models=(
                 "care.CarePlan",

@@ -84,12 +84,14 @@ class Recipient(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=RecipientKind.choices)
     description = models.CharField(_("what they do"), max_length=300, blank=True)
     active = models.BooleanField(_("in use"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created on"))
 
     objects = RecipientQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
 
     def __str__(self) -> str:
         return self.name
@@ -188,7 +190,7 @@ class ConsentRecord(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("relative_name", "relative_reason", "note", "withdraw_reason")
     VAULT_PARENT = "person"
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="consents")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="consents", verbose_name=_("person"))
     purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices)
     recipient = models.ForeignKey(
         Recipient,
@@ -221,17 +223,21 @@ class ConsentRecord(EncryptedModel):
         PersonDocument, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("scan")
     )
     note = EncryptedTextField(_("note"), max_length=1000, blank=True)
-    requested_at = models.DateTimeField(default=timezone.now)
+    requested_at = models.DateTimeField(default=timezone.now, verbose_name=_("requested on"))
     given_on = models.DateField(_("date given"), null=True, blank=True)
-    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("answered on"))
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
     retain_until = models.DateField(
         _("keep the record until"), help_text=_("The record itself is kept this long, even after it ends.")
     )
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
     withdraw_reason = EncryptedTextField(_("reason given"), max_length=500, blank=True)
-    renews = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="renewed_by")
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    renews = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="renewed_by", verbose_name=_("renews")
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
 
     objects = ConsentQuerySet.as_manager()  # type: ignore[misc]
 
@@ -252,6 +258,8 @@ class ConsentRecord(EncryptedModel):
                 name="consent_expiry_after_given",
             ),
         ]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
 
     def __str__(self) -> str:
         return f"consent {self.pk}"
@@ -290,14 +298,16 @@ class ConsentRecord(EncryptedModel):
 class ConsentEvent(models.Model):
     """Every change of a record's state, in order (the 27560 event history). Append-only."""
 
-    record = models.ForeignKey(ConsentRecord, on_delete=models.PROTECT, related_name="events")
-    from_state = models.CharField(max_length=12, blank=True)
-    to_state = models.CharField(max_length=12)
-    at = models.DateTimeField(default=timezone.now)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    record = models.ForeignKey(ConsentRecord, on_delete=models.PROTECT, related_name="events", verbose_name=_("record"))
+    from_state = models.CharField(max_length=12, blank=True, verbose_name=_("state before"))
+    to_state = models.CharField(max_length=12, verbose_name=_("state after"))
+    at = models.DateTimeField(default=timezone.now, verbose_name=_("time"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
 
     class Meta:
         ordering = ["at", "pk"]
+        verbose_name = _("consent change")
+        verbose_name_plural = _("consent changes")
 
     def __str__(self) -> str:
         return f"{self.record_id}: {self.from_state}->{self.to_state}"

@@ -83,7 +83,9 @@ class Testimony(EncryptedModel):
     )
     VAULT_PARENT = "person"
 
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="testimonies")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="testimonies", verbose_name=_("person")
+    )
     state = models.CharField(
         pgettext_lazy("testimony", "state"),
         max_length=10,
@@ -109,15 +111,18 @@ class Testimony(EncryptedModel):
     policies = EncryptedTextField(_("policies and instructions"), max_length=2000, blank=True)
     radio_logs = EncryptedTextField(_("radio logs and messages"), max_length=2000, blank=True)
     documents_held = EncryptedTextField(_("documents the person holds or knows of"), max_length=2000, blank=True)
-    officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("officer")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created on"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated on"))
 
     objects = EvidenceQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "testimonies"
+        verbose_name = _("testimony")
+        verbose_name_plural = _("testimonies")
 
     def __str__(self) -> str:
         return f"testimony {self.pk}"
@@ -162,22 +167,30 @@ class Item(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("title", "filename", "sha256", "sha512", "received_note")
     VAULT_PARENT = "testimony.person"
 
-    testimony = models.ForeignKey(Testimony, on_delete=models.PROTECT, related_name="items")
-    original = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="derivatives")
+    testimony = models.ForeignKey(
+        Testimony, on_delete=models.PROTECT, related_name="items", verbose_name=_("testimony")
+    )
+    original = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="derivatives", verbose_name=_("original")
+    )
     derivative_kind = models.CharField(_("kind of copy"), max_length=10, choices=DerivativeKind.choices, blank=True)
     kind = models.CharField(_("kind"), max_length=10, choices=ItemKind.choices)
     title = EncryptedTextField(_("what it is"), max_length=300)
     filename = EncryptedTextField(_("file name"), max_length=255)
-    content_type = models.CharField(max_length=100, blank=True)
+    content_type = models.CharField(max_length=100, blank=True, verbose_name=_("file type"))
     size = models.PositiveBigIntegerField(_("size in bytes"))
     sha256 = EncryptedTextField("SHA-256", max_length=64)
     sha512 = EncryptedTextField("SHA-512", max_length=128)
     received_how = models.CharField(_("received how"), max_length=10, choices=ReceivedHow.choices)
     received_note = EncryptedTextField(_("note on receipt"), max_length=1000, blank=True)
-    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    received_at = models.DateTimeField(default=timezone.now)
-    stored_name = models.CharField(max_length=64, unique=True, editable=False)  # random; an age stream
-    hash_failed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("received by")
+    )
+    received_at = models.DateTimeField(default=timezone.now, verbose_name=_("received on"))
+    stored_name = models.CharField(
+        max_length=64, unique=True, editable=False, verbose_name=_("stored file name")
+    )  # random; an age stream
+    hash_failed_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("hash check failed on"))
 
     objects = ThroughTestimony.as_manager()  # type: ignore[misc]
 
@@ -190,6 +203,8 @@ class Item(EncryptedModel):
                 name="evidence_item_copy_has_kind",
             ),
         ]
+        verbose_name = _("evidence item")
+        verbose_name_plural = _("evidence items")
 
     def __str__(self) -> str:
         return f"item {self.pk}"
@@ -208,16 +223,25 @@ class RecipientKey(models.Model):
     of kind investigator) are encrypted to it, so only they can open them. A key is never
     edited: a new key is added and the old one retired."""
 
-    recipient = models.ForeignKey("consent.Recipient", on_delete=models.PROTECT, related_name="evidence_keys")
+    recipient = models.ForeignKey(
+        "consent.Recipient", on_delete=models.PROTECT, related_name="evidence_keys", verbose_name=_("recipient")
+    )
     public_key = models.CharField(_("age public key"), max_length=100, unique=True)
     label = models.CharField(_("label"), max_length=100, blank=True, help_text=_("For example: the key's date."))
     active = models.BooleanField(_("in use"), default=True)
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    added_at = models.DateTimeField(default=timezone.now)
-    confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("added by")
     )
-    confirmed_at = models.DateTimeField(null=True, blank=True)
+    added_at = models.DateTimeField(default=timezone.now, verbose_name=_("added on"))
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("confirmed on"))
 
     objects = RecipientKeyQuerySet.as_manager()
 
@@ -229,6 +253,8 @@ class RecipientKey(models.Model):
                 name="evidence_key_two_officers",
             ),
         ]
+        verbose_name = _("investigator key")
+        verbose_name_plural = _("investigator keys")
 
     def __str__(self) -> str:
         return f"{self.recipient} {self.fingerprint}"
@@ -260,32 +286,58 @@ class Package(models.Model):
     (a database constraint); the release carries a fingerprint of what was proposed and is
     refused if anything changed since."""
 
-    testimony = models.ForeignKey(Testimony, on_delete=models.PROTECT, related_name="packages")
-    recipient = models.ForeignKey("consent.Recipient", on_delete=models.PROTECT, related_name="+")
-    key = models.ForeignKey(RecipientKey, on_delete=models.PROTECT, related_name="packages")
-    items = models.ManyToManyField(Item, related_name="packages")
-    consent = models.ForeignKey("consent.ConsentRecord", on_delete=models.PROTECT, related_name="+")
+    testimony = models.ForeignKey(
+        Testimony, on_delete=models.PROTECT, related_name="packages", verbose_name=_("testimony")
+    )
+    recipient = models.ForeignKey(
+        "consent.Recipient", on_delete=models.PROTECT, related_name="+", verbose_name=_("recipient")
+    )
+    key = models.ForeignKey(RecipientKey, on_delete=models.PROTECT, related_name="packages", verbose_name=_("key"))
+    items = models.ManyToManyField(Item, related_name="packages", verbose_name=_("items"))
+    consent = models.ForeignKey(
+        "consent.ConsentRecord", on_delete=models.PROTECT, related_name="+", verbose_name=_("consent")
+    )
     state = models.CharField(
         pgettext_lazy("package", "state"), max_length=12, choices=PackageState.choices, default=PackageState.PROPOSED
     )
-    fingerprint = models.CharField(max_length=64, editable=False)
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    proposed_at = models.DateTimeField(default=timezone.now)
+    fingerprint = models.CharField(max_length=64, editable=False, verbose_name=_("fingerprint"))
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("proposed by")
+    )
+    proposed_at = models.DateTimeField(default=timezone.now, verbose_name=_("proposed on"))
     released_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("released by"),
     )
-    released_at = models.DateTimeField(null=True, blank=True)
-    job = models.ForeignKey("background.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    stored_name = models.CharField(max_length=64, blank=True, editable=False)  # age stream to the recipient
-    size = models.PositiveBigIntegerField(null=True, blank=True)
-    sha256 = models.CharField(max_length=64, blank=True)  # of the encrypted file, for the hand-over
-    timestamped = models.BooleanField(default=False)
-    failure = models.CharField(max_length=32, blank=True)  # a PackageRefused code
+    released_at = models.DateTimeField(null=True, blank=True, verbose_name=_("released on"))
+    job = models.ForeignKey(
+        "background.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("job")
+    )
+    stored_name = models.CharField(
+        max_length=64, blank=True, editable=False, verbose_name=_("stored file name")
+    )  # age stream to the recipient
+    size = models.PositiveBigIntegerField(null=True, blank=True, verbose_name=_("size"))
+    sha256 = models.CharField(
+        max_length=64, blank=True, verbose_name=_("SHA-256 fingerprint")
+    )  # of the encrypted file, for the hand-over
+    timestamped = models.BooleanField(default=False, verbose_name=_("timestamped"))
+    failure = models.CharField(max_length=32, blank=True, verbose_name=_("what failed"))  # a PackageRefused code
     transferred_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("handed over by"),
     )
-    transferred_at = models.DateTimeField(null=True, blank=True)
-    downloaded_at = models.DateTimeField(null=True, blank=True)  # first download: it may have left
+    transferred_at = models.DateTimeField(null=True, blank=True, verbose_name=_("handed over on"))
+    downloaded_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("downloaded on")
+    )  # first download: it may have left
 
     objects = ThroughTestimony.as_manager()
 
@@ -302,6 +354,8 @@ class Package(models.Model):
                 name="evidence_package_released_by_two",
             ),
         ]
+        verbose_name = _("evidence package")
+        verbose_name_plural = _("evidence packages")
 
     def __str__(self) -> str:
         return f"package {self.pk}"
@@ -315,19 +369,30 @@ class WithdrawalNotice(models.Model):
     """A consent withdrawn after a package went out: the recipient must be told. Listed until
     an officer records that the notice was sent."""
 
-    package = models.ForeignKey(Package, on_delete=models.PROTECT, related_name="withdrawal_notices")
-    consent = models.ForeignKey("consent.ConsentRecord", on_delete=models.PROTECT, related_name="+")
-    listed_at = models.DateTimeField(default=timezone.now)
-    sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    package = models.ForeignKey(
+        Package, on_delete=models.PROTECT, related_name="withdrawal_notices", verbose_name=_("package")
     )
-    sent_at = models.DateTimeField(null=True, blank=True)
+    consent = models.ForeignKey(
+        "consent.ConsentRecord", on_delete=models.PROTECT, related_name="+", verbose_name=_("consent")
+    )
+    listed_at = models.DateTimeField(default=timezone.now, verbose_name=_("listed on"))
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent by"),
+    )
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent on"))
 
     objects = ThroughPackage.as_manager()
 
     class Meta:
         ordering = ["sent_at", "-listed_at"]
         constraints = [models.UniqueConstraint(fields=["package", "consent"], name="evidence_notice_once")]
+        verbose_name = _("withdrawal notice")
+        verbose_name_plural = _("withdrawal notices")
 
     def __str__(self) -> str:
         return f"withdrawal notice {self.pk}"
@@ -338,15 +403,20 @@ class EvidenceKeys(models.Model):
     the Ed25519 key that signs packages are encrypted under the vault's ``evidence`` key scope
     (no general data key opens them); their public halves are clear, for verifiers."""
 
-    one = models.BooleanField(default=True, unique=True, editable=False)  # one row, ever
-    store_public = models.CharField(max_length=100)
-    store_secret = models.TextField()  # sealed under vault.state.scope_cipher("evidence")
-    signing_public = models.CharField(max_length=64)  # hex, 32 bytes
-    signing_secret = models.TextField()  # sealed under the same scope
-    created_at = models.DateTimeField(default=timezone.now)
+    one = models.BooleanField(
+        default=True, unique=True, editable=False, verbose_name=_("the only row")
+    )  # one row, ever
+    store_public = models.CharField(max_length=100, verbose_name=_("store public key"))
+    store_secret = models.TextField(
+        verbose_name=_("store secret key")
+    )  # sealed under vault.state.scope_cipher("evidence")
+    signing_public = models.CharField(max_length=64, verbose_name=_("signing public key"))  # hex, 32 bytes
+    signing_secret = models.TextField(verbose_name=_("signing secret key"))  # sealed under the same scope
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created on"))
 
     class Meta:
-        verbose_name_plural = "evidence keys"
+        verbose_name = _("evidence keys")
+        verbose_name_plural = _("evidence keys")
 
     def __str__(self) -> str:
         return "evidence keys"

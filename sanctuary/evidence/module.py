@@ -125,9 +125,23 @@ def _demo(demo: Any) -> None:
 consent_rules.on_withdrawn(on_consent_withdrawn)
 restrict_purpose(Purpose.TESTIMONY, EVIDENCE)  # only evidence officers see who agreed to testify
 
+# Audit codes of evidence that are no field, in words (the chain of custody of an item).
+AUDIT_LABELS = {
+    "evidence.item.received": _("received"),
+    "evidence.item.downloaded": _("downloaded"),
+    "evidence.item.working_copy": _("working copy made"),
+    "evidence.item.item": _("evidence item"),  # "item:<id>": the copy made
+    "evidence.item.package": _("evidence package"),  # "package:<id>": the package it went into
+    "evidence.package.file": _("file"),
+    "evidence:testimonies": _("testimonies"),
+    "system.evidence.package": _("the job that builds an evidence package"),
+}
+
+
 register(
     Stage(
         app="evidence",
+        audit_labels=AUDIT_LABELS,
         access=(Access(EVIDENCE, _("Testimony and evidence (evidence officers only)"), directors=False),),
         nav=(NavEntry(url="evidence:testimonies", label=_("Evidence"), module=EVIDENCE, badge=_badge, order=75),),
         dashboard=(DashboardCard(template="evidence/_dashboard.html", context=_card, module=EVIDENCE, order=60),),

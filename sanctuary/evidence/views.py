@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sanctuary.accounts.policy import module_required
+from sanctuary.audit import labels
 from sanctuary.audit.lists import audit_shown, ids_of
 from sanctuary.consent.rules import ConsentRefused
 from sanctuary.evidence import actions, keys, package, store
@@ -244,6 +245,9 @@ def _receive(
 @module_required(EVIDENCE)
 def item(request: HttpRequest, pk: int) -> HttpResponse:
     found = _item(request, pk)
+    custody = package.custody_entries(found)
+    for entry in custody:  # what each step did, in the reader's words (a package keeps the codes)
+        entry["what"] = labels.field_labels("evidence.item", entry["what"])
     return render(
         request,
         "evidence/item.html",
@@ -251,7 +255,7 @@ def item(request: HttpRequest, pk: int) -> HttpResponse:
             "item": found,
             "testimony": found.testimony,
             "person": found.testimony.person,
-            "custody": package.custody_entries(found),
+            "custody": custody,
             "copies": found.derivatives.all(),
         },
     )

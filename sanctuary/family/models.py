@@ -65,7 +65,9 @@ class Relative(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("name", "village", "intermediary", "channel")
     VAULT_PARENT = "person"
 
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="relatives")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="relatives", verbose_name=_("person")
+    )
     relation = models.CharField(_("relation"), max_length=12, choices=Relation.choices)
     name = EncryptedTextField(_("name"), max_length=200)
     village = EncryptedTextField(_("home village"), max_length=200, blank=True)
@@ -77,15 +79,21 @@ class Relative(EncryptedModel):
     )
     intermediary = EncryptedTextField(_("name of the intermediary"), max_length=200, blank=True)
     channel = EncryptedTextField(_("the safe channel"), max_length=200, blank=True)
-    detained_now = models.BooleanField(default=False, editable=False)  # latest detention/release is a detention
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    detained_now = models.BooleanField(
+        default=False, editable=False, verbose_name=_("detained now")
+    )  # latest detention/release is a detention
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created on"))
 
     objects = FamilyQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["detained_now"], name="family_relative_detained")]
+        verbose_name = _("relative")
+        verbose_name_plural = _("relatives")
 
     def __str__(self) -> str:
         return f"relative {self.pk}"
@@ -136,22 +144,28 @@ class RelativeEvent(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("detained_where", "detained_by", "note")
     VAULT_PARENT = "person"
 
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="relative_events")
-    relative = models.ForeignKey(Relative, on_delete=models.PROTECT, related_name="events")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="relative_events", verbose_name=_("person")
+    )
+    relative = models.ForeignKey(Relative, on_delete=models.PROTECT, related_name="events", verbose_name=_("relative"))
     kind = models.CharField(_("what happened"), max_length=16, choices=EventKind.choices)
     on = models.CharField(_("when"), max_length=10)
     source = models.CharField(_("we know it from"), max_length=10, choices=Source.choices)
     detained_where = EncryptedTextField(_("where they are held"), max_length=300, blank=True)
     detained_by = EncryptedTextField(_("held by"), max_length=300, blank=True)
     note = EncryptedTextField(_("note"), max_length=2000, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(default=timezone.now, verbose_name=_("recorded on"))
 
     objects = FamilyQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["-on", "-id"]
         indexes = [models.Index(fields=["recorded_at"], name="family_event_recent")]
+        verbose_name = _("relative's event")
+        verbose_name_plural = _("relatives' events")
 
     def __str__(self) -> str:
         return f"relative event {self.pk}"
@@ -172,21 +186,29 @@ class ContactMade(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("through", "reason", "note")
     VAULT_PARENT = "person"
 
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="relative_contacts")
-    relative = models.ForeignKey(Relative, on_delete=models.PROTECT, related_name="contacts")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="relative_contacts", verbose_name=_("person")
+    )
+    relative = models.ForeignKey(
+        Relative, on_delete=models.PROTECT, related_name="contacts", verbose_name=_("relative")
+    )
     how = models.CharField(_("how"), max_length=12, choices=How.choices)
     through = EncryptedTextField(_("intermediary or channel"), max_length=200, blank=True)
     emergency = models.BooleanField(_("emergency"), default=False)
     reason = EncryptedTextField(_("why it could not wait"), max_length=1000, blank=True)
     on = models.DateField(_("on"))
     note = EncryptedTextField(_("note"), max_length=2000, blank=True)
-    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    made_at = models.DateTimeField(default=timezone.now)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("made by")
+    )
+    made_at = models.DateTimeField(default=timezone.now, verbose_name=_("made on"))
 
     objects = FamilyQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["-on", "-id"]
+        verbose_name = _("contact made")
+        verbose_name_plural = _("contacts made")
 
     def __str__(self) -> str:
         return f"contact {self.pk}"
@@ -225,16 +247,24 @@ class TracingRequest(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("note",)
     VAULT_PARENT = "person"
 
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="tracing_requests")
-    relative = models.ForeignKey(Relative, on_delete=models.PROTECT, related_name="tracing_requests")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="tracing_requests", verbose_name=_("person")
+    )
+    relative = models.ForeignKey(
+        Relative, on_delete=models.PROTECT, related_name="tracing_requests", verbose_name=_("relative")
+    )
     state = models.CharField(
         pgettext_lazy("tracing", "state"), max_length=10, choices=TracingState.choices, default=TracingState.OPEN
     )
-    consent = models.ForeignKey("consent.ConsentRecord", on_delete=models.PROTECT, related_name="+")
+    consent = models.ForeignKey(
+        "consent.ConsentRecord", on_delete=models.PROTECT, related_name="+", verbose_name=_("consent")
+    )
     note = EncryptedTextField(_("what is known"), max_length=2000, blank=True)
-    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    opened_at = models.DateTimeField(default=timezone.now)
-    changed_at = models.DateTimeField(default=timezone.now)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("opened by")
+    )
+    opened_at = models.DateTimeField(default=timezone.now, verbose_name=_("opened on"))
+    changed_at = models.DateTimeField(default=timezone.now, verbose_name=_("changed on"))
 
     objects = TracingQuerySet.as_manager()  # type: ignore[misc]
 
@@ -246,6 +276,8 @@ class TracingRequest(EncryptedModel):
             ),
         ]
         indexes = [models.Index(fields=["state", "opened_at"], name="family_tracing_state")]
+        verbose_name = _("tracing request")
+        verbose_name_plural = _("tracing requests")
 
     def __str__(self) -> str:
         return f"tracing {self.pk}"
@@ -276,25 +308,35 @@ class TracingAction(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("asked", "outcome_note")
     VAULT_PARENT = "person"
 
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="tracing_actions")
-    request = models.ForeignKey(TracingRequest, on_delete=models.PROTECT, related_name="actions")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="tracing_actions", verbose_name=_("person")
+    )
+    request = models.ForeignKey(
+        TracingRequest, on_delete=models.PROTECT, related_name="actions", verbose_name=_("request")
+    )
     kind = models.CharField(_("what was done"), max_length=12, choices=ActionKind.choices)
     recipient = models.ForeignKey(
         "consent.Recipient", on_delete=models.PROTECT, related_name="+", verbose_name=_("partner")
     )
-    consent = models.ForeignKey("consent.ConsentRecord", on_delete=models.PROTECT, related_name="+")
+    consent = models.ForeignKey(
+        "consent.ConsentRecord", on_delete=models.PROTECT, related_name="+", verbose_name=_("consent")
+    )
     asked = EncryptedTextField(_("what we told them"), max_length=2000, blank=True)
     asked_on = models.DateField(_("on"))
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.WAITING)
     outcome_note = EncryptedTextField(_("what they said"), max_length=2000, blank=True)
     outcome_on = models.DateField(_("answered on"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created on"))
 
     objects = FamilyQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["asked_on", "id"]
+        verbose_name = _("tracing step")
+        verbose_name_plural = _("tracing steps")
 
     def __str__(self) -> str:
         return f"tracing action {self.pk}"

@@ -39,7 +39,7 @@ from sanctuary.family.models import (
     TracingAction,
     TracingRequest,
 )
-from sanctuary.lib.stages import Access, DashboardCard, MergeStep, NavEntry, PersonPanel, Stage, register
+from sanctuary.lib.stages import Access, AuditLabel, DashboardCard, MergeStep, NavEntry, PersonPanel, Stage, register
 from sanctuary.people import contact
 from sanctuary.people.models import IdentityRequest, Person, Region, Status
 
@@ -183,9 +183,20 @@ def _demo(demo: Any) -> None:
         )
 
 
+# Audit codes of family that are no field, in words.
+AUDIT_LABELS = {
+    "contact.relative": _("contact with a relative"),
+    "relative": _("relative"),  # "relative:<id>", a contact's target
+    "people.person.relatives": _("relatives"),  # the relatives of a person, viewed
+    "family.tracingrequest.closed": AuditLabel(_("closed"), [("consent_withdrawn", _("the consent was withdrawn"))]),
+    "family:tracing_list": _("tracing requests"),
+}
+
+
 register(
     Stage(
         app="family",
+        audit_labels=AUDIT_LABELS,
         access=(Access(FAMILY, _("Relatives at home, what happened to them, tracing the missing")),),
         nav=(NavEntry(url="family:tracing_list", label=_("Family"), module=FAMILY, badge=_badge, order=62),),
         dashboard=(DashboardCard(template="family/_dashboard.html", context=_card, module=FAMILY, order=42),),

@@ -30,7 +30,7 @@ from sanctuary.intake.models import (
 from sanctuary.lib.phones import read_phone
 from sanctuary.lib.refusal import Refusal
 from sanctuary.matching.records import matching_record
-from sanctuary.people import attribution, watch
+from sanctuary.people import attribution, timeline, watch
 from sanctuary.people.actions import do_add_document, do_create_person, refresh_keys_and_watch
 from sanctuary.people.models import ContactPoint, DocumentKind, Force, Person, PersonEvent
 from sanctuary.vault import files
@@ -313,7 +313,13 @@ def do_link(user: User, submission: Submission, person: Person, *, created: bool
         if handle not in known:
             ContactPoint.objects.create(person=person, kind=data.get("channel") or "other", value=handle)
             refresh_keys_and_watch(person)  # duplicate keys and the watch list see the new phone
-    PersonEvent.objects.create(person=person, kind=TIMELINE_INTAKE, actor=user)
+    said = timeline.message(
+        "intake.made_from" if created else "intake.linked",
+        received=timezone.localtime(submission.received_at).date(),
+        channel=data.get("channel") or "",
+        source=submission.source,
+    )
+    PersonEvent.objects.create(person=person, kind=TIMELINE_INTAKE, message=said, actor=user)
     record(user, Action.UPDATE, submission, fields=["person"])
 
 

@@ -31,12 +31,14 @@ class IntakeKey(EncryptedModel):
 
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("private_key",)
 
-    public_key = models.BinaryField(max_length=32)
-    private_key = EncryptedTextField()  # hex, encrypted under the vault's data key
-    created_at = models.DateTimeField(auto_now_add=True)
+    public_key = models.BinaryField(max_length=32, verbose_name=_("public key"))
+    private_key = EncryptedTextField(verbose_name=_("private key"))  # hex, encrypted under the vault's data key
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created on"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("intake key")
+        verbose_name_plural = _("intake keys")
 
     def __str__(self) -> str:
         return f"intake key {self.pk}"
@@ -81,40 +83,72 @@ class Submission(models.Model):
     fields; everything else is workflow state in clear."""
 
     uid = models.UUIDField(unique=True, editable=False)
-    source = models.CharField(max_length=8, choices=Source.choices, default=Source.FORM)
-    key = models.ForeignKey(IntakeKey, on_delete=models.PROTECT, related_name="+")
-    payload = models.TextField()
-    received_at = models.DateTimeField(default=timezone.now)
-    state = models.CharField(max_length=12, choices=TriageState.choices, default=TriageState.NEW)
-    public_status = models.CharField(max_length=16, choices=PublicStatus.choices, default=PublicStatus.RECEIVED)
-    # HMAC of the receipt phrase's word numbers (sanctuary.intake.phrases); null for staff logs.
-    phrase_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
-    phrase_expires_at = models.DateTimeField(null=True, blank=True)
-    # HMAC of the form's one-time token: the same form sent twice is stored once.
-    form_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
-    person = models.ForeignKey(
-        "people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="intake_submissions"
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.FORM, verbose_name=_("source"))
+    key = models.ForeignKey(IntakeKey, on_delete=models.PROTECT, related_name="+", verbose_name=_("key"))
+    payload = models.TextField(verbose_name=_("content"))
+    received_at = models.DateTimeField(default=timezone.now, verbose_name=_("received on"))
+    state = models.CharField(
+        max_length=12, choices=TriageState.choices, default=TriageState.NEW, verbose_name=_("state")
     )
-    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    public_status = models.CharField(
+        max_length=16,
+        choices=PublicStatus.choices,
+        default=PublicStatus.RECEIVED,
+        verbose_name=_("status shown to the sender"),
+    )
+    # HMAC of the receipt phrase's word numbers (sanctuary.intake.phrases); null for staff logs.
+    phrase_hash = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, verbose_name=_("phrase fingerprint")
+    )
+    phrase_expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("phrase expires on"))
+    # HMAC of the form's one-time token: the same form sent twice is stored once.
+    form_token_hash = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, verbose_name=_("form token fingerprint")
+    )
+    person = models.ForeignKey(
+        "people.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="intake_submissions",
+        verbose_name=_("person"),
+    )
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("merged into")
+    )
     logged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("logged by"),
     )
     handled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("handled by"),
     )
-    handled_at = models.DateTimeField(null=True, blank=True)
-    watch_checked = models.BooleanField(default=False)  # compared with the watch list yet
+    handled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("handled on"))
+    watch_checked = models.BooleanField(
+        default=False, verbose_name=_("watch list checked")
+    )  # compared with the watch list yet
     # The sender wrote again (with their phrase) since an officer last opened it.
-    follow_up_pending = models.BooleanField(default=False)
+    follow_up_pending = models.BooleanField(default=False, verbose_name=_("follow-up waiting"))
     # "How did you hear of us?": an opaque reference (``sanctuary.people.attribution``), in
     # clear so the attribution report counts while sealed; it names no person.
-    heard_via = models.CharField(max_length=32, blank=True, default="")
+    heard_via = models.CharField(max_length=32, blank=True, default="", verbose_name=_("heard of us through"))
 
     objects = SubmissionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-received_at", "-id"]
         indexes = [models.Index(fields=["state", "received_at"], name="submission_state_idx")]
+        verbose_name = _("first contact")
+        verbose_name_plural = _("first contacts")
 
     def __str__(self) -> str:
         return f"submission {self.pk}"
@@ -140,16 +174,20 @@ class SubmissionPartQuerySet(models.QuerySet[Any]):
 class FollowUp(models.Model):
     """A further message from the sender, sent with their receipt phrase."""
 
-    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="follow_ups")
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="follow_ups", verbose_name=_("first contact")
+    )
     uid = models.UUIDField(unique=True, editable=False)
-    key = models.ForeignKey(IntakeKey, on_delete=models.PROTECT, related_name="+")
-    payload = models.TextField()
-    received_at = models.DateTimeField(default=timezone.now)
+    key = models.ForeignKey(IntakeKey, on_delete=models.PROTECT, related_name="+", verbose_name=_("key"))
+    payload = models.TextField(verbose_name=_("content"))
+    received_at = models.DateTimeField(default=timezone.now, verbose_name=_("received on"))
 
     objects = SubmissionPartQuerySet.as_manager()
 
     class Meta:
         ordering = ["received_at", "id"]
+        verbose_name = _("follow-up message")
+        verbose_name_plural = _("follow-up messages")
 
     def __str__(self) -> str:
         return f"follow-up {self.pk}"
@@ -168,20 +206,29 @@ class Attachment(models.Model):
     """A photo or PDF sent with a submission: metadata stripped, then sealed to the intake
     key and written to disk under a random name."""
 
-    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="attachments")
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("first contact")
+    )
     uid = models.UUIDField(unique=True, editable=False)
-    key = models.ForeignKey(IntakeKey, on_delete=models.PROTECT, related_name="+")
-    stored_name = models.CharField(max_length=64, unique=True)
-    content_type = models.CharField(max_length=64)
-    size = models.PositiveIntegerField()
+    key = models.ForeignKey(IntakeKey, on_delete=models.PROTECT, related_name="+", verbose_name=_("key"))
+    stored_name = models.CharField(max_length=64, unique=True, verbose_name=_("stored file name"))
+    content_type = models.CharField(max_length=64, verbose_name=_("file type"))
+    size = models.PositiveIntegerField(verbose_name=_("size"))
     moved_to = models.ForeignKey(
-        "people.PersonDocument", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "people.PersonDocument",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("moved to"),
     )
 
     objects = SubmissionPartQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
 
     def __str__(self) -> str:
         return f"attachment {self.pk}"

@@ -11,10 +11,23 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from sanctuary.intake import actions
-from sanctuary.intake.models import INTAKE, Submission, TriageState
-from sanctuary.lib.stages import Access, DashboardCard, MergeStep, NavEntry, PersonPanel, Stage, TimelineKind, register
+from sanctuary.intake.models import INTAKE, Source, Submission, TriageState
+from sanctuary.lib.stages import (
+    DAY,
+    Access,
+    Choice,
+    DashboardCard,
+    MergeStep,
+    NavEntry,
+    Param,
+    PersonPanel,
+    Stage,
+    TimelineKind,
+    TimelineMessage,
+    register,
+)
 from sanctuary.people import attribution
-from sanctuary.people.models import Status
+from sanctuary.people.models import ContactKind, Status
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -128,9 +141,32 @@ def _attribution(since: date, until: date) -> list[attribution.Count]:
 attribution.register_counter(_attribution)
 
 
+# What intake's steps say on the person timeline: which first contact (its day, how it came and
+# the channel the person gave, as codes), never what it said.
+_CONTACT: dict[str, Param] = {"received": DAY, "channel": Choice(ContactKind), "source": Choice(Source)}
+TIMELINE_MESSAGES = (
+    TimelineMessage(
+        "intake.made_from", _("Record made from a first contact of %(received)s (%(source)s, %(channel)s)"), _CONTACT
+    ),
+    TimelineMessage(
+        "intake.linked", _("First contact of %(received)s linked to this record (%(source)s, %(channel)s)"), _CONTACT
+    ),
+)
+
+
+# Audit codes of intake that are no field, in words.
+AUDIT_LABELS = {
+    "intake.submission.files": _("attached files"),
+    "intake.submission.story": _("their story"),
+    "intake.intakekey.replaced_unverified_key": _("an unverified key replaced"),
+    "intake:queue": _("first contacts to triage"),
+}
+
+
 register(
     Stage(
         app="intake",
+        audit_labels=AUDIT_LABELS,
         access=(
             Access(INTAKE, _("The triage queue of first contacts")),
             Access(INTAKE_LOG, _("Log a first contact that came by chat or phone")),
@@ -147,6 +183,7 @@ register(
             PersonPanel(template="intake/_own_words.html", context=_own_words, module=INTAKE, place="cards", order=5),
         ),
         timeline=(TimelineKind("intake", _("First contact linked")),),
+        timeline_messages=TIMELINE_MESSAGES,
         merge=MergeStep(models=("intake.Submission",), apply=_merge),
         demo=_demo,
         demo_order=20,

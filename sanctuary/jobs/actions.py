@@ -33,7 +33,7 @@ from sanctuary.jobs.models import (
 )
 from sanctuary.lib.bounds import JOB, REFUSALS, refuse_outside
 from sanctuary.lib.refusal import Refusal
-from sanctuary.people import admission, work
+from sanctuary.people import admission, timeline, work
 from sanctuary.people.models import Person, PersonEvent
 
 if TYPE_CHECKING:
@@ -55,8 +55,9 @@ class JobsError(Refusal):
     }
 
 
-def _event(actor: User, person: Person, note: str) -> None:
-    PersonEvent.objects.create(person=person, kind=TIMELINE, note=note, actor=actor)
+def _event(actor: User, person: Person, code: str, **params: Any) -> None:
+    """A step on the person timeline: one of the messages ``module.py`` declares."""
+    PersonEvent.objects.create(person=person, kind=TIMELINE, message=timeline.message(code, **params), actor=actor)
 
 
 def add_months(day: date, months: int) -> date:
@@ -121,7 +122,7 @@ def do_propose(actor: User, person: Person, opening: Opening, note: str = "") ->
         raise JobsError("already")
     placement = Placement.objects.create(person=person, opening=opening, note=note, proposed_by=actor, changed_by=actor)
     record(actor, Action.CREATE, placement, fields=["opening", *(["note"] if note else [])])
-    _event(actor, person, str(_("Proposed for a job")))
+    _event(actor, person, "jobs.proposed", trade=opening.trade)
     return placement
 
 
@@ -178,7 +179,7 @@ def do_start(actor: User, placement: Placement, *, started_on: date, wage: Decim
         [FollowUp(placement=placement, months=m, due=add_months(started_on, m)) for m in FOLLOW_UP_MONTHS]
     )
     record(actor, Action.STATUS, placement, fields=["state", "started_on", "wage"])
-    _event(actor, placement.person, str(_("Started work")))
+    _event(actor, placement.person, "jobs.started", trade=placement.opening.trade)
     return placement
 
 
@@ -202,7 +203,7 @@ def do_end(actor: User, placement: Placement, *, ended_on: date, reason: str, no
     placement.changed_by, placement.changed_at = actor, timezone.now()
     placement.save()
     record(actor, Action.STATUS, placement, fields=["state", "ended_on", "end_reason", *(["end_note"] if note else [])])
-    _event(actor, placement.person, str(_("Job ended")))
+    _event(actor, placement.person, "jobs.ended", trade=placement.opening.trade, reason=reason)
     work.employment_ended(
         person=placement.person, employer_ref=placement.opening.employer.ref, ended_on=ended_on, user=actor
     )

@@ -66,15 +66,22 @@ class Employer(EncryptedModel):
     flag = models.CharField(_("flag"), max_length=10, choices=Flag.choices, blank=True, default="")
     flag_reason = EncryptedTextField(_("why flagged"), max_length=1000, blank=True)
     flagged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("flagged by"),
     )
-    flagged_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    flagged_at = models.DateTimeField(null=True, blank=True, verbose_name=_("flagged on"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created on"))
 
     objects = EmployerQuerySet.as_manager()  # type: ignore[misc,assignment]
 
     class Meta:
         ordering = ["code_name"]
+        verbose_name = _("employer")
+        verbose_name_plural = _("employers")
 
     def __str__(self) -> str:
         return self.code_name
@@ -98,7 +105,9 @@ class PapersNeeded(models.TextChoices):
 
 
 class Opening(models.Model):
-    employer = models.ForeignKey(Employer, on_delete=models.PROTECT, related_name="openings")
+    employer = models.ForeignKey(
+        Employer, on_delete=models.PROTECT, related_name="openings", verbose_name=_("employer")
+    )
     trade = models.CharField(_("trade"), max_length=16, choices=Trade.choices)
     title = models.CharField(_("job"), max_length=120, help_text=_("For example “motorcycle mechanic”."))
     pay = models.DecimalField(_("pay (baht)"), max_digits=9, decimal_places=2, validators=[MinValueValidator(0)])
@@ -112,13 +121,17 @@ class Opening(models.Model):
         _("positions"), default=1, validators=[MinValueValidator(1), MaxValueValidator(500)]
     )
     open = models.BooleanField(_("open"), default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created on"))
 
     objects = OrgQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["-open", "-created_at"]
+        verbose_name = _("job opening")
+        verbose_name_plural = _("job openings")
 
     def __str__(self) -> str:
         return f"{self.title} · {self.employer.code_name}"
@@ -159,14 +172,18 @@ class Placement(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("note", "end_note")
     VAULT_PARENT = "person"
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="placements")
-    opening = models.ForeignKey(Opening, on_delete=models.PROTECT, related_name="placements")
-    state = models.CharField(max_length=10, choices=PlacementState.choices, default=PlacementState.PROPOSED)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="placements", verbose_name=_("person"))
+    opening = models.ForeignKey(Opening, on_delete=models.PROTECT, related_name="placements", verbose_name=_("opening"))
+    state = models.CharField(
+        max_length=10, choices=PlacementState.choices, default=PlacementState.PROPOSED, verbose_name=_("state")
+    )
     note = EncryptedTextField(_("note"), max_length=2000, blank=True)
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    proposed_at = models.DateTimeField(default=timezone.now)
-    interview_at = models.DateTimeField(null=True, blank=True)
-    offered_at = models.DateTimeField(null=True, blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("proposed by")
+    )
+    proposed_at = models.DateTimeField(default=timezone.now, verbose_name=_("proposed on"))
+    interview_at = models.DateTimeField(null=True, blank=True, verbose_name=_("interview on"))
+    offered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("offered on"))
     started_on = models.DateField(_("first day"), null=True, blank=True)
     wage = models.DecimalField(
         _("agreed wage (baht)"),
@@ -180,8 +197,10 @@ class Placement(EncryptedModel):
     ended_on = models.DateField(_("last day"), null=True, blank=True)
     end_reason = models.CharField(_("why it ended"), max_length=10, choices=EndReason.choices, blank=True)
     end_note = EncryptedTextField(_("what happened"), max_length=2000, blank=True)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    changed_at = models.DateTimeField(default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("changed by")
+    )
+    changed_at = models.DateTimeField(default=timezone.now, verbose_name=_("changed on"))
 
     objects = JobsQuerySet.as_manager()  # type: ignore[misc]
 
@@ -196,6 +215,8 @@ class Placement(EncryptedModel):
                 name="jobs_end_after_start",
             ),
         ]
+        verbose_name = _("placement")
+        verbose_name_plural = _("placements")
 
     def __str__(self) -> str:
         return f"placement {self.pk}"
@@ -216,14 +237,23 @@ class FollowUpQuerySet(PersonScopedQuerySet):
 class FollowUp(models.Model):
     """Still employed after 1, 3 and 6 months? With the wage then."""
 
-    placement = models.ForeignKey(Placement, on_delete=models.PROTECT, related_name="follow_ups")
-    months = models.PositiveSmallIntegerField()
-    due = models.DateField()
-    still_employed = models.BooleanField(null=True)
-    wage = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)])
-    recorded_at = models.DateTimeField(null=True, blank=True)
+    placement = models.ForeignKey(
+        Placement, on_delete=models.PROTECT, related_name="follow_ups", verbose_name=_("placement")
+    )
+    months = models.PositiveSmallIntegerField(verbose_name=_("months"))
+    due = models.DateField(verbose_name=_("due on"))
+    still_employed = models.BooleanField(null=True, verbose_name=_("still employed"))
+    wage = models.DecimalField(
+        max_digits=9, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)], verbose_name=_("wage")
+    )
+    recorded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("recorded on"))
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
 
     objects = FollowUpQuerySet.as_manager()  # type: ignore[misc]
@@ -231,6 +261,8 @@ class FollowUp(models.Model):
     class Meta:
         ordering = ["due", "pk"]
         constraints = [models.UniqueConstraint(fields=["placement", "months"], name="jobs_follow_up_once")]
+        verbose_name = _("job follow-up")
+        verbose_name_plural = _("job follow-ups")
 
     def __str__(self) -> str:
         return f"{self.placement_id}+{self.months}"

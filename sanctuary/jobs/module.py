@@ -13,8 +13,30 @@ from django.utils.translation import gettext_lazy as _
 
 from sanctuary.jobs import actions
 from sanctuary.jobs.figures import FIGURES
-from sanctuary.jobs.models import JOBS, TIMELINE, Employer, Flag, FollowUp, Opening, Placement, PlacementState, Sector
-from sanctuary.lib.stages import Access, DashboardCard, MergeStep, NavEntry, PersonPanel, Stage, TimelineKind, register
+from sanctuary.jobs.models import (
+    JOBS,
+    TIMELINE,
+    Employer,
+    EndReason,
+    Flag,
+    FollowUp,
+    Opening,
+    Placement,
+    PlacementState,
+    Sector,
+)
+from sanctuary.lib.stages import (
+    Access,
+    Choice,
+    DashboardCard,
+    MergeStep,
+    NavEntry,
+    PersonPanel,
+    Stage,
+    TimelineKind,
+    TimelineMessage,
+    register,
+)
 from sanctuary.people import work
 from sanctuary.people.admission import admission_block
 from sanctuary.people.models import Region
@@ -92,15 +114,36 @@ def _demo(demo: Any) -> None:
         )
 
 
+# What work steps say on the person timeline. The earlier sentences (``legacy``) were stored
+# as notes before messages; converted notes still say them, in the reader's language.
+_TRADE = {"trade": Choice(work.Trade)}
+TIMELINE_MESSAGES = (
+    TimelineMessage("jobs.proposed", _("Proposed for a job: %(trade)s"), _TRADE, legacy=(_("Proposed for a job"),)),
+    TimelineMessage("jobs.started", _("Started work: %(trade)s"), _TRADE, legacy=(_("Started work"),)),
+    TimelineMessage(
+        "jobs.ended",
+        _("Job ended (%(trade)s): %(reason)s"),
+        {**_TRADE, "reason": Choice(EndReason)},
+        legacy=(_("Job ended"),),
+    ),
+)
+
+
+# Audit codes of jobs that are no field, in words.
+AUDIT_LABELS = {"jobs:opening": _("people proposed for an opening")}
+
+
 register(
     Stage(
         app="jobs",
+        audit_labels=AUDIT_LABELS,
         figures=FIGURES,
         access=(Access(JOBS, _("Employers, openings and placements")),),
         nav=(NavEntry(url="jobs:openings", label=_("Jobs"), module=JOBS, badge=_due_badge, order=60),),
         dashboard=(DashboardCard(template="jobs/_dashboard.html", context=_card, module=JOBS, order=40),),
         person_panels=(PersonPanel(template="jobs/_person_panel.html", context=_panel, module=JOBS, order=55),),
         timeline=(TimelineKind(TIMELINE, _("Work")),),
+        timeline_messages=TIMELINE_MESSAGES,
         merge=MergeStep(models=("jobs.Placement",), check=actions.check_merge, apply=actions.merge_jobs),
         demo=_demo,
         demo_order=60,

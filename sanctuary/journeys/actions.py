@@ -15,6 +15,7 @@ from sanctuary.journeys.models import ACTIVE_STATUSES, PERSON_STATUS, CheckIn, J
 from sanctuary.lib import db
 from sanctuary.lib.bounds import CHECK_IN, JOURNEY, REFUSALS, refuse_outside
 from sanctuary.lib.refusal import Refusal
+from sanctuary.people import timeline
 from sanctuary.people.actions import do_change_status
 from sanctuary.people.admission import admission_block, ensure_admissible
 from sanctuary.people.models import Person, Status
@@ -85,7 +86,8 @@ def do_set_status(user: User, journey: Journey, status: str) -> Journey:
         )
         person_status = Status.ACCEPTED if back else None
     if person_status is not None:
-        do_change_status(user, journey.person, person_status, kind=TIMELINE_JOURNEY, by_decision=True)
+        said = timeline.message("journeys.status", status=status)
+        do_change_status(user, journey.person, person_status, kind=TIMELINE_JOURNEY, by_decision=True, message=said)
     if status == JourneyStatus.ARRIVED:
         last = journey.stages.order_by("-position").first()
         if last is not None and last.reached_at is None:
@@ -106,7 +108,10 @@ def do_stage_reached(user: User, stage: Stage) -> Stage:
         if journey.status == JourneyStatus.PLANNED:  # the first stage reached: they are on the way
             do_set_status(user, journey, JourneyStatus.UNDER_WAY)
         elif journey.person.status != Status.IN_TRANSIT and journey.status == JourneyStatus.UNDER_WAY:
-            do_change_status(user, journey.person, Status.IN_TRANSIT, kind=TIMELINE_JOURNEY, by_decision=True)
+            said = timeline.message("journeys.stage_reached", position=stage.position + 1)
+            do_change_status(
+                user, journey.person, Status.IN_TRANSIT, kind=TIMELINE_JOURNEY, by_decision=True, message=said
+            )
     return stage
 
 

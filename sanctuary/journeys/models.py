@@ -70,7 +70,9 @@ class Journey(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("meeting_point", "contact_person", "notes")
     VAULT_PARENT = "person"
 
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="journeys")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="journeys", verbose_name=_("person")
+    )
     coordinator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("coordinator")
     )
@@ -84,10 +86,12 @@ class Journey(EncryptedModel):
     transport_cost = models.DecimalField(_("transport cost"), max_digits=10, decimal_places=2, null=True, blank=True)
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.THB)
     notes = EncryptedTextField(_("notes"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    ended_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created on"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated on"))
+    ended_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ended on"))
 
     objects = JourneyQuerySet.as_manager()  # type: ignore[misc]
 
@@ -107,6 +111,8 @@ class Journey(EncryptedModel):
                 condition=Q(transport_cost__isnull=True) | Q(transport_cost__gte=0), name="journey_cost_not_negative"
             ),
         ]
+        verbose_name = _("journey")
+        verbose_name_plural = _("journeys")
 
     def __str__(self) -> str:
         return f"journey {self.pk}"
@@ -142,8 +148,8 @@ class Stage(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("place",)
     VAULT_PARENT = "journey"
 
-    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="stages")
-    position = models.PositiveSmallIntegerField(default=0)
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="stages", verbose_name=_("journey"))
+    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
     place = EncryptedTextField(_("place"), max_length=200)
     planned_on = models.DateField(_("planned date"), null=True, blank=True)
     reached_at = models.DateTimeField(_("reached"), null=True, blank=True)
@@ -152,6 +158,8 @@ class Stage(EncryptedModel):
 
     class Meta:
         ordering = ["position", "id"]
+        verbose_name = _("journey stage")
+        verbose_name_plural = _("journey stages")
 
     def __str__(self) -> str:
         return f"stage {self.position} of {self.journey_id}"
@@ -163,12 +171,17 @@ class CheckIn(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("note",)
     VAULT_PARENT = "journey"
 
-    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="check_ins")
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="check_ins", verbose_name=_("journey"))
     due_at = models.DateTimeField(_("expected by"))
     received_at = models.DateTimeField(_("received"), null=True, blank=True)
     note = EncryptedTextField(_("note"), blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
 
     objects = JourneyPartQuerySet.as_manager()  # type: ignore[misc]
@@ -176,6 +189,8 @@ class CheckIn(EncryptedModel):
     class Meta:
         ordering = ["due_at", "id"]
         indexes = [models.Index(fields=["received_at", "due_at"], name="checkin_missed_idx")]
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
 
     def __str__(self) -> str:
         return f"check-in {self.pk}"

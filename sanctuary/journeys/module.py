@@ -7,8 +7,19 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
-from sanctuary.journeys.models import ACTIVE_STATUSES, JOURNEYS, CheckIn, Journey
-from sanctuary.lib.stages import Access, DashboardCard, MergeStep, NavEntry, PersonPanel, Stage, TimelineKind, register
+from sanctuary.journeys.models import ACTIVE_STATUSES, JOURNEYS, CheckIn, Journey, JourneyStatus
+from sanctuary.lib.stages import (
+    Access,
+    Choice,
+    DashboardCard,
+    MergeStep,
+    NavEntry,
+    PersonPanel,
+    Stage,
+    TimelineKind,
+    TimelineMessage,
+    register,
+)
 from sanctuary.people.admission import admission_block
 from sanctuary.people.models import Status
 
@@ -59,9 +70,22 @@ def _merge(merge: Merge) -> None:
     merge.move(Journey.objects.all())
 
 
+# What journey steps say on the person timeline (the person's status they moved between is
+# shown with them): never a route or a place.
+TIMELINE_MESSAGES = (
+    TimelineMessage("journeys.status", _("Journey status: %(status)s"), {"status": Choice(JourneyStatus)}),
+    TimelineMessage("journeys.stage_reached", _("Stage %(position)s of the journey reached")),
+)
+
+
+# Audit codes of journeys that are no field, in words.
+AUDIT_LABELS = {"journeys:list": _("journeys")}
+
+
 register(
     Stage(
         app="journeys",
+        audit_labels=AUDIT_LABELS,
         access=(Access(JOURNEYS, _("Plan and follow journeys (each seen by its coordinator)")),),
         nav=(NavEntry(url="journeys:list", label=_("Journeys"), module=JOURNEYS, badge=missed_check_ins, order=40),),
         dashboard=(DashboardCard(template="journeys/_dashboard.html", context=_card, module=JOURNEYS, order=1),),
@@ -75,6 +99,7 @@ register(
             ),
         ),
         timeline=(TimelineKind("journey", _("Journey")),),
+        timeline_messages=TIMELINE_MESSAGES,
         merge=MergeStep(models=("journeys.Journey",), check=_check_merge, apply=_merge),
     )
 )

@@ -45,7 +45,7 @@ from sanctuary.lib.bounds import (
     refuse_outside,
 )
 from sanctuary.lib.refusal import Refusal
-from sanctuary.people import work
+from sanctuary.people import timeline, work
 from sanctuary.people.actions import do_add_document
 from sanctuary.people.models import DocumentKind, PersonEvent
 from sanctuary.vault import files
@@ -105,8 +105,10 @@ FIELD_OF = {
 }
 
 
-def _timeline(person: Person, actor: User | None, note: str) -> None:
-    PersonEvent.objects.create(person=person, kind=TIMELINE, note=note, actor=actor)
+def _timeline(person: Person, actor: User | None, code: str, **params: Any) -> None:
+    """A step on the person timeline: one of the messages ``module.py`` declares (encrypted,
+    like a note: "detained" is about someone)."""
+    PersonEvent.objects.create(person=person, kind=TIMELINE, message=timeline.message(code, **params), actor=actor)
 
 
 # --- Papers ---------------------------------------------------------------------------------------
@@ -266,7 +268,7 @@ def start_permit_clocks(*, person: Any, employer_ref: str, ended_on: date, user:
         except IntegrityError:  # the same end reported twice at once
             continue
         record(user, Action.CREATE, clock, fields=["ended_on", "deadline"])
-        _timeline(paper.person, user, str(_("Work permit: the job ended; a new employer is needed.")))
+        _timeline(paper.person, user, "legal.permit_clock", deadline=clock.deadline)
         started.append(clock)
     return started
 
@@ -309,7 +311,7 @@ def do_record_detention(
         for n, (my, en, th) in enumerate(LegalSettings.current().checklist())
     )
     record(user, Action.CREATE, detention, fields=["occurred_on", "authority"] + (["place"] if place else []))
-    _timeline(person, user, str(_("Arrested or detained by Thai authorities.")))
+    _timeline(person, user, "legal.detained", authority=authority, on=occurred_on)
     return detention
 
 
@@ -334,7 +336,7 @@ def do_change_detention(user: User, detention: Detention, status: str, on: date,
         fields.append("place")
     if status not in OPEN_DETENTION:
         detention.closed_at = timezone.now()
-        _timeline(detention.person, user, str(detention.get_status_display()))
+        _timeline(detention.person, user, "legal.detention_ended", status=status, on=on)
     detention.save()
     record(user, Action.UPDATE, detention, fields=fields)
     return detention

@@ -77,6 +77,8 @@ class DocumentType(models.Model):
 
     class Meta:
         ordering = ["order", "id"]
+        verbose_name = _("document type")
+        verbose_name_plural = _("document types")
 
     def __str__(self) -> str:
         return self.name
@@ -104,12 +106,18 @@ class LegalSettings(models.Model):
     checklist_en = models.TextField(_("who to call, in English"), help_text=_("One per line."))
     checklist_th = models.TextField(_("who to call, in Thai"), blank=True, help_text=_("One per line."))
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated on"))
 
     class Meta:
         verbose_name = _("legal settings")
+        verbose_name_plural = _("legal settings")
 
     def __str__(self) -> str:
         return "legal settings"
@@ -170,7 +178,9 @@ class Paper(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("number", "notes")
     VAULT_PARENT = "person"
 
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="papers")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="papers", verbose_name=_("person")
+    )
     doc_type = models.ForeignKey(
         DocumentType, on_delete=models.PROTECT, related_name="papers", verbose_name=_("type of paper")
     )
@@ -180,20 +190,38 @@ class Paper(EncryptedModel):
     )
     issued_on = models.DateField(_("issued on"), null=True, blank=True)
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
-    warn_on = models.DateField(null=True, blank=True, editable=False)  # expires_on less the warning days
+    warn_on = models.DateField(
+        null=True, blank=True, editable=False, verbose_name=_("warn on")
+    )  # expires_on less the warning days
     status = models.CharField(
         pgettext_lazy("paper", "state"), max_length=10, choices=PaperStatus.choices, default=PaperStatus.ISSUED
     )
     status_on = models.DateField(_("since"), default=timezone.localdate)
-    employer_ref = models.CharField(max_length=40, blank=True)  # "employer:<id>" (sanctuary.people.work)
+    employer_ref = models.CharField(
+        max_length=40, blank=True, verbose_name=_("employer reference")
+    )  # "employer:<id>" (sanctuary.people.work)
     employer_name = models.CharField(_("employer"), max_length=120, blank=True)  # its code name
-    scan = models.ForeignKey("people.PersonDocument", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    scan = models.ForeignKey(
+        "people.PersonDocument",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("scan"),
+    )
     notes = EncryptedTextField(_("notes"), max_length=2000, blank=True)
     risk_explained_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("risk explained by"),
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created on"))
 
     objects = PaperQuerySet.as_manager()  # type: ignore[misc]
 
@@ -206,6 +234,8 @@ class Paper(EncryptedModel):
             ),
         ]
         indexes = [models.Index(fields=["status", "warn_on"], name="legal_paper_to_renew")]
+        verbose_name = _("paper")
+        verbose_name_plural = _("papers")
 
     def __str__(self) -> str:
         return f"paper {self.pk}"
@@ -242,17 +272,21 @@ class PaperChange(models.Model):
     """A paper's state as it changed (applied, issued, lost, seized …), with the day it
     happened: the history a lawyer asks for."""
 
-    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="changes")
-    old_status = models.CharField(max_length=10, choices=PaperStatus.choices, blank=True)
-    new_status = models.CharField(max_length=10, choices=PaperStatus.choices)
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="changes", verbose_name=_("paper"))
+    old_status = models.CharField(max_length=10, choices=PaperStatus.choices, blank=True, verbose_name=_("old status"))
+    new_status = models.CharField(max_length=10, choices=PaperStatus.choices, verbose_name=_("new status"))
     on = models.DateField(_("on"))
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    changed_at = models.DateTimeField(default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("changed by")
+    )
+    changed_at = models.DateTimeField(default=timezone.now, verbose_name=_("changed on"))
 
     objects = ThroughPaper.as_manager()
 
     class Meta:
         ordering = ["-on", "-id"]
+        verbose_name = _("paper change")
+        verbose_name_plural = _("paper changes")
 
     def __str__(self) -> str:
         return f"paper change {self.pk}"
@@ -279,19 +313,26 @@ class PermitClock(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("resolution_note",)
     VAULT_PARENT = "person"
 
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="permit_clocks")
-    paper = models.ForeignKey(Paper, on_delete=models.PROTECT, related_name="clocks")
-    employer_ref = models.CharField(max_length=40)
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="permit_clocks", verbose_name=_("person")
+    )
+    paper = models.ForeignKey(Paper, on_delete=models.PROTECT, related_name="clocks", verbose_name=_("paper"))
+    employer_ref = models.CharField(max_length=40, verbose_name=_("employer reference"))
     employer_name = models.CharField(_("employer"), max_length=120, blank=True)
     ended_on = models.DateField(_("the job ended on"))
     deadline = models.DateField(_("new employer needed by"))
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created on"))
     resolution = models.CharField(_("outcome"), max_length=16, choices=ClockResolution.choices, blank=True)
     resolution_note = EncryptedTextField(_("note"), max_length=1000, blank=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
     )
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved on"))
 
     objects = ClockQuerySet.as_manager()  # type: ignore[misc]
 
@@ -304,6 +345,8 @@ class PermitClock(EncryptedModel):
                 condition=Q(resolved_at__isnull=True) | ~Q(resolution=""), name="legal_clock_resolved_with_outcome"
             ),
         ]
+        verbose_name = _("work-permit clock")
+        verbose_name_plural = _("work-permit clocks")
 
     def __str__(self) -> str:
         return f"permit clock {self.pk}"
@@ -344,7 +387,9 @@ class Detention(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("place", "note")
     VAULT_PARENT = "person"
 
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="detentions")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="detentions", verbose_name=_("person")
+    )
     occurred_on = models.DateField(_("arrested on"))
     authority = models.CharField(_("by"), max_length=12, choices=Authority.choices)
     place = EncryptedTextField(_("where they are held"), max_length=300, blank=True)
@@ -356,9 +401,11 @@ class Detention(EncryptedModel):
     )
     status_on = models.DateField(_("since"))
     note = EncryptedTextField(_("note"), max_length=2000, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created on"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed on"))
 
     objects = DetentionQuerySet.as_manager()  # type: ignore[misc]
 
@@ -368,6 +415,8 @@ class Detention(EncryptedModel):
             models.CheckConstraint(condition=Q(status_on__gte=F("occurred_on")), name="legal_detention_ordered"),
         ]
         indexes = [models.Index(fields=["closed_at"], name="legal_detention_open")]
+        verbose_name = _("detention")
+        verbose_name_plural = _("detentions")
 
     def __str__(self) -> str:
         return f"detention {self.pk}"
@@ -382,16 +431,22 @@ class ThroughDetention(LegalQuerySet):
 
 
 class DetentionChange(models.Model):
-    detention = models.ForeignKey(Detention, on_delete=models.CASCADE, related_name="changes")
-    status = models.CharField(max_length=12, choices=DetentionStatus.choices)
+    detention = models.ForeignKey(
+        Detention, on_delete=models.CASCADE, related_name="changes", verbose_name=_("detention")
+    )
+    status = models.CharField(max_length=12, choices=DetentionStatus.choices, verbose_name=_("status"))
     on = models.DateField(_("on"))
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    changed_at = models.DateTimeField(default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("changed by")
+    )
+    changed_at = models.DateTimeField(default=timezone.now, verbose_name=_("changed on"))
 
     objects = ThroughDetention.as_manager()
 
     class Meta:
         ordering = ["-on", "-id"]
+        verbose_name = _("detention change")
+        verbose_name_plural = _("detention changes")
 
     def __str__(self) -> str:
         return f"detention change {self.pk}"
@@ -401,15 +456,22 @@ class DetentionCall(models.Model):
     """One line of the call checklist, copied when the detention is recorded (editing the
     checklist later does not change what was done), ticked with who and when."""
 
-    detention = models.ForeignKey(Detention, on_delete=models.CASCADE, related_name="calls")
-    position = models.PositiveSmallIntegerField()
-    label_my = models.CharField(max_length=200, blank=True)
-    label_en = models.CharField(max_length=200)
-    label_th = models.CharField(max_length=200, blank=True)
-    done_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    detention = models.ForeignKey(
+        Detention, on_delete=models.CASCADE, related_name="calls", verbose_name=_("detention")
     )
-    done_at = models.DateTimeField(null=True, blank=True)
+    position = models.PositiveSmallIntegerField(verbose_name=_("position"))
+    label_my = models.CharField(max_length=200, blank=True, verbose_name=_("name in Burmese"))
+    label_en = models.CharField(max_length=200, verbose_name=_("name in English"))
+    label_th = models.CharField(max_length=200, blank=True, verbose_name=_("name in Thai"))
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("done by"),
+    )
+    done_at = models.DateTimeField(null=True, blank=True, verbose_name=_("done on"))
 
     objects = ThroughDetention.as_manager()
 
@@ -421,6 +483,8 @@ class DetentionCall(models.Model):
                 condition=Q(done_at__isnull=True) | Q(done_by__isnull=False), name="legal_call_done_by"
             ),
         ]
+        verbose_name = _("detention call")
+        verbose_name_plural = _("detention calls")
 
     def __str__(self) -> str:
         return f"call {self.pk}"
@@ -462,7 +526,9 @@ class DocumentRequest(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("handler_name", "submitted_what")
     VAULT_PARENT = "person"
 
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="document_requests")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="document_requests", verbose_name=_("person")
+    )
     doc_type = models.ForeignKey(
         DocumentType, on_delete=models.PROTECT, related_name="requests", verbose_name=_("type of paper")
     )
@@ -491,10 +557,17 @@ class DocumentRequest(EncryptedModel):
     )
     submitted_what = EncryptedTextField(_("what was handed in"), max_length=2000, blank=True)
     risk_explained_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("risk explained by"),
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created on"))
 
     objects = RequestQuerySet.as_manager()  # type: ignore[misc]
 
@@ -513,6 +586,8 @@ class DocumentRequest(EncryptedModel):
                 name="legal_request_done_after_submitted",
             ),
         ]
+        verbose_name = _("document request")
+        verbose_name_plural = _("document requests")
 
     def __str__(self) -> str:
         return f"document request {self.pk}"

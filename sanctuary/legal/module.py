@@ -15,7 +15,9 @@ from sanctuary.legal.actions import TIMELINE, do_add_paper, do_save_request, sta
 from sanctuary.legal.models import (
     LEGAL,
     LEGAL_CONFIG,
+    Authority,
     Detention,
+    DetentionStatus,
     DocumentRequest,
     DocumentType,
     HandlerKind,
@@ -25,7 +27,19 @@ from sanctuary.legal.models import (
     PermitClock,
     RequestState,
 )
-from sanctuary.lib.stages import Access, DashboardCard, MergeStep, NavEntry, PersonPanel, Stage, TimelineKind, register
+from sanctuary.lib.stages import (
+    DAY,
+    Access,
+    Choice,
+    DashboardCard,
+    MergeStep,
+    NavEntry,
+    PersonPanel,
+    Stage,
+    TimelineKind,
+    TimelineMessage,
+    register,
+)
 from sanctuary.people import work
 from sanctuary.people.admission import admission_block
 from sanctuary.people.models import Person, Status
@@ -141,9 +155,45 @@ def _demo(demo: Any) -> None:
         )
 
 
+# What legal steps say on the person timeline (encrypted: a detention is about someone). The
+# earlier sentences (``legacy``) were stored as notes before messages; converted notes still
+# say them, in the reader's language (a detention's end was its status alone).
+TIMELINE_MESSAGES = (
+    TimelineMessage(
+        "legal.permit_clock",
+        _("Work permit: the job ended; a new employer is needed by %(deadline)s."),
+        {"deadline": DAY},
+        legacy=(_("Work permit: the job ended; a new employer is needed."),),
+    ),
+    TimelineMessage(
+        "legal.detained",
+        _("Arrested or detained (%(authority)s) on %(on)s."),
+        {"authority": Choice(Authority), "on": DAY},
+        legacy=(_("Arrested or detained by Thai authorities."),),
+    ),
+    TimelineMessage(
+        "legal.detention_ended",
+        _("Detention ended: %(status)s on %(on)s."),
+        {"status": Choice(DetentionStatus), "on": DAY},
+        legacy=("%(status)s",),
+    ),
+)
+
+
+# Audit codes of legal that are no field, in words.
+AUDIT_LABELS = {
+    "legal.paper.employer": _("employer"),
+    "legal.detentioncall.done": _("done"),
+    "legal.documenttype.document_type": _("document type"),
+    "legal.legalsettings.settings": _("settings"),
+    "legal:alerts": _("legal alerts"),
+}
+
+
 register(
     Stage(
         app="legal",
+        audit_labels=AUDIT_LABELS,
         access=(
             Access(LEGAL, _("Papers, requests, work-permit clocks, arrests and detention")),
             Access(LEGAL_CONFIG, _("Types of paper, the alert periods, the detention call checklist")),
@@ -154,6 +204,7 @@ register(
             PersonPanel(template="legal/_person_panel.html", context=_panel, module=LEGAL, place="cards", order=40),
         ),
         timeline=(TimelineKind(TIMELINE, _("Papers and detention")),),
+        timeline_messages=TIMELINE_MESSAGES,
         merge=MergeStep(
             models=("legal.Paper", "legal.PermitClock", "legal.Detention", "legal.DocumentRequest"), apply=_merge
         ),

@@ -3,7 +3,8 @@
 Each app declares what it adds in its own ``module.py`` by calling :func:`register` with a
 :class:`Stage`: the access modules it defines (what a role may be granted), its navigation
 entries and their badge counts, its dashboard cards and person-page panels, the kinds of step
-it adds to the person timeline, its merge step and its demo data. ``module.py`` files are
+it adds to the person timeline and the sentences those steps say (``TimelineMessage``), its
+merge step, its demo data and its audit codes in words (``audit_labels``). ``module.py`` files are
 imported once at startup (``autodiscover``, the way ``django.contrib.admin`` finds
 ``admin.py``), and the core only ever loops over what was declared: navigation
 (``accounts.context_processors``), the dashboard (``sanctuary.views``), the person page
@@ -18,10 +19,13 @@ layers (``lib``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import date
+from typing import Any, Protocol
 
+from django.core.exceptions import ImproperlyConfigured
+from django.utils import formats
 from django.utils.module_loading import autodiscover_modules
 
 from sanctuary.lib.figures import Figure
@@ -91,6 +95,95 @@ class TimelineKind:
     label: Any
 
 
+class Param(Protocol):
+    """How a timeline message shows one of its parameters in the reader's language, and how
+    the conversion of old notes reads it back from a sentence (``None`` when it cannot)."""
+
+    def show(self, value: Any) -> str: ...
+
+    def parse(self, text: str) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A parameter holding a choice code (``many``: a list of codes), shown as its label. An
+    unknown code (a choice removed since) shows as "—", never as the code."""
+
+    choices: Any  # a ``TextChoices`` class, or (value, label) pairs
+    many: bool = False
+
+    def _pairs(self) -> list[tuple[Any, Any]]:
+        return list(getattr(self.choices, "choices", self.choices))
+
+    def show(self, value: Any) -> str:
+        labels = {str(code): label for code, label in self._pairs()}
+        values = value if self.many and isinstance(value, list) else [value]
+        return ", ".join(str(labels.get(str(v), "—")) for v in values) or "—"
+
+    def parse(self, text: str) -> Any:
+        codes = {str(label): str(code) for code, label in self._pairs()}
+        if not self.many:
+            return codes.get(text)
+        if text == "—":
+            return []
+        found = [codes.get(part) for part in text.split(", ")]
+        return None if None in found else found
+
+
+@dataclass(frozen=True)
+class Day:
+    """A parameter holding a date (stored as ``YYYY-MM-DD``), shown as the timeline shows its
+    dates (``Y-m-d``: no month name to translate)."""
+
+    def show(self, value: Any) -> str:
+        try:
+            return str(formats.date_format(date.fromisoformat(str(value)), "Y-m-d"))
+        except ValueError:
+            return "—"
+
+    def parse(self, text: str) -> Any:
+        try:
+            return date.fromisoformat(text).isoformat()
+        except ValueError:
+            return None
+
+
+DAY = Day()
+
+
+@dataclass(frozen=True)
+class TimelineMessage:
+    """A sentence a step on the person timeline says (``PersonEvent.message``), rendered in
+    the reader's language when it is read, never in the writer's when it is written.
+
+    ``code`` is ``"<app>.<name>"`` (``"jobs.proposed"``); ``text`` a lazy translation whose
+    ``%(name)s`` placeholders are filled from the event's parameters; ``params`` says how to
+    show a parameter that is a code (``Choice``) or a date (``DAY``): the others (case codes,
+    counts) are shown as stored. Parameters are codes, case codes, dates and counts, never a
+    name or typed text.
+
+    Notes written before messages existed are converted (``people.timeline.convert_old_notes``)
+    when they are one of the message's sentences, in any of the site's languages: ``text``,
+    ``forms`` (more forms of it, only to recognise: a plural message's sentence for 1 and for
+    more) or ``legacy`` (earlier sentences, which a converted step goes on saying, translated)."""
+
+    code: str
+    text: Any
+    params: Mapping[str, Param] = field(default_factory=dict)
+    legacy: tuple[Any, ...] = ()
+    forms: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class AuditLabel:
+    """A code of the audit log that is no model or field, in words (``sanctuary.audit.labels``):
+    a record type ("vault"), a list page ("people:list"), a field-like code ("searched",
+    "merged_from" of "merged_from:12"). ``choices`` puts the value of ``code:value`` in words."""
+
+    label: Any
+    choices: Any = None
+
+
 @dataclass(frozen=True)
 class MergeStep:
     """How an app merges its own rows when two records of one person become one.
@@ -120,6 +213,8 @@ class Stage:
     dashboard: tuple[DashboardCard, ...] = ()
     person_panels: tuple[PersonPanel, ...] = ()
     timeline: tuple[TimelineKind, ...] = ()
+    # The sentences its timeline steps say; codes start with the app label and a dot.
+    timeline_messages: tuple[TimelineMessage, ...] = ()
     merge: MergeStep | None = None
     demo: Callable[[Any], None] | None = None
     demo_order: int = 100
@@ -131,6 +226,10 @@ class Stage:
     redacted_paths: tuple[str, ...] = ()
     # Key numbers for the statistics dashboard, from clear columns only (``lib.figures``).
     figures: tuple[Figure, ...] = ()
+    # Audit codes of this app that are no model or field, in words: its pseudo-fields, list
+    # pages and record types (a label, or an ``AuditLabel``); ``"<model>.<field>"`` names one
+    # model's field. Models and fields name themselves (``verbose_name``).
+    audit_labels: Mapping[str, Any] = field(default_factory=dict)
 
 
 _stages: dict[str, Stage] = {}
@@ -138,6 +237,11 @@ _stages: dict[str, Stage] = {}
 
 def register(stage: Stage) -> Stage:
     """Declare a stage (from its ``module.py``). Registering an app twice replaces it."""
+    for message in stage.timeline_messages:
+        if not message.code.startswith(f"{stage.app}."):
+            raise ImproperlyConfigured(
+                f"timeline message {message.code!r} of {stage.app!r} must start with {stage.app}."
+            )
     _stages[stage.app] = stage
     return stage
 
@@ -175,6 +279,24 @@ def person_panels(place: str) -> list[PersonPanel]:
 
 def timeline_kinds() -> list[TimelineKind]:
     return [kind for stage in _stages.values() for kind in stage.timeline]
+
+
+def timeline_messages() -> dict[str, TimelineMessage]:
+    """Every declared timeline message, by code."""
+    return {message.code: message for stage in _stages.values() for message in stage.timeline_messages}
+
+
+def timeline_message(code: str) -> TimelineMessage | None:
+    """The declared message of this code, or None (its stage was removed, or never was)."""
+    stage = _stages.get(code.split(".", 1)[0])
+    if stage is None:
+        return None
+    return next((message for message in stage.timeline_messages if message.code == code), None)
+
+
+def timeline_kind_app(kind: str) -> str | None:
+    """The app that declared this timeline kind."""
+    return next((stage.app for stage in _stages.values() for k in stage.timeline if k.code == kind), None)
 
 
 def merge_steps() -> list[tuple[str, MergeStep]]:

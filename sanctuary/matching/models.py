@@ -31,12 +31,16 @@ class PersonMatchKey(models.Model):
     """One blocking key of a person (e.g. name key + birth year, phone, NRC), stored as a
     keyed HMAC, so candidates are found on encrypted data. ``rule`` is the key's kind."""
 
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="match_keys")
-    rule = models.CharField(max_length=16)
-    key = models.CharField(max_length=32, db_index=True)
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="match_keys", verbose_name=_("person")
+    )
+    rule = models.CharField(max_length=16, verbose_name=_("rule"))
+    key = models.CharField(max_length=32, db_index=True, verbose_name=_("key"))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["key", "person"], name="match_key_unique")]
+        verbose_name = _("matching key")
+        verbose_name_plural = _("matching keys")
 
     def __str__(self) -> str:
         return f"{self.person_id}:{self.rule}"
@@ -55,20 +59,36 @@ class MatchReview(models.Model):
     """A pair of people the finder thinks may be one person. Decided pairs are never asked
     again: a later scan leaves them as they are."""
 
-    person_a = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
-    person_b = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
-    score = models.FloatField()
-    agreements = models.JSONField(default=dict)  # field -> how it agreed; never values
-    decision = models.CharField(max_length=16, choices=Decision.choices, default=Decision.PENDING)
+    person_a = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="+", verbose_name=_("first person")
+    )
+    person_b = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="+", verbose_name=_("second person")
+    )
+    score = models.FloatField(verbose_name=_("score"))
+    agreements = models.JSONField(default=dict, verbose_name=_("what agreed"))  # field -> how it agreed; never values
+    decision = models.CharField(
+        max_length=16, choices=Decision.choices, default=Decision.PENDING, verbose_name=_("decision")
+    )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided on"))
     proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("proposed by"),
     )
-    proposed_at = models.DateTimeField(null=True, blank=True)
-    found_at = models.DateTimeField(auto_now_add=True)
+    proposed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("proposed on"))
+    found_at = models.DateTimeField(auto_now_add=True, verbose_name=_("found on"))
 
     objects = MatchReviewQuerySet.as_manager()
 
@@ -84,6 +104,8 @@ class MatchReview(models.Model):
                 name="match_merge_four_eyes",
             ),
         ]
+        verbose_name = _("possible duplicate")
+        verbose_name_plural = _("possible duplicates")
 
     def __str__(self) -> str:
         return f"review {self.person_a_id}/{self.person_b_id}"
@@ -102,17 +124,21 @@ class PartnerRun(models.Model):
     stored, and of the partner nothing but its opaque ids and the scores."""
 
     partner = models.CharField(_("partner organisation"), max_length=200)
-    key_fingerprint = models.CharField(max_length=32)
-    handles = models.JSONField(default=dict)  # our handle -> our person id
-    records = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    imported_at = models.DateTimeField(null=True, blank=True)
+    key_fingerprint = models.CharField(max_length=32, verbose_name=_("key fingerprint"))
+    handles = models.JSONField(default=dict, verbose_name=_("handles"))  # our handle -> our person id
+    records = models.PositiveIntegerField(default=0, verbose_name=_("records"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created on"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("created by")
+    )
+    imported_at = models.DateTimeField(null=True, blank=True, verbose_name=_("imported on"))
 
     objects = PartnersQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("partner matching run")
+        verbose_name_plural = _("partner matching runs")
 
     def __str__(self) -> str:
         return f"partner run {self.pk}"
@@ -125,21 +151,30 @@ class PartnerMatchQuerySet(PersonScopedQuerySet):
 class PartnerMatch(models.Model):
     """One of our people matched to an opaque record of the partner, to be reviewed."""
 
-    run = models.ForeignKey(PartnerRun, on_delete=models.CASCADE, related_name="matches")
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
-    partner_ref = models.CharField(max_length=64)
-    score = models.FloatField()
-    decision = models.CharField(max_length=16, choices=Decision.choices, default=Decision.PENDING)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    run = models.ForeignKey(PartnerRun, on_delete=models.CASCADE, related_name="matches", verbose_name=_("payment run"))
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+", verbose_name=_("person"))
+    partner_ref = models.CharField(max_length=64, verbose_name=_("partner's reference"))
+    score = models.FloatField(verbose_name=_("score"))
+    decision = models.CharField(
+        max_length=16, choices=Decision.choices, default=Decision.PENDING, verbose_name=_("decision")
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided on"))
 
     objects = PartnerMatchQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["-score", "id"]
         constraints = [models.UniqueConstraint(fields=["run", "person", "partner_ref"], name="partner_match_unique")]
+        verbose_name = _("partner match")
+        verbose_name_plural = _("partner matches")
 
     def __str__(self) -> str:
         return f"partner match {self.pk}"
@@ -152,16 +187,21 @@ class LinkageModel(models.Model):
     (``sanctuary.linkage.stored``): m and u per field and agreement level, the prior, and
     term frequencies keyed by blind index; never a name or number."""
 
-    fitted_at = models.DateTimeField(auto_now_add=True)
-    engine = models.CharField(max_length=40)  # the engine's format, e.g. "sanctuary.linkage/1"
-    learned = models.BooleanField(default=False)  # fitted on this register, or the engine's defaults
-    records = models.PositiveIntegerField(default=0)
-    parameters = models.JSONField()
-    job = models.ForeignKey("background.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    fitted_at = models.DateTimeField(_("fitted at"), auto_now_add=True)
+    # The engine's format, e.g. "sanctuary.linkage/1".
+    engine = models.CharField(_("engine"), max_length=40)
+    # Fitted on this register, or the engine's defaults.
+    learned = models.BooleanField(_("learned from this register"), default=False)
+    records = models.PositiveIntegerField(_("records"), default=0)
+    parameters = models.JSONField(_("parameters"))
+    job = models.ForeignKey(
+        "background.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("job")
+    )
 
     class Meta:
         ordering = ["-fitted_at", "-id"]
         verbose_name = _("duplicate scoring model")
+        verbose_name_plural = _("duplicate scoring models")
 
     def __str__(self) -> str:
         return f"linkage model {self.pk}"

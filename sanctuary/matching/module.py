@@ -37,9 +37,19 @@ def _merge(merge: Merge) -> None:
     refresh_match_keys([Person.objects.prefetch_related("contacts").get(pk=merge.primary.pk)])
 
 
+# Audit codes of matching that are no field, in words.
+AUDIT_LABELS = {
+    "background.job.found": _("possible duplicates found"),
+    "matching.partnerrun.partner_matches": _("partner matches"),
+    "matching.partnerrun.pprl_encodings": _("privacy-preserving encodings"),
+    "matching:queue": _("possible duplicates"),
+}
+
+
 register(
     Stage(
         app="matching",
+        audit_labels=AUDIT_LABELS,
         nav=(
             NavEntry(url="matching:queue", label=_("Duplicates"), module=Module.DUPLICATES, order=70),
             NavEntry(url="matching:partners", label=_("Partners"), module=Module.PARTNERS, order=71),

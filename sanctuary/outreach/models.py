@@ -83,14 +83,18 @@ class OutreachEvent(models.Model):
     speaker = models.CharField(_("speaker (alias)"), max_length=100, blank=True)
     audience = models.PositiveIntegerField(_("audience reported by the platform"), null=True, blank=True)
     public = models.BooleanField(_("offered on the public form"), default=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created on"))
 
     objects = EventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-on", "-id"]
         indexes = [models.Index(fields=["on"], name="outreach_event_on")]
+        verbose_name = _("outreach event")
+        verbose_name_plural = _("outreach events")
 
     def __str__(self) -> str:
         return f"{self.on:%Y-%m-%d} {self.get_platform_display()}: {self.topic}"
@@ -109,14 +113,18 @@ class TemplateQuerySet(ModuleQuerySet):
 
 class Template(models.Model):
     name = models.CharField(_("name"), max_length=100)
-    retired = models.BooleanField(default=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    retired = models.BooleanField(default=False, verbose_name=_("retired"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created on"))
 
     objects = TemplateQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
 
     def __str__(self) -> str:
         return self.name
@@ -134,17 +142,21 @@ class TemplateText(EncryptedModel):
 
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("body", "cover")
 
-    template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="texts")
-    language = models.CharField(max_length=2, choices=Language.choices)
+    template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="texts", verbose_name=_("template"))
+    language = models.CharField(max_length=2, choices=Language.choices, verbose_name=_("language"))
     body = EncryptedTextField(_("message"), max_length=2000)
     cover = EncryptedTextField(_("cover text (optional)"), max_length=500, blank=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("updated by")
+    )
+    updated_at = models.DateTimeField(default=timezone.now, verbose_name=_("updated on"))
 
     objects = TemplateTextQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["template", "language"], name="outreach_text_one_per_language")]
+        verbose_name = _("template text")
+        verbose_name_plural = _("template texts")
 
     def __str__(self) -> str:
         return f"{self.template_id}:{self.language}"
@@ -184,28 +196,36 @@ class OutreachContact(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("address",)
     VAULT_PARENT = "person"
 
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="outreach_contacts")
-    target_ref = models.CharField(max_length=32)
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="outreach_contacts", verbose_name=_("person")
+    )
+    target_ref = models.CharField(max_length=32, verbose_name=_("target"))
     # how the relative is reached (sanctuary.people.contact.How): direct, intermediary, channel
-    means = models.CharField(max_length=12, default="direct")
+    means = models.CharField(max_length=12, default="direct", verbose_name=_("means"))
     channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices, default=Channel.MANUAL)
     address = EncryptedTextField(_("chat, e-mail or number"), max_length=200, blank=True)
     # keyed hash of the address: a reply is matched to its contact without decrypting them all
     address_index = BlindIndexField(source="address", purpose=ADDRESS_INDEX, normaliser=address_key)
     language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.MY)
     state = models.CharField(_("state"), max_length=12, choices=ContactState.choices, default=ContactState.ACTIVE)
-    state_changed_at = models.DateTimeField(default=timezone.now)
-    opted_out = models.BooleanField(default=False)  # the last of STOP/START they sent was STOP
-    stopped_at = models.DateTimeField(null=True, blank=True)
-    last_reply_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    state_changed_at = models.DateTimeField(default=timezone.now, verbose_name=_("state changed on"))
+    opted_out = models.BooleanField(
+        default=False, verbose_name=_("opted out")
+    )  # the last of STOP/START they sent was STOP
+    stopped_at = models.DateTimeField(null=True, blank=True, verbose_name=_("stopped on"))
+    last_reply_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last reply on"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created on"))
 
     objects = OutreachQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["state"], name="outreach_contact_state")]
+        verbose_name = _("outreach contact")
+        verbose_name_plural = _("outreach contacts")
 
     def __str__(self) -> str:
         return f"outreach contact {self.pk}"
@@ -252,32 +272,68 @@ class Reply(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("text", "sender")
 
     contact = models.ForeignKey(
-        OutreachContact, on_delete=models.PROTECT, null=True, blank=True, related_name="replies"
+        OutreachContact,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replies",
+        verbose_name=_("contact"),
     )
-    channel = models.CharField(max_length=12, choices=Channel.choices)
-    sender = EncryptedTextField(max_length=200, blank=True)
+    channel = models.CharField(max_length=12, choices=Channel.choices, verbose_name=_("channel"))
+    sender = EncryptedTextField(max_length=200, blank=True, verbose_name=_("sender"))
     sender_index = BlindIndexField(source="sender", purpose=ADDRESS_INDEX, normaliser=address_key)
-    text = EncryptedTextField(max_length=4000, blank=True)
-    word = models.CharField(max_length=8, choices=ReplyWord.choices, blank=True, default="")
-    external_id = models.CharField(max_length=32, blank=True)  # Telegram's update id
-    received_at = models.DateTimeField(default=timezone.now)
+    text = EncryptedTextField(max_length=4000, blank=True, verbose_name=_("text"))
+    word = models.CharField(max_length=8, choices=ReplyWord.choices, blank=True, default="", verbose_name=_("word"))
+    external_id = models.CharField(
+        max_length=32, blank=True, verbose_name=_("id at the channel")
+    )  # Telegram's update id
+    received_at = models.DateTimeField(default=timezone.now, verbose_name=_("received on"))
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
     # A START (or a first word after STOP) typed in by staff for an e-mail contact takes effect
     # only once a second person confirms it: one person's say-so does not lift a STOP.
     confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
     )
     # Linking a stranger's chat to a person is two-person too: a spy who writes "it is Ko X,
     # new phone" would otherwise receive Ko X's messages on one colleague's belief.
-    link_person = models.ForeignKey("people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    link_language = models.CharField(max_length=2, choices=Language.choices, blank=True)
+    link_person = models.ForeignKey(
+        "people.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("person to link"),
+    )
+    link_language = models.CharField(
+        max_length=2, choices=Language.choices, blank=True, verbose_name=_("language of the link")
+    )
     link_proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("link proposed by"),
     )
     linked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("linked by"),
     )
 
     objects = ReplyQuerySet.as_manager()  # type: ignore[misc]
@@ -298,6 +354,8 @@ class Reply(EncryptedModel):
                 name="outreach_reply_linked_by_two",
             ),
         ]
+        verbose_name = _("reply")
+        verbose_name_plural = _("replies")
 
     def __str__(self) -> str:
         return f"reply {self.pk}"
@@ -332,20 +390,36 @@ class Send(EncryptedModel):
 
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("texts",)
 
-    template = models.ForeignKey(Template, on_delete=models.PROTECT, related_name="sends")
-    texts = EncryptedTextField(max_length=20000)  # JSON: {language: {"body": ..., "cover": ...}}
+    template = models.ForeignKey(Template, on_delete=models.PROTECT, related_name="sends", verbose_name=_("template"))
+    texts = EncryptedTextField(
+        max_length=20000, verbose_name=_("texts")
+    )  # JSON: {language: {"body": ..., "cover": ...}}
     appointment = models.DateTimeField(_("appointment time"), null=True, blank=True)
-    recipients = models.PositiveIntegerField(default=0)
-    fingerprint = models.CharField(max_length=64)
-    state = models.CharField(max_length=12, choices=SendState.choices, default=SendState.PROPOSED)
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    proposed_at = models.DateTimeField(default=timezone.now)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    recipients = models.PositiveIntegerField(default=0, verbose_name=_("recipients"))
+    fingerprint = models.CharField(max_length=64, verbose_name=_("fingerprint"))
+    state = models.CharField(
+        max_length=12, choices=SendState.choices, default=SendState.PROPOSED, verbose_name=_("state")
     )
-    approved_at = models.DateTimeField(null=True, blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("proposed by")
+    )
+    proposed_at = models.DateTimeField(default=timezone.now, verbose_name=_("proposed on"))
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("approved on"))
     cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cancelled by"),
     )
 
     objects = SendQuerySet.as_manager()  # type: ignore[misc]
@@ -363,6 +437,8 @@ class Send(EncryptedModel):
                 name="outreach_send_broadcast_approved",
             ),
         ]
+        verbose_name = _("sending")
+        verbose_name_plural = _("sendings")
 
     def __str__(self) -> str:
         return f"send {self.pk}"
@@ -409,19 +485,28 @@ class Message(models.Model):
     case code; ``error`` is a code (``"smtp_refused"``), never a server's words (they may
     repeat the address)."""
 
-    send = models.ForeignKey(Send, on_delete=models.CASCADE, related_name="messages")
-    contact = models.ForeignKey(OutreachContact, on_delete=models.PROTECT, related_name="messages")
-    case_code = models.CharField(max_length=16)
-    language = models.CharField(max_length=2, choices=Language.choices)
-    state = models.CharField(max_length=12, choices=MessageState.choices, default=MessageState.WAITING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    error = models.CharField(max_length=32, blank=True)
-    external_id = models.CharField(max_length=64, blank=True)
-    cover_sent_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    send = models.ForeignKey(Send, on_delete=models.CASCADE, related_name="messages", verbose_name=_("sending"))
+    contact = models.ForeignKey(
+        OutreachContact, on_delete=models.PROTECT, related_name="messages", verbose_name=_("contact")
+    )
+    case_code = models.CharField(max_length=16, verbose_name=_("case code"))
+    language = models.CharField(max_length=2, choices=Language.choices, verbose_name=_("language"))
+    state = models.CharField(
+        max_length=12, choices=MessageState.choices, default=MessageState.WAITING, verbose_name=_("state")
+    )
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    next_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next attempt on"))
+    error = models.CharField(max_length=32, blank=True, verbose_name=_("error"))
+    external_id = models.CharField(max_length=64, blank=True, verbose_name=_("id at the channel"))
+    cover_sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("cover message sent on"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent on"))
     sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent by"),
     )
 
     objects = MessageQuerySet.as_manager()
@@ -430,6 +515,8 @@ class Message(models.Model):
         ordering = ["id"]
         indexes = [models.Index(fields=["state", "next_attempt_at"], name="outreach_message_due")]
         constraints = [models.UniqueConstraint(fields=["send", "contact"], name="outreach_message_once")]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
 
     def __str__(self) -> str:
         return f"message {self.pk}"
@@ -449,14 +536,22 @@ class ChannelSettings(EncryptedModel):
 
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("config",)
 
-    channel = models.CharField(max_length=12, choices=Channel.choices, unique=True)
-    enabled = models.BooleanField(default=True)
-    config = EncryptedTextField(max_length=4000)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    updated_at = models.DateTimeField(default=timezone.now)
-    poll_offset = models.BigIntegerField(default=0)  # Telegram getUpdates: the next update id
+    channel = models.CharField(max_length=12, choices=Channel.choices, unique=True, verbose_name=_("channel"))
+    enabled = models.BooleanField(default=True, verbose_name=_("switched on"))
+    config = EncryptedTextField(max_length=4000, verbose_name=_("settings"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("updated by")
+    )
+    updated_at = models.DateTimeField(default=timezone.now, verbose_name=_("updated on"))
+    poll_offset = models.BigIntegerField(
+        default=0, verbose_name=_("polling position")
+    )  # Telegram getUpdates: the next update id
 
     objects = ChannelSettingsQuerySet.as_manager()  # type: ignore[misc]
+
+    class Meta:
+        verbose_name = _("channel settings")
+        verbose_name_plural = _("channel settings")
 
     def __str__(self) -> str:
         return f"{self.channel} settings"

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sanctuary.lib.stages import Access, DashboardCard, MergeStep, NavEntry, PersonPanel, Stage, register
+from sanctuary.lib.stages import Access, AuditLabel, DashboardCard, MergeStep, NavEntry, PersonPanel, Stage, register
 from sanctuary.outreach import actions
 from sanctuary.outreach import jobs as _jobs  # noqa: F401  (registers the delivery job)
 from sanctuary.outreach.models import (
@@ -158,9 +158,34 @@ def _demo(demo: Any) -> None:
         actions.do_add_contact(worker, person, f"person:{person.pk}", Channel.MANUAL, "", Language.MY)
 
 
+# Audit codes of outreach that are no field, in words: a channel's settings by name, the
+# words a contact texts back (as they are texted), a template's text by language.
+AUDIT_LABELS = {
+    "outreach.delivery": _("message delivery"),
+    "outreach.delivery.body": _("message text"),
+    "outreach.delivery.cover": _("cover message"),
+    "outreach.delivery.late": _("sent late"),
+    "outreach.outreachcontact.word": AuditLabel(_("word texted back"), [("start", "START"), ("stop", "STOP")]),
+    "outreach.template.text": AuditLabel(_("text"), Language),
+    "outreach.send.address": _("address"),
+    "outreach.channelsettings.host": _("server"),
+    "outreach.channelsettings.port": _("port"),
+    "outreach.channelsettings.security": _("security"),
+    "outreach.channelsettings.username": _("username"),
+    "outreach.channelsettings.password": _("password"),
+    "outreach.channelsettings.from_email": _("sender address"),
+    "outreach.channelsettings.token": _("access token"),
+    "outreach.channelsettings.api": _("service address"),
+    "outreach:contacts": _("outreach contacts"),
+    "outreach:replies": _("replies"),
+    "outreach:send": _("sending"),
+}
+
+
 register(
     Stage(
         app="outreach",
+        audit_labels=AUDIT_LABELS,
         access=(
             Access(OUTREACH, _("Outreach: calendar, templates, messages")),
             Access(OUTREACH_CONFIG, _("Outreach channels' settings")),

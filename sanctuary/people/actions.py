@@ -17,7 +17,7 @@ from sanctuary.audit.models import Action
 from sanctuary.lib import db
 from sanctuary.lib.refusal import Refusal
 from sanctuary.matching.actions import refresh_match_keys
-from sanctuary.people import watch
+from sanctuary.people import timeline, watch
 from sanctuary.people.models import DECISION_STATUSES, EventKind, Person, PersonDocument, PersonEvent, Status
 from sanctuary.vault import files
 
@@ -91,7 +91,9 @@ def do_update_person(actor: User, form: PersonForm, formsets: Sequence[BaseInlin
     fields = sorted(set(form.changed_data) | {c for fs in formsets for c in _formset_changes(fs)})
     if fields:
         refresh_keys_and_watch(person)
-        PersonEvent.objects.create(person=person, kind=EventKind.UPDATED, actor=actor)
+        # What changed, by field name (never a value): said in words when read.
+        said = timeline.message("people.updated", fields=fields)
+        PersonEvent.objects.create(person=person, kind=EventKind.UPDATED, message=said, actor=actor)
         record(actor, Action.UPDATE, person, fields=fields)
     return person
 
@@ -142,11 +144,14 @@ def do_change_status(
     *,
     kind: str | None = None,
     by_decision: bool = False,
+    message: str = "",
 ) -> PersonEvent | None:
     """Move a person along the pipeline; the timeline and the audit log record it.
 
-    Accepted and rejected come only from a confirmed vetting decision (``by_decision``);
-    moving into a safe house raises ``NotAdmissible`` for people who may not be admitted.
+    ``note`` is what the user typed; ``message`` what the stage says of the step
+    (``people.timeline.message``). Accepted and rejected come only from a confirmed vetting
+    decision (``by_decision``); moving into a safe house raises ``NotAdmissible`` for people
+    who may not be admitted.
     """
     person = Person.objects.lock(person.pk)
     # Into accepted/rejected, or out of rejected, only by a decision: a rejected person
@@ -166,6 +171,7 @@ def do_change_status(
         status_from=previous,
         status_to=status,
         note=note,
+        message=message,
         actor=actor,
     )
     record(actor, Action.STATUS, person, fields=["status"] + (["note"] if note else []))

@@ -34,6 +34,7 @@ from sanctuary.audit.log import record as audit
 from sanctuary.audit.models import Action
 from sanctuary.lib import stages
 from sanctuary.lib.refusal import Refusal
+from sanctuary.people import timeline
 from sanctuary.people.models import EventKind, Person, PersonEvent
 from sanctuary.vault import files
 from sanctuary.vault.fields import rebind_to_parent
@@ -63,13 +64,14 @@ class MergeRefused(Refusal):
 @dataclass
 class Merge:
     """What a merge step works with: who merges, the record kept (``primary``) and the one
-    folded into it (``secondary``), both locked. Steps add notes for the timeline and record
-    the files they write, so a failed merge leaves no orphan file."""
+    folded into it (``secondary``), both locked. Steps add notes for the timeline (messages
+    their stage declares, said in the reader's language) and record the files they write, so
+    a failed merge leaves no orphan file."""
 
     user: User
     primary: Person
     secondary: Person
-    notes: list[str] = field(default_factory=list)
+    notes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     written_files: list[str] = field(default_factory=list)
     moved: dict[str, int] = field(default_factory=dict)
 
@@ -90,8 +92,11 @@ class Merge:
             self.moved[label] = self.moved.get(label, 0) + count
         return count
 
-    def note(self, text: str) -> None:
-        self.notes.append(text)
+    def note(self, code: str, /, **params: Any) -> None:
+        """Say on the kept record's timeline what this step did: a timeline message of the
+        step's stage (``Stage.timeline_messages``) and its parameters (codes, counts, never
+        a name)."""
+        self.notes.append((code, params))
 
     def wrote_file(self, name: str) -> None:
         self.written_files.append(name)
@@ -190,10 +195,13 @@ def do_merge(user: User, primary: Person, secondary: Person, *, seen: str | None
             # Records folded into this one earlier now point at the record kept: a merged
             # record always names a current one, never a chain.
             Person.objects.filter(merged_into=folded).update(merged_into=kept)
-            note = "\n".join([f"Merged with {folded.case_code}", *merge.notes])
-            PersonEvent.objects.create(person=kept, kind=EventKind.MERGED, note=note, actor=user)
+            said = timeline.encode([("people.merged_with", {"case_code": folded.case_code}), *merge.notes])
+            PersonEvent.objects.create(person=kept, kind=EventKind.MERGED, message=said, actor=user)
             PersonEvent.objects.create(
-                person=folded, kind=EventKind.MERGED, note=f"Merged into {kept.case_code}", actor=user
+                person=folded,
+                kind=EventKind.MERGED,
+                message=timeline.message("people.merged_into", case_code=kept.case_code),
+                actor=user,
             )
             # Both ids in both entries (ids, never names): either one tells what became of whom.
             audit(user, Action.MERGE, kept, fields=["merged_records", f"merged_from:{folded.pk}", *sorted(merge.moved)])

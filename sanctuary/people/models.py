@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from sanctuary.accounts.policy import Module, can_approve_identity, can_use, sees_all_people
 from sanctuary.lib import stages
 from sanctuary.lib.text import ascii_digits
-from sanctuary.people import admission
+from sanctuary.people import admission, timeline
 from sanctuary.people.search import canonical_identifier, canonical_phone_or_empty, name_tokens, query_tokens
 from sanctuary.vault import crypto, files
 from sanctuary.vault.fields import (
@@ -430,27 +430,52 @@ def event_kinds() -> list[tuple[str, Any]]:
 
 
 class PersonEvent(EncryptedModel):
-    """One step on the person's timeline."""
+    """One step on the person's timeline.
 
-    IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("note",)
+    What happened is ``message``: message codes and their parameters (``people.timeline``),
+    made into sentences in the reader's language when read (``lines``). ``note`` is what a
+    user typed with the step (a status change's note), shown as typed."""
+
+    IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("note", "message")
     VAULT_PARENT = "person"
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(default=timezone.now)
-    kind = models.CharField(max_length=16, choices=event_kinds)
-    status_from = models.CharField(max_length=16, choices=Status.choices, blank=True)
-    status_to = models.CharField(max_length=16, choices=Status.choices, blank=True)
-    note = EncryptedTextField(blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="events", verbose_name=_("person"))
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    kind = models.CharField(_("kind"), max_length=16, choices=event_kinds)
+    status_from = models.CharField(_("status before"), max_length=16, choices=Status.choices, blank=True)
+    status_to = models.CharField(_("status after"), max_length=16, choices=Status.choices, blank=True)
+    note = EncryptedTextField(_("note"), blank=True)
+    # Encrypted like the note: a code says what happened to someone. See people.timeline.
+    message = EncryptedTextField(_("what happened"), blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("staff")
+    )
 
     objects = PersonScopedQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["person", "at"], name="person_event_idx")]
+        verbose_name = _("timeline step")
+        verbose_name_plural = _("timeline steps")
 
     def __str__(self) -> str:
         return f"{self.person_id}:{self.kind}"
+
+    @property
+    def kind_label(self) -> str:
+        """The kind in words; a kind nobody declares any more (a stage removed) in neutral words."""
+        labels = dict(event_kinds())
+        return str(labels.get(self.kind, _("Step")))
+
+    @property
+    def lines(self) -> list[str]:
+        """What the step says, in the reader's language (``people.timeline.lines_of``)."""
+        return timeline.lines_of(self)
+
+    @property
+    def text(self) -> str:
+        return "; ".join(self.lines)
 
 
 class PersonSearchToken(models.Model):
@@ -461,6 +486,8 @@ class PersonSearchToken(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["token", "person"], name="person_token_unique")]
+        verbose_name = _("search word")
+        verbose_name_plural = _("search words")
 
     def __str__(self) -> str:
         return f"{self.person_id}:{self.token}"
@@ -549,6 +576,8 @@ class IdentityRequest(EncryptedModel):
                 name="identity_request_decided_by_someone",
             ),
         ]
+        verbose_name = _("true-name request")
+        verbose_name_plural = _("true-name requests")
 
     def __str__(self) -> str:
         return f"identity request {self.pk}"
@@ -581,6 +610,8 @@ class PersonDocument(EncryptedModel):
 
     class Meta:
         ordering = ["-uploaded_at"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
 
     def __str__(self) -> str:
         return f"document {self.pk}"
@@ -613,6 +644,8 @@ class PresaveCheck(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["user", "at"], name="presave_user_at_idx")]
+        verbose_name = _("check before saving")
+        verbose_name_plural = _("checks before saving")
 
     def __str__(self) -> str:
         return f"pre-save check {self.pk}"
@@ -649,9 +682,14 @@ class TransferSettings(models.Model):
         help_text=_("0: the previous team loses access at once."),
     )
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
 
     class Meta:
         verbose_name = _("hand-over policy")

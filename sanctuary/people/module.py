@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sanctuary.accounts.policy import Module, can_approve_identity
-from sanctuary.lib.stages import DashboardCard, MergeStep, NavEntry, Stage, register
+from sanctuary.audit import labels as audit_labels
+from sanctuary.lib.stages import DashboardCard, MergeStep, NavEntry, Stage, TimelineMessage, register
 from sanctuary.people import contact, transfers
 from sanctuary.people import jobs as _jobs  # noqa: F401  (registers the register-wide job kinds)
 from sanctuary.people.figures import FIGURES
@@ -179,9 +180,95 @@ def _merge(merge: Merge) -> None:
     transfers.withdraw_on_merge(merge.user, merge.secondary)
 
 
+class _PersonFields:
+    """A parameter listing fields of a person's record (by name, never a value), shown as the
+    audit view names them."""
+
+    def show(self, value: Any) -> str:
+        codes = value if isinstance(value, list) else [value]
+        return ", ".join(audit_labels.field_labels("people.person", [str(c) for c in codes])) or "—"
+
+    def parse(self, text: str) -> Any:
+        return None  # never written as a note
+
+
+# What the core's timeline steps say (``people.timeline``); stages declare theirs.
+TIMELINE_MESSAGES = (
+    TimelineMessage("people.merged_with", _("Merged with %(case_code)s")),
+    TimelineMessage("people.merged_into", _("Merged into %(case_code)s")),
+    TimelineMessage("people.handed_over", _("Handed over from “%(from_team)s” to “%(to_team)s”")),
+    TimelineMessage("people.updated", _("Changed: %(fields)s"), params={"fields": _PersonFields()}),
+)
+
+
+# The audit codes of the person record that are no field, in words. The fields named here give
+# themselves no name yet: people/models.py is being changed alongside (the transfers), so their
+# names live here for now; a field's own ``verbose_name`` wins over these.
+_FIELDS = {
+    "people.person.status_changed_at": _("status changed on"),
+    "people.person.created_at": _("created on"),
+    "people.person.updated_at": _("updated on"),
+    "people.person.created_by": _("created by"),
+    "people.person.form_token_hash": _("form token fingerprint"),
+    "people.person.merged_into": _("merged into"),
+    "people.contactpoint.person": _("person"),
+    "people.householdmember.person": _("person"),
+    "people.personsearchtoken.person": _("person"),
+    "people.personsearchtoken.token": _("token"),
+    "people.identityrequest.person": _("person"),
+    "people.identityrequest.requester": _("requester"),
+    "people.identityrequest.status": _("status"),
+    "people.identityrequest.decided_by": _("decided by"),
+    "people.identityrequest.decided_at": _("decided on"),
+    "people.identityrequest.expires_at": _("expires on"),
+    "people.identityrequest.created_at": _("created on"),
+    "people.persondocument.person": _("person"),
+    "people.persondocument.content_type": _("file type"),
+    "people.persondocument.size": _("size"),
+    "people.persondocument.stored_name": _("stored file name"),
+    "people.persondocument.uploaded_at": _("uploaded on"),
+    "people.persondocument.uploaded_by": _("uploaded by"),
+    "people.presavecheck.user": _("user"),
+    "people.presavecheck.at": _("time"),
+    "people.presavecheck.withheld": _("withheld"),
+    "people.presavecheck.saved": _("saved"),
+}
+AUDIT_LABELS = {
+    **_FIELDS,
+    "people.person.note": _("note"),  # a status change's note (its value is on the timeline)
+    "people.person.reason": _("reason"),  # a true-name request's reason
+    "people.person.merged_records": _("records merged"),
+    "people.person.merged_from": _("merged from record"),  # "merged_from:<id>"
+    "people.person.presave": _("check before saving"),
+    "people.person.refused:limit": _("refused: too many checks in an hour"),
+    "people.person.matches_shown": _("possible matches shown"),
+    "people.person.no_match_shown": _("no possible match"),
+    "people.person.matches_withheld": _("possible matches withheld"),
+    "people.person.identifier": _("search by a number"),
+    "people.person.q": _("search by name"),
+    "people.persondocument.file": _("file"),
+    "people.person.seed": _("demo people made"),
+    "people.person.handed_over": _("read by the previous team after a hand-over"),
+    "people.person.out_of_reach": _("asked for, but not in the user's teams"),
+    "people.person.from_team": _("from team"),  # "from_team:<id>"
+    "people.person.to_team": _("to team"),  # "to_team:<id>"  # "seed:<n>", the demo's entry
+    "people:list": _("person list"),
+    "people:identity_queue": _("true-name requests"),
+    "people:transfers": _("hand-overs"),
+    # Reaching someone (``people.contact``): the kind of target, and why a contact was refused.
+    "contact.refused": _("contact refused"),
+    "contact.person": _("contact with a person"),
+    "emergency": _("emergency"),
+    "reason": _("reason"),
+    **{f"contact.refused.{code}": message for code, message in contact.ContactRefused.messages.items()},
+}
+
+
 register(
     Stage(
         app="people",
+        timeline_messages=TIMELINE_MESSAGES,
+        audit_labels=AUDIT_LABELS,
         figures=FIGURES,
         nav=(
             NavEntry(url="people:list", label=_("People"), module=Module.PEOPLE, order=10),

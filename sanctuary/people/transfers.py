@@ -36,6 +36,7 @@ from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.lib import db
 from sanctuary.lib.refusal import Refusal
+from sanctuary.people import timeline
 from sanctuary.people.models import (
     EventKind,
     Person,
@@ -212,7 +213,9 @@ def _complete(
         changed["case_worker"] = None
         fields.append("case_worker")
     Person.objects.filter(pk=person.pk).update(**changed)
-    PersonEvent.objects.create(person=person, kind=EventKind.TRANSFERRED, actor=actor)
+    from_team = str(transfer.from_team) if transfer.from_team_id else "—"
+    said = timeline.message("people.handed_over", from_team=from_team, to_team=str(transfer.to_team))
+    PersonEvent.objects.create(person=person, kind=EventKind.TRANSFERRED, message=said, actor=actor)
     record(actor, Action.UPDATE, transfer, fields=["state", *(["decision_note"] if note else [])])
     record(actor, Action.TRANSFER, person, fields=fields)
 

@@ -120,6 +120,7 @@ register(
     Stage(
         app="shelter",
         figures=FIGURES,
+        audit_labels={"shelter:board": _("safe houses board")},
         access=(Access(SHELTER, _("Houses, beds, stays, extensions, the occupancy board")),),
         nav=(NavEntry(url="shelter:board", label=_("Safe houses"), module=SHELTER, order=50),),
         dashboard=(DashboardCard(template="shelter/_dashboard.html", context=_card, module=SHELTER, order=30),),

@@ -54,14 +54,20 @@ class StatsSettings(models.Model):
         _("published tables count"), max_length=12, choices=CountPolicy.choices, default=CountPolicy.CONSENTED
     )
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated on"))
 
     objects = PublishQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         verbose_name = _("statistics settings")
+        verbose_name_plural = _("statistics settings")
 
     def __str__(self) -> str:
         return "statistics settings"
@@ -140,8 +146,10 @@ class TableDefinition(models.Model):
     )
     mechanism = models.CharField(_("noise"), max_length=10, choices=Mechanism.choices, default=Mechanism.GEOMETRIC)
     active = models.BooleanField(_("in use"), default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created on"))
 
     objects = PublishQuerySet.as_manager()  # type: ignore[misc]
 
@@ -152,6 +160,8 @@ class TableDefinition(models.Model):
             models.CheckConstraint(condition=Q(threshold__gte=MIN_THRESHOLD), name="stats_table_threshold_floor"),
             models.CheckConstraint(condition=~Q(columns=F("rows")), name="stats_table_two_dimensions"),
         ]
+        verbose_name = _("statistics table")
+        verbose_name_plural = _("statistics tables")
 
     def __str__(self) -> str:
         return self.title
@@ -189,20 +199,35 @@ class Release(models.Model):
     whom it counts, the epsilon spent, the SHA-256 of the output, and who proposed and who
     approved it, when."""
 
-    table = models.ForeignKey(TableDefinition, on_delete=models.PROTECT, related_name="releases")
-    state = models.CharField(max_length=10, choices=ReleaseState.choices, default=ReleaseState.PROPOSED)
-    output = models.JSONField()  # after the rules: suppressed cells are null, raw counts never stored
-    rules = models.JSONField()
-    policy = models.CharField(max_length=12, choices=CountPolicy.choices)
-    epsilon = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
-    sha256 = models.CharField(max_length=64)
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    proposed_at = models.DateTimeField()
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    table = models.ForeignKey(
+        TableDefinition, on_delete=models.PROTECT, related_name="releases", verbose_name=_("table")
     )
-    approved_at = models.DateTimeField(null=True, blank=True)
-    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(
+        max_length=10, choices=ReleaseState.choices, default=ReleaseState.PROPOSED, verbose_name=_("state")
+    )
+    output = models.JSONField(
+        verbose_name=_("output")
+    )  # after the rules: suppressed cells are null, raw counts never stored
+    rules = models.JSONField(verbose_name=_("rules"))
+    policy = models.CharField(max_length=12, choices=CountPolicy.choices, verbose_name=_("policy"))
+    epsilon = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True, verbose_name=_("privacy budget (epsilon)")
+    )
+    sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256 fingerprint"))
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("proposed by")
+    )
+    proposed_at = models.DateTimeField(verbose_name=_("proposed on"))
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("approved on"))
+    withdrawn_at = models.DateTimeField(null=True, blank=True, verbose_name=_("withdrawn on"))
 
     objects = DashboardQuerySet.as_manager()  # type: ignore[misc]
 
@@ -220,6 +245,8 @@ class Release(models.Model):
             models.UniqueConstraint(fields=["table"], condition=Q(state="proposed"), name="stats_release_one_pending"),
         ]
         indexes = [models.Index(fields=["state", "-proposed_at"], name="stats_release_state_idx")]
+        verbose_name = _("statistics release")
+        verbose_name_plural = _("statistics releases")
 
     def __str__(self) -> str:
         return f"release {self.pk}"
@@ -246,9 +273,11 @@ class ExternalFigure(models.Model):
     url = models.CharField(_("address of the source"), max_length=500, blank=True)
     published_on = models.DateField(_("date published"))
     retrieved_on = models.DateField(_("date retrieved"))
-    active = models.BooleanField(default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    active = models.BooleanField(default=True, verbose_name=_("in use"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created on"))
 
     objects = DashboardQuerySet.as_manager()  # type: ignore[misc]
 
@@ -259,6 +288,8 @@ class ExternalFigure(models.Model):
                 condition=Q(retrieved_on__gte=F("published_on")), name="stats_external_retrieved_after_published"
             )
         ]
+        verbose_name = _("figure from elsewhere")
+        verbose_name_plural = _("figures from elsewhere")
 
     def __str__(self) -> str:
         return f"{self.count} {self.what}"

@@ -69,9 +69,18 @@ def _demo(demo: Any) -> None:
     )
 
 
+# Audit codes of statistics that are no field, in words: the file a release was downloaded as.
+AUDIT_LABELS = {
+    "stats.release.csv": _("CSV file"),
+    "stats.release.xlsx": _("XLSX file"),
+    "stats.release.pdf": _("PDF file"),
+}
+
+
 register(
     Stage(
         app="stats",
+        audit_labels=AUDIT_LABELS,
         access=(
             Access(STATS, _("The statistics dashboard and approved published tables")),
             Access(STATS_PUBLISH, _("Published tables: define, propose and approve releases; others' figures")),

@@ -46,6 +46,8 @@ class Funder(models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("funder")
+        verbose_name_plural = _("funders")
 
     def __str__(self) -> str:
         return self.name
@@ -54,7 +56,7 @@ class Funder(models.Model):
 class StipendRule(models.Model):
     """What a funder pays from ``effective_from`` until the next rule."""
 
-    funder = models.ForeignKey(Funder, on_delete=models.CASCADE, related_name="rules")
+    funder = models.ForeignKey(Funder, on_delete=models.CASCADE, related_name="rules", verbose_name=_("funder"))
     effective_from = models.DateField(_("from"))
     single_amount = models.DecimalField(_("single person, per month"), max_digits=10, decimal_places=2)
     family_amount = models.DecimalField(_("with a spouse or dependants, per month"), max_digits=10, decimal_places=2)
@@ -74,6 +76,8 @@ class StipendRule(models.Model):
                 condition=Q(single_amount__gte=0) & Q(family_amount__gte=0), name="rule_amounts_not_negative"
             ),
         ]
+        verbose_name = _("stipend rule")
+        verbose_name_plural = _("stipend rules")
 
     def __str__(self) -> str:
         return f"{self.funder} from {self.effective_from}"
@@ -88,12 +92,16 @@ class StipendRule(models.Model):
 class Enrollment(models.Model):
     """A person on a funder's stipend list, from one month (and until one, when they leave)."""
 
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="stipend_enrollments")
-    funder = models.ForeignKey(Funder, on_delete=models.PROTECT, related_name="enrollments")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="stipend_enrollments", verbose_name=_("person")
+    )
+    funder = models.ForeignKey(Funder, on_delete=models.PROTECT, related_name="enrollments", verbose_name=_("funder"))
     start = models.DateField(_("from"))
     end = models.DateField(_("until"), null=True, blank=True)
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    added_at = models.DateTimeField(auto_now_add=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("added by")
+    )
+    added_at = models.DateTimeField(auto_now_add=True, verbose_name=_("added on"))
 
     objects = PaidQuerySet.as_manager()  # type: ignore[misc]
 
@@ -105,6 +113,8 @@ class Enrollment(models.Model):
                 fields=["person", "funder"], condition=Q(end__isnull=True), name="enrollment_one_open"
             ),
         ]
+        verbose_name = _("place on a funder's list")
+        verbose_name_plural = _("places on funders' lists")
 
     def __str__(self) -> str:
         return f"{self.person_id} on {self.funder_id}"
@@ -127,13 +137,17 @@ class Hold(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("reason",)
     VAULT_PARENT = "person"
 
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="stipend_holds")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="stipend_holds", verbose_name=_("person")
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=HoldKind.choices, default=HoldKind.HOLD)
     reason = EncryptedTextField(_("reason"))
     start = models.DateField(_("from"))
     end = models.DateField(_("until"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created on"))
 
     objects = PaidQuerySet.as_manager()  # type: ignore[misc]
 
@@ -142,6 +156,8 @@ class Hold(EncryptedModel):
         constraints = [
             models.CheckConstraint(condition=Q(end__isnull=True) | Q(end__gte=F("start")), name="hold_ordered")
         ]
+        verbose_name = _("stipend hold")
+        verbose_name_plural = _("stipend holds")
 
     def __str__(self) -> str:
         return f"hold {self.pk}"
@@ -160,20 +176,27 @@ class Method(models.TextChoices):
 
 
 class PaymentRun(models.Model):
-    funder = models.ForeignKey(Funder, on_delete=models.PROTECT, related_name="runs")
+    funder = models.ForeignKey(Funder, on_delete=models.PROTECT, related_name="runs", verbose_name=_("funder"))
     month = models.DateField(_("month"))  # the first day of the month
-    state = models.CharField(max_length=12, choices=RunState.choices, default=RunState.DRAFT)
+    state = models.CharField(max_length=12, choices=RunState.choices, default=RunState.DRAFT, verbose_name=_("state"))
     method = models.CharField(_("paid by"), max_length=8, choices=Method.choices, default=Method.CASH)
-    drafted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    drafted_at = models.DateTimeField()
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("drafted by")
     )
-    approved_at = models.DateTimeField(null=True, blank=True)
-    disbursed_at = models.DateTimeField(null=True, blank=True)
-    reconciled_at = models.DateTimeField(null=True, blank=True)
-    total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal(0))
-    people = models.PositiveIntegerField(default=0)
+    drafted_at = models.DateTimeField(verbose_name=_("drafted on"))
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("approved on"))
+    disbursed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paid out on"))
+    reconciled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reconciled on"))
+    total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal(0), verbose_name=_("total"))
+    people = models.PositiveIntegerField(default=0, verbose_name=_("people"))
 
     objects = FinanceQuerySet.as_manager()
 
@@ -189,6 +212,8 @@ class PaymentRun(models.Model):
                 condition=Q(state="draft") | Q(approved_by__isnull=False), name="run_approved_before_paying"
             ),
         ]
+        verbose_name = _("payment run")
+        verbose_name_plural = _("payment runs")
 
     def __str__(self) -> str:
         return f"{self.funder} {self.month:%Y-%m}"
@@ -207,33 +232,56 @@ class PaymentLine(EncryptedModel):
     # Reconciliation matches lines by their id, never by the reference: it needs no index.
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("receipt",)
 
-    run = models.ForeignKey(PaymentRun, on_delete=models.CASCADE, related_name="lines")
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="stipend_payments")
-    funder = models.ForeignKey(Funder, on_delete=models.PROTECT, related_name="+")
-    month = models.DateField()
-    amount = models.DecimalField(max_digits=10, decimal_places=2)
-    currency = models.CharField(max_length=3)
+    run = models.ForeignKey(PaymentRun, on_delete=models.CASCADE, related_name="lines", verbose_name=_("payment run"))
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="stipend_payments", verbose_name=_("person")
+    )
+    funder = models.ForeignKey(Funder, on_delete=models.PROTECT, related_name="+", verbose_name=_("funder"))
+    month = models.DateField(verbose_name=_("month"))
+    amount = models.DecimalField(max_digits=10, decimal_places=2, verbose_name=_("amount"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
     # Why this amount, as codes (never personal data): e.g. "family", "prorated:12/30",
     # "cond:training_attendance:attendance:63:80".
-    basis = models.CharField(max_length=200)
-    status = models.CharField(max_length=16, choices=LineStatus.choices, default=LineStatus.PENDING)
+    basis = models.CharField(max_length=200, verbose_name=_("basis"))
+    status = models.CharField(
+        max_length=16, choices=LineStatus.choices, default=LineStatus.PENDING, verbose_name=_("status")
+    )
     receipt = EncryptedTextField(_("receipt reference"), max_length=64, blank=True)
     # A reference stored in clear before it was encrypted (migration 0004): moved into
     # ``receipt`` at the next unseal (``sanctuary.stipends.apps``), then empty for good.
-    receipt_clear = models.CharField(max_length=64, blank=True, default="", editable=False)
-    reconciled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    receipt_clear = models.CharField(
+        max_length=64, blank=True, default="", editable=False, verbose_name=_("receipt (before encryption)")
     )
-    reconciled_at = models.DateTimeField(null=True, blank=True)
+    reconciled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reconciled by"),
+    )
+    reconciled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reconciled on"))
     # Two records of one person merged, both paid for this month: the second payment is kept
     # as history on the record kept (``merged_from`` names the record it was made to), and
     # both lines wait for a finance officer to review them.
-    merged_from = models.ForeignKey("people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    needs_review = models.BooleanField(default=False)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    merged_from = models.ForeignKey(
+        "people.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("merged from"),
     )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
+    needs_review = models.BooleanField(default=False, verbose_name=_("needs review"))
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reviewed on"))
 
     objects = PaidQuerySet.as_manager()  # type: ignore[misc]
 
@@ -249,6 +297,8 @@ class PaymentLine(EncryptedModel):
             ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="payment_not_negative"),
         ]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
 
     def __str__(self) -> str:
         return f"payment {self.pk}"

@@ -9,9 +9,18 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
-from sanctuary.lib.stages import Access, DashboardCard, MergeStep, NavEntry, PersonPanel, Stage, register
+from sanctuary.lib.stages import (
+    Access,
+    DashboardCard,
+    MergeStep,
+    NavEntry,
+    PersonPanel,
+    Stage,
+    TimelineMessage,
+    register,
+)
 from sanctuary.people import support
 from sanctuary.people.admission import admissible
 from sanctuary.people.models import Person, Status
@@ -61,14 +70,7 @@ def _merge(merge: Merge) -> None:
     for funder_id, month in twice:
         PaymentLine.objects.filter(person=primary, funder_id=funder_id, month=month).update(needs_review=True)
     if twice:
-        merge.note(
-            ngettext(
-                "%(n)s month was paid on both records: flagged for finance review.",
-                "%(n)s months were paid on both records: flagged for finance review.",
-                len(twice),
-            )
-            % {"n": len(twice)}
-        )
+        merge.note("stipends.paid_twice", n=len(twice))
     today = timezone.localdate()
     listed = set(Enrollment.objects.filter(person=primary, end__isnull=True).values_list("funder_id", flat=True))
     for enrollment in Enrollment.objects.filter(person=secondary, end__isnull=True, funder_id__in=listed):
@@ -120,9 +122,49 @@ def _stipend_ends(person_ids: Iterable[int]) -> dict[int, date]:
 support.register_stipend_end(_stipend_ends)
 
 
+# What a merge says of stipends on the kept record's timeline. Merges wrote it as a note before
+# messages, in one of its forms (``forms``: the sentence for 1 and for more, to recognise).
+TIMELINE_MESSAGES = (
+    TimelineMessage(
+        "stipends.paid_twice",
+        ngettext_lazy(
+            "%(n)s month was paid on both records: flagged for finance review.",
+            "%(n)s months were paid on both records: flagged for finance review.",
+            "n",
+        ),
+        forms=(
+            ngettext_lazy(
+                "%(n)s month was paid on both records: flagged for finance review.",
+                "%(n)s months were paid on both records: flagged for finance review.",
+                1,
+            ),
+            ngettext_lazy(
+                "%(n)s month was paid on both records: flagged for finance review.",
+                "%(n)s months were paid on both records: flagged for finance review.",
+                2,
+            ),
+        ),
+    ),
+)
+
+
+# Audit codes of stipends that are no field, in words: the file a run was exported as.
+AUDIT_LABELS = {
+    "stipends.paymentrun.csv": _("CSV file"),
+    "stipends.paymentrun.xlsx": _("XLSX file"),
+    "stipends.paymentrun.pdf": _("PDF file"),
+    "stipends.paymentrun.funder": _("file for the funder"),
+    "people.person.stipends": _("stipends"),  # a person's ledger, viewed
+    "stipends:funder": _("funder's list"),
+    "stipends:run": _("payment run"),
+    "stipends:reconcile": _("reconciliation"),
+}
+
+
 register(
     Stage(
         app="stipends",
+        audit_labels=AUDIT_LABELS,
         figures=FIGURES,
         access=(Access(STIPENDS, _("Funders, rules, payment runs, reconciliation, ledgers")),),
         nav=(NavEntry(url="stipends:runs", label=_("Stipends"), module=STIPENDS, order=60),),
@@ -136,6 +178,7 @@ register(
                 order=40,
             ),
         ),
+        timeline_messages=TIMELINE_MESSAGES,
         merge=MergeStep(models=("stipends.PaymentLine", "stipends.Enrollment", "stipends.Hold"), apply=_merge),
         demo=_demo,
         demo_order=40,

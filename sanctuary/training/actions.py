@@ -26,7 +26,7 @@ from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.lib.bounds import COHORT, REFUSALS, refuse_outside
 from sanctuary.lib.refusal import Refusal
-from sanctuary.people import support
+from sanctuary.people import support, timeline
 from sanctuary.people.admission import ensure_admissible
 from sanctuary.people.models import HouseholdMember, PersonEvent, Relation
 from sanctuary.training.models import (
@@ -105,8 +105,11 @@ class TrainingError(Refusal):
     }
 
 
-def _timeline(person: Person, actor: User, note: str = "") -> None:
-    PersonEvent.objects.create(person=person, kind=TIMELINE, note=note, actor=actor)
+def _timeline(application: Application, cohort: Cohort, actor: User, code: str) -> None:
+    """A step on the person timeline, one of the messages ``module.py`` declares: which course
+    (its trade and first day, codes and a date, never its name) and where the application is."""
+    said = timeline.message(code, trade=cohort.course.trade, start=cohort.start, state=application.state)
+    PersonEvent.objects.create(person=application.person, kind=TIMELINE, message=said, actor=actor)
 
 
 def _lock(cohort: Cohort) -> Cohort:
@@ -291,7 +294,7 @@ def do_apply(user: User, person: Person, cohort: Cohort, reason: str, *, asked_b
             application.state = AppState.WAITLISTED
     application.save()
     record(user, Action.CREATE, application, fields=["reason", "state"])
-    _timeline(person, user)
+    _timeline(application, cohort, user, "training.applied")
     return application
 
 
@@ -340,7 +343,7 @@ def do_withdraw(user: User, application: Application, reason: str) -> list[Appli
     application.withdrawn_by, application.withdrawn_at = user, timezone.now()
     application.save(update_fields=["state", "withdraw_reason", "withdrawn_by", "withdrawn_at"])
     record(user, Action.UPDATE, application, fields=["state", "withdraw_reason"])
-    _timeline(application.person, user)
+    _timeline(application, cohort, user, "training.withdrawn")
     if had_seat and cohort.state in (CohortState.ENROLLING, CohortState.RUNNING):
         return _promote(user, cohort)
     return []
@@ -485,7 +488,7 @@ def do_confirm_selection(user: User, selection: Selection) -> Selection:
         application.seated_at = now if application.pk in seats else None
     Application.objects.bulk_update(applications, ["state", "seated_at"])
     for application in applications:
-        _timeline(application.person, user)
+        _timeline(application, cohort, user, "training.selected")
     selection.state, selection.decided_by, selection.decided_at = Selection.State.CONFIRMED, user, now
     selection.save(update_fields=["state", "decided_by", "decided_at"])
     record(user, Action.UPDATE, selection, fields=["state"])
@@ -795,7 +798,7 @@ def do_approve_graduation(user: User, graduation: Graduation) -> Graduation:
         app = result.application
         app.state = AppState.GRADUATED if result.passes else AppState.NOT_PASSED
         app.save(update_fields=["state"])
-        _timeline(app.person, user)
+        _timeline(app, cohort, user, "training.finished")
         if result.passes:
             follow_ups += [FollowUp(application=app, months=m, due=follow_up_due(today, m)) for m in FOLLOW_UP_MONTHS]
     FollowUp.objects.bulk_create(follow_ups)
@@ -825,7 +828,7 @@ def do_end_group(user: User, cohort: Cohort) -> Cohort:
     for app in Application.objects.filter(cohort=cohort, state=AppState.SEATED).select_related("person"):
         app.state = AppState.FINISHED
         app.save(update_fields=["state"])
-        _timeline(app.person, user)
+        _timeline(app, cohort, user, "training.finished")
     _withdraw_all(user, cohort, (AppState.WAITLISTED, AppState.APPLIED))
     cohort.state = CohortState.GRADUATED
     cohort.save(update_fields=["state"])

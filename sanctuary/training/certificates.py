@@ -62,6 +62,7 @@ from sanctuary.audit.models import Action
 from sanctuary.lib.pdf import render_pdf
 from sanctuary.lib.refusal import Refusal
 from sanctuary.lib.text import ascii_digits, normalise
+from sanctuary.people import timeline
 from sanctuary.people.models import IdentityRequest, PersonEvent
 from sanctuary.training.actions import TIMELINE
 from sanctuary.training.models import (
@@ -578,7 +579,10 @@ def do_issue_certificate(
     except IntegrityError:
         raise CertificateError("live") from None  # issued at the same moment by someone else
     record(user, Action.CREATE, certificate, fields=["code", "sealed", "name_choice"])
-    PersonEvent.objects.create(person=application.person, kind=TIMELINE, actor=user)
+    said = timeline.message(
+        "training.certificate", trade=application.cohort.course.trade, start=application.cohort.start
+    )
+    PersonEvent.objects.create(person=application.person, kind=TIMELINE, message=said, actor=user)
     return certificate
 
 

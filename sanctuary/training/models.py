@@ -134,12 +134,18 @@ class TrainingSettings(models.Model):
         _("points per spouse or child"), max_digits=6, decimal_places=2, default=Decimal("1.00")
     )
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated on"))
 
     class Meta:
         verbose_name = _("training settings")
+        verbose_name_plural = _("training settings")
 
     def __str__(self) -> str:
         return "training settings"
@@ -156,14 +162,21 @@ class StatusSet(models.Model):
     later never rewrites what an old mark meant."""
 
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created on"))
 
     objects = OrgQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["-id"]
+        verbose_name = _("set of attendance statuses")
+        verbose_name_plural = _("sets of attendance statuses")
 
     def __str__(self) -> str:
         return f"statuses v{self.pk}"
@@ -177,7 +190,9 @@ class StatusSet(models.Model):
 
 
 class AttendanceStatus(models.Model):
-    status_set = models.ForeignKey(StatusSet, on_delete=models.PROTECT, related_name="statuses")
+    status_set = models.ForeignKey(
+        StatusSet, on_delete=models.PROTECT, related_name="statuses", verbose_name=_("set of statuses")
+    )
     code = models.SlugField(_("code"), max_length=24)
     label_my = models.CharField(_("name in Burmese"), max_length=60)
     label_en = models.CharField(_("name in English"), max_length=60)
@@ -192,7 +207,7 @@ class AttendanceStatus(models.Model):
         _("the day counts"), default=True, help_text=_("Off for excused days: they are left out of the share.")
     )
     unexcused_absence = models.BooleanField(_("an unexcused absence"), default=False)
-    order = models.PositiveSmallIntegerField(default=0)
+    order = models.PositiveSmallIntegerField(default=0, verbose_name=_("order"))
 
     objects = OrgQuerySet.as_manager()  # type: ignore[misc]
 
@@ -202,6 +217,8 @@ class AttendanceStatus(models.Model):
             models.UniqueConstraint(fields=["status_set", "code"], name="training_status_code_once"),
             models.CheckConstraint(condition=Q(weight__gte=0) & Q(weight__lte=1), name="training_status_weight"),
         ]
+        verbose_name = _("attendance status")
+        verbose_name_plural = _("attendance statuses")
 
     def __str__(self) -> str:
         return self.label
@@ -267,8 +284,10 @@ class Course(models.Model):
         _("other criteria"), blank=True, help_text=_("One per line; the trainer ticks each before graduation.")
     )
     active = models.BooleanField(_("in use"), default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created on"))
 
     objects = OrgQuerySet.as_manager()  # type: ignore[misc]
 
@@ -277,6 +296,8 @@ class Course(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(min_attendance__lte=100), name="training_course_attendance_share"),
         ]
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
 
     def __str__(self) -> str:
         return self.name
@@ -315,7 +336,7 @@ OPEN_STATES = (CohortState.ENROLLING, CohortState.RUNNING)
 
 
 class Cohort(models.Model):
-    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="cohorts")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="cohorts", verbose_name=_("course"))
     label = models.CharField(_("label"), max_length=80, blank=True, help_text=_("For example “January, House Teak”."))
     state = models.CharField(_("state"), max_length=12, choices=CohortState.choices, default=CohortState.DRAFT)
     start = models.DateField(_("first day"))
@@ -329,8 +350,10 @@ class Cohort(models.Model):
         related_name="+",
         verbose_name=_("trainer"),
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created on"))
     cancel_reason = models.CharField(_("why it was cancelled"), max_length=300, blank=True)
 
     objects = OrgQuerySet.as_manager()  # type: ignore[misc]
@@ -341,6 +364,8 @@ class Cohort(models.Model):
             models.CheckConstraint(condition=Q(end__gte=F("start")), name="training_cohort_ordered"),
             models.CheckConstraint(condition=Q(seats__gte=1), name="training_cohort_has_seats"),
         ]
+        verbose_name = _("cohort")
+        verbose_name_plural = _("cohorts")
 
     def __str__(self) -> str:
         return f"{self.course.name} {self.start:%Y-%m-%d}" + (f" ({self.label})" if self.label else "")
@@ -353,7 +378,7 @@ class Cohort(models.Model):
 class Session(models.Model):
     """One day of teaching. Holidays and cancelled days stay, marked, so the plan is readable."""
 
-    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="sessions")
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("cohort"))
     day = models.DateField(_("day"))
     topic = models.CharField(_("topic"), max_length=200, blank=True)
     cancelled = models.BooleanField(_("no session (holiday or cancelled)"), default=False)
@@ -364,6 +389,8 @@ class Session(models.Model):
     class Meta:
         ordering = ["cohort", "day"]
         constraints = [models.UniqueConstraint(fields=["cohort", "day"], name="training_session_once_a_day")]
+        verbose_name = _("training day")
+        verbose_name_plural = _("training days")
 
     def __str__(self) -> str:
         return f"session {self.day:%Y-%m-%d}"
@@ -390,19 +417,28 @@ class Application(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("reason", "withdraw_reason")
     VAULT_PARENT = "person"
 
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="training_applications")
-    cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="applications")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="training_applications", verbose_name=_("person")
+    )
+    cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="applications", verbose_name=_("cohort"))
     reason = EncryptedTextField(_("why this course"), max_length=1000)
     asked_by_person = models.BooleanField(_("the person asked for it"), default=False)
-    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    applied_at = models.DateTimeField(default=timezone.now)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("applied by")
+    )
+    applied_at = models.DateTimeField(default=timezone.now, verbose_name=_("applied on"))
     state = models.CharField(_("state"), max_length=12, choices=AppState.choices, default=AppState.APPLIED)
-    seated_at = models.DateTimeField(null=True, blank=True)
+    seated_at = models.DateTimeField(null=True, blank=True, verbose_name=_("seated on"))
     withdraw_reason = EncryptedTextField(_("why they withdrew"), max_length=1000, blank=True)
     withdrawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("withdrawn by"),
     )
-    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True, verbose_name=_("withdrawn on"))
 
     objects = TrainingQuerySet.as_manager()  # type: ignore[misc]
 
@@ -413,6 +449,8 @@ class Application(EncryptedModel):
                 fields=["person", "cohort"], condition=~Q(state="withdrawn"), name="training_apply_once"
             ),
         ]
+        verbose_name = _("course application")
+        verbose_name_plural = _("course applications")
 
     def __str__(self) -> str:
         return f"application {self.pk}"
@@ -431,13 +469,20 @@ class TwoPersonList(models.Model):
     the proposer, a decision without a decider, and two pending lists for one cohort."""
 
     cohort: models.ForeignKey[Cohort, Cohort]  # each list names its own related_name
-    fingerprint = models.CharField(max_length=64)
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    proposed_at = models.DateTimeField(default=timezone.now)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    fingerprint = models.CharField(max_length=64, verbose_name=_("fingerprint"))
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("proposed by")
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    proposed_at = models.DateTimeField(default=timezone.now, verbose_name=_("proposed on"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided on"))
 
     objects = OrgQuerySet.as_manager()  # type: ignore[misc]
 
@@ -467,12 +512,14 @@ class Selection(TwoPersonList):
         CONFIRMED = "confirmed", _("Confirmed")
         DECLINED = "declined", _("Declined")
 
-    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="selections")
-    ranking = models.JSONField(default=list)
-    state = models.CharField(max_length=12, choices=State.choices, default=State.PROPOSED)
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="selections", verbose_name=_("cohort"))
+    ranking = models.JSONField(default=list, verbose_name=_("ranking"))
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PROPOSED, verbose_name=_("state"))
 
     class Meta(TwoPersonList.Meta):
         pass
+        verbose_name = _("selection list")
+        verbose_name_plural = _("selection lists")
 
     def __str__(self) -> str:
         return f"selection {self.pk}"
@@ -482,11 +529,15 @@ class Selection(TwoPersonList):
 
 
 class Attendance(models.Model):
-    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="marks")
-    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="marks")
-    status = models.ForeignKey(AttendanceStatus, on_delete=models.PROTECT, related_name="+")
-    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    marked_at = models.DateTimeField(default=timezone.now)
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="marks", verbose_name=_("session"))
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="marks", verbose_name=_("application")
+    )
+    status = models.ForeignKey(AttendanceStatus, on_delete=models.PROTECT, related_name="+", verbose_name=_("status"))
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("marked by")
+    )
+    marked_at = models.DateTimeField(default=timezone.now, verbose_name=_("marked on"))
 
     objects = ThroughApplication.as_manager()  # type: ignore[misc]
 
@@ -495,6 +546,8 @@ class Attendance(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["session", "application"], name="training_mark_once"),
         ]
+        verbose_name = _("attendance mark")
+        verbose_name_plural = _("attendance marks")
 
     def __str__(self) -> str:
         return f"mark {self.pk}"
@@ -503,16 +556,26 @@ class Attendance(models.Model):
 class AttendanceChange(models.Model):
     """A correction: the mark as it was, kept."""
 
-    attendance = models.ForeignKey(Attendance, on_delete=models.CASCADE, related_name="changes")
-    old_status = models.ForeignKey(AttendanceStatus, on_delete=models.PROTECT, related_name="+")
-    new_status = models.ForeignKey(AttendanceStatus, on_delete=models.PROTECT, related_name="+")
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    changed_at = models.DateTimeField(default=timezone.now)
+    attendance = models.ForeignKey(
+        Attendance, on_delete=models.CASCADE, related_name="changes", verbose_name=_("attendance")
+    )
+    old_status = models.ForeignKey(
+        AttendanceStatus, on_delete=models.PROTECT, related_name="+", verbose_name=_("old status")
+    )
+    new_status = models.ForeignKey(
+        AttendanceStatus, on_delete=models.PROTECT, related_name="+", verbose_name=_("new status")
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("changed by")
+    )
+    changed_at = models.DateTimeField(default=timezone.now, verbose_name=_("changed on"))
 
     objects = ThroughAttendance.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["attendance", "changed_at", "id"]
+        verbose_name = _("attendance correction")
+        verbose_name_plural = _("attendance corrections")
 
     def __str__(self) -> str:
         return f"change {self.pk}"
@@ -524,12 +587,16 @@ class Excuse(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("reason",)
     VAULT_PARENT = "application.person"
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="excuses")
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="excuses", verbose_name=_("application")
+    )
     first_day = models.DateField(_("from"))
     last_day = models.DateField(_("until"))
     reason = EncryptedTextField(_("reason"), max_length=500)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created on"))
 
     objects = ThroughApplication.as_manager()  # type: ignore[misc]
 
@@ -538,6 +605,8 @@ class Excuse(EncryptedModel):
         constraints = [
             models.CheckConstraint(condition=Q(last_day__gte=F("first_day")), name="training_excuse_ordered"),
         ]
+        verbose_name = _("excused absence")
+        verbose_name_plural = _("excused absences")
 
     def __str__(self) -> str:
         return f"excuse {self.pk}"
@@ -554,14 +623,21 @@ class AlertKind(models.TextChoices):
 class Alert(models.Model):
     """For the case worker: a streak of unexcused absences, or a seat freed and given."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="alerts")
-    kind = models.CharField(max_length=12, choices=AlertKind.choices)
-    count = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="alerts", verbose_name=_("application")
     )
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    kind = models.CharField(max_length=12, choices=AlertKind.choices, verbose_name=_("kind"))
+    count = models.PositiveSmallIntegerField(default=0, verbose_name=_("count"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created on"))
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved on"))
 
     objects = ThroughApplication.as_manager()  # type: ignore[misc]
 
@@ -572,6 +648,8 @@ class Alert(models.Model):
                 fields=["application", "kind"], condition=Q(resolved_at__isnull=True), name="training_alert_one_open"
             ),
         ]
+        verbose_name = _("training alert")
+        verbose_name_plural = _("training alerts")
 
     def __str__(self) -> str:
         return f"alert {self.pk}"
@@ -587,18 +665,24 @@ class Assessment(models.Model):
         PRACTICAL = "practical", _("Practical assessment")
         CRITERION = "criterion", _("Other criterion")
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="assessments")
-    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.PRACTICAL)
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="assessments", verbose_name=_("application")
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.PRACTICAL, verbose_name=_("kind"))
     name = models.CharField(_("what was assessed"), max_length=120)
     passed = models.BooleanField(_("passed"), default=False)
     day = models.DateField(_("day"), default=timezone.localdate)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
 
     objects = ThroughApplication.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["day", "id"]
         constraints = [models.UniqueConstraint(fields=["application", "name"], name="training_assessment_once")]
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
 
     def __str__(self) -> str:
         return f"assessment {self.pk}"
@@ -613,12 +697,14 @@ class Graduation(TwoPersonList):
         APPROVED = "approved", _("Approved")
         DECLINED = "declined", _("Declined")
 
-    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="graduations")
-    results = models.JSONField(default=list)
-    state = models.CharField(max_length=12, choices=State.choices, default=State.PROPOSED)
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="graduations", verbose_name=_("cohort"))
+    results = models.JSONField(default=list, verbose_name=_("results"))
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PROPOSED, verbose_name=_("state"))
 
     class Meta(TwoPersonList.Meta):
         pass
+        verbose_name = _("graduation list")
+        verbose_name_plural = _("graduation lists")
 
     def __str__(self) -> str:
         return f"graduation {self.pk}"
@@ -639,15 +725,22 @@ class FollowUp(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("note",)
     VAULT_PARENT = "application.person"
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="follow_ups")
-    months = models.PositiveSmallIntegerField()
-    due = models.DateField()
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="follow_ups", verbose_name=_("application")
+    )
+    months = models.PositiveSmallIntegerField(verbose_name=_("months"))
+    due = models.DateField(verbose_name=_("due on"))
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
     note = EncryptedTextField(_("note"), max_length=1000, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
-    recorded_at = models.DateTimeField(null=True, blank=True)
+    recorded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("recorded on"))
 
     objects = ThroughApplication.as_manager()  # type: ignore[misc]
 
@@ -659,6 +752,8 @@ class FollowUp(EncryptedModel):
                 condition=Q(outcome="") | Q(recorded_by__isnull=False), name="training_follow_up_recorded_by"
             ),
         ]
+        verbose_name = _("training follow-up")
+        verbose_name_plural = _("training follow-ups")
 
     def __str__(self) -> str:
         return f"follow-up {self.pk}"
@@ -682,13 +777,15 @@ class CertificateKey(EncryptedModel):
 
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("private_key",)
 
-    key_id = models.CharField(max_length=16, unique=True)
-    public_key = models.BinaryField(max_length=32)
-    private_key = EncryptedTextField()  # hex, encrypted under the vault's data key
-    created_at = models.DateTimeField(default=timezone.now)
+    key_id = models.CharField(max_length=16, unique=True, verbose_name=_("key id"))
+    public_key = models.BinaryField(max_length=32, verbose_name=_("public key"))
+    private_key = EncryptedTextField(verbose_name=_("private key"))  # hex, encrypted under the vault's data key
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created on"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("certificate signing key")
+        verbose_name_plural = _("certificate signing keys")
 
     def __str__(self) -> str:
         return f"certificate key {self.key_id}"
@@ -715,23 +812,39 @@ class Certificate(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("code", "revoke_reason")
     VAULT_PARENT = "application.person"
 
-    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="certificates")
-    key = models.ForeignKey(CertificateKey, on_delete=models.PROTECT, related_name="+")
-    lookup = models.CharField(max_length=64, unique=True)
-    sealed = models.BinaryField()
-    code = EncryptedTextField(max_length=64)
-    name_choice = models.CharField(max_length=12, choices=NameChoice.choices, default=NameChoice.ALIAS)
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    issued_at = models.DateTimeField(default=timezone.now)
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="certificates", verbose_name=_("application")
+    )
+    key = models.ForeignKey(CertificateKey, on_delete=models.PROTECT, related_name="+", verbose_name=_("key"))
+    lookup = models.CharField(max_length=64, unique=True, verbose_name=_("lookup index"))
+    sealed = models.BinaryField(verbose_name=_("sealed text"))
+    code = EncryptedTextField(max_length=64, verbose_name=_("code"))
+    name_choice = models.CharField(
+        max_length=12, choices=NameChoice.choices, default=NameChoice.ALIAS, verbose_name=_("name on the certificate")
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("issued by")
+    )
+    issued_at = models.DateTimeField(default=timezone.now, verbose_name=_("issued on"))
     revoke_reason = EncryptedTextField(_("why it is revoked"), max_length=500, blank=True)
     revoke_proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revocation proposed by"),
     )
-    revoke_proposed_at = models.DateTimeField(null=True, blank=True)
+    revoke_proposed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revocation proposed on"))
     revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
     )
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked on"))
 
     objects = CertificateQuerySet.as_manager()  # type: ignore[misc]
 
@@ -747,6 +860,8 @@ class Certificate(EncryptedModel):
                 fields=["application"], condition=Q(revoked_at__isnull=True), name="training_one_live_certificate"
             ),
         ]
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
 
     def __str__(self) -> str:
         return f"certificate {self.pk}"

@@ -11,7 +11,20 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sanctuary.accounts.policy import can_use
-from sanctuary.lib.stages import Access, DashboardCard, MergeStep, NavEntry, PersonPanel, Stage, TimelineKind, register
+from sanctuary.lib.stages import (
+    DAY,
+    Access,
+    Choice,
+    DashboardCard,
+    MergeStep,
+    NavEntry,
+    Param,
+    PersonPanel,
+    Stage,
+    TimelineKind,
+    TimelineMessage,
+    register,
+)
 from sanctuary.people import support, work
 from sanctuary.people.admission import admission_block
 from sanctuary.people.models import Person, Status
@@ -181,9 +194,41 @@ def _demo(demo: Any) -> None:
             break
 
 
+# What training steps say on the person timeline: the course by its trade and first day (a
+# code and a date, never its name), and where the application stands.
+_COURSE: dict[str, Param] = {"trade": Choice(Trade), "start": DAY, "state": Choice(AppState)}
+TIMELINE_MESSAGES = (
+    TimelineMessage("training.applied", _("Applied for a course: %(trade)s, from %(start)s (%(state)s)"), _COURSE),
+    TimelineMessage("training.withdrawn", _("Withdrew from a course: %(trade)s, from %(start)s"), _COURSE),
+    TimelineMessage("training.selected", _("Selection confirmed for %(trade)s, from %(start)s: %(state)s"), _COURSE),
+    TimelineMessage("training.finished", _("Course ended: %(trade)s, from %(start)s: %(state)s"), _COURSE),
+    TimelineMessage("training.certificate", _("Certificate issued: %(trade)s, from %(start)s"), _COURSE),
+)
+
+
+# Audit codes of training that are no field, in words.
+AUDIT_LABELS = {
+    "training.application.application": _("application"),
+    "training.application.roll_call": _("roll call"),
+    "training.certificate.certificate_pdf": _("certificate file"),
+    "training.certificatekey.replaced_unverified_key": _("an unverified key replaced"),
+    "training.cohort.cohort": _("cohort"),
+    "training.course.course": _("course"),
+    "training.session.attendance": _("attendance"),
+    "training.trainingsettings.settings": _("settings"),
+    "people.person.certificate": _("certificate"),
+    "training:alerts": _("training alerts"),
+    "training:attendance": _("attendance"),
+    "training:cohort": _("cohort"),
+    "training:graduation": _("graduation"),
+    "training:selection": _("selection"),
+}
+
+
 register(
     Stage(
         app="training",
+        audit_labels=AUDIT_LABELS,
         figures=FIGURES,
         access=(
             Access(TRAINING, _("Courses, cohorts, attendance, selection, graduation, certificates")),
@@ -204,6 +249,7 @@ register(
         dashboard=(DashboardCard(template="training/_dashboard.html", context=_card, order=35),),
         person_panels=(PersonPanel(template="training/_person_panel.html", context=_panel, place="cards", order=50),),
         timeline=(TimelineKind(TIMELINE, _("Training")),),
+        timeline_messages=TIMELINE_MESSAGES,
         merge=MergeStep(models=("training.Application",), check=_check_merge, apply=_merge),
         demo=_demo,
         demo_order=50,

@@ -13,7 +13,7 @@ from sanctuary.audit.log import record
 from sanctuary.audit.models import Action
 from sanctuary.lib import db
 from sanctuary.lib.refusal import Refusal
-from sanctuary.people import watch
+from sanctuary.people import timeline, watch
 from sanctuary.people.actions import do_change_status
 from sanctuary.people.models import Person, Status
 from sanctuary.vetting.models import (
@@ -180,7 +180,12 @@ def do_second(user: User, decision: VettingDecision, agree: bool, reason: str) -
     record(user, Action.UPDATE, decision, fields=["state", "second_reason"])
     if agree:
         do_change_status(
-            user, decision.person, OUTCOME_STATUS[Outcome(decision.outcome)], kind=TIMELINE_VETTING, by_decision=True
+            user,
+            decision.person,
+            OUTCOME_STATUS[Outcome(decision.outcome)],
+            kind=TIMELINE_VETTING,
+            by_decision=True,
+            message=timeline.message("vetting.decided"),
         )
         if decision.outcome == Outcome.REJECTED:
             watch.check_person(decision.person)

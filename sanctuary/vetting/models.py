@@ -52,6 +52,8 @@ class VettingCheck(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
+        verbose_name = _("vetting check")
+        verbose_name_plural = _("vetting checks")
 
     def __str__(self) -> str:
         return self.label()
@@ -73,17 +75,25 @@ class CheckResult(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("note",)
     VAULT_PARENT = "person"
 
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="vetting_checks")
-    check_item = models.ForeignKey(VettingCheck, on_delete=models.PROTECT, related_name="results")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="vetting_checks", verbose_name=_("person")
+    )
+    check_item = models.ForeignKey(
+        VettingCheck, on_delete=models.PROTECT, related_name="results", verbose_name=_("check")
+    )
     outcome = models.CharField(_("outcome"), max_length=16, choices=CheckOutcome.choices)
     note = EncryptedTextField(_("note"), blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(default=timezone.now, verbose_name=_("recorded on"))
 
     objects = VettingQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["person", "check_item"], name="check_result_unique")]
+        verbose_name = _("check result")
+        verbose_name_plural = _("check results")
 
     def __str__(self) -> str:
         return f"check {self.check_item_id} of {self.person_id}"
@@ -102,7 +112,9 @@ class Referee(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("name", "relation", "contact", "note")
     VAULT_PARENT = "person"
 
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="referees")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="referees", verbose_name=_("person")
+    )
     name = EncryptedTextField(_("referee's name"), max_length=200)
     relation = EncryptedTextField(_("how they know the person"), max_length=200, blank=True)
     contacted_via = models.CharField(
@@ -113,13 +125,17 @@ class Referee(EncryptedModel):
         _("what they said"), max_length=16, choices=RefereeOutcome.choices, default=RefereeOutcome.PENDING
     )
     note = EncryptedTextField(_("note"), blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(default=timezone.now, verbose_name=_("recorded on"))
 
     objects = VettingQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["recorded_at", "id"]
+        verbose_name = _("referee")
+        verbose_name_plural = _("referees")
 
     def __str__(self) -> str:
         return f"referee {self.pk}"
@@ -143,20 +159,34 @@ class RiskFlag(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("reason", "clear_reason")
     VAULT_PARENT = "person"
 
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="risk_flags")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="risk_flags", verbose_name=_("person")
+    )
     kind = models.CharField(_("flag"), max_length=16, choices=FlagKind.choices)
     reason = EncryptedTextField(_("reason"))
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    raised_at = models.DateTimeField(default=timezone.now)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("raised by")
+    )
+    raised_at = models.DateTimeField(default=timezone.now, verbose_name=_("raised on"))
     # Clearing takes two officers, like a decision: one asks (with a reason), another confirms.
     clear_requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("clearing asked by"),
     )
-    clear_requested_at = models.DateTimeField(null=True, blank=True)
+    clear_requested_at = models.DateTimeField(null=True, blank=True, verbose_name=_("clearing asked on"))
     cleared_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cleared by"),
     )
-    cleared_at = models.DateTimeField(null=True, blank=True)
+    cleared_at = models.DateTimeField(null=True, blank=True, verbose_name=_("cleared on"))
     clear_reason = EncryptedTextField(_("why it no longer applies"), blank=True)
 
     objects = VettingQuerySet.as_manager()  # type: ignore[misc]
@@ -170,6 +200,8 @@ class RiskFlag(EncryptedModel):
                 name="flag_cleared_by_second_officer",
             ),
         ]
+        verbose_name = _("risk flag")
+        verbose_name_plural = _("risk flags")
 
     def __str__(self) -> str:
         return f"flag {self.kind} on {self.person_id}"
@@ -183,15 +215,21 @@ class VettingNote(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("text",)
     VAULT_PARENT = "person"
 
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="vetting_notes")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="vetting_notes", verbose_name=_("person")
+    )
     text = EncryptedTextField(_("note"))
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("author")
+    )
+    at = models.DateTimeField(default=timezone.now, verbose_name=_("time"))
 
     objects = VettingQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["-at", "-id"]
+        verbose_name = _("vetting note")
+        verbose_name_plural = _("vetting notes")
 
     def __str__(self) -> str:
         return f"vetting note {self.pk}"
@@ -216,17 +254,28 @@ class VettingDecision(EncryptedModel):
     IDENTIFYING_FIELDS: ClassVar[tuple[str, ...]] = ("proposed_reason", "second_reason")
     VAULT_PARENT = "person"
 
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="vetting_decisions")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="vetting_decisions", verbose_name=_("person")
+    )
     outcome = models.CharField(_("decision"), max_length=16, choices=Outcome.choices)
-    state = models.CharField(max_length=16, choices=DecisionState.choices, default=DecisionState.PENDING)
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(
+        max_length=16, choices=DecisionState.choices, default=DecisionState.PENDING, verbose_name=_("state")
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("proposed by")
+    )
     proposed_reason = EncryptedTextField(_("reason"))
-    proposed_at = models.DateTimeField(default=timezone.now)
+    proposed_at = models.DateTimeField(default=timezone.now, verbose_name=_("proposed on"))
     second_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("second officer"),
     )
     second_reason = EncryptedTextField(_("reason"), blank=True)
-    second_at = models.DateTimeField(null=True, blank=True)
+    second_at = models.DateTimeField(null=True, blank=True, verbose_name=_("confirmed on"))
 
     objects = VettingQuerySet.as_manager()  # type: ignore[misc]
 
@@ -245,6 +294,8 @@ class VettingDecision(EncryptedModel):
             ),
         ]
         indexes = [models.Index(fields=["person", "state"], name="decision_person_state_idx")]
+        verbose_name = _("vetting decision")
+        verbose_name_plural = _("vetting decisions")
 
     def __str__(self) -> str:
         return f"decision {self.outcome} on {self.person_id}"
@@ -270,17 +321,31 @@ class WatchAlert(models.Model):
     """A new person or first contact that shares a blind-indexed key (phone, NRC, service
     number, name with birth date …) with someone rejected or flagged."""
 
-    watched = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    watched = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="+", verbose_name=_("watched person")
+    )
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("person")
+    )
     submission = models.ForeignKey(
-        "intake.Submission", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        "intake.Submission",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("first contact"),
     )
-    rules = models.JSONField(default=list)  # which keys agreed (names of keys, never values)
-    created_at = models.DateTimeField(default=timezone.now)
+    rules = models.JSONField(default=list, verbose_name=_("rules"))  # which keys agreed (names of keys, never values)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created on"))
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
     )
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved on"))
 
     objects = WatchAlertQuerySet.as_manager()
 
@@ -293,6 +358,8 @@ class WatchAlert(models.Model):
                 condition=Q(person__isnull=False) | Q(submission__isnull=False), name="watch_alert_has_subject"
             ),
         ]
+        verbose_name = _("watch-list alert")
+        verbose_name_plural = _("watch-list alerts")
 
     def __str__(self) -> str:
         return f"watch alert {self.pk}"

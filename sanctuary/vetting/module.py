@@ -11,8 +11,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sanctuary.accounts.policy import sees_all_people
-from sanctuary.lib.stages import Access, DashboardCard, MergeStep, NavEntry, PersonPanel, Stage, TimelineKind, register
-from sanctuary.people import admission, watch
+from sanctuary.lib.stages import (
+    Access,
+    Choice,
+    DashboardCard,
+    MergeStep,
+    NavEntry,
+    PersonPanel,
+    Stage,
+    TimelineKind,
+    TimelineMessage,
+    register,
+)
+from sanctuary.people import admission, timeline, watch
 from sanctuary.people.actions import do_change_status
 from sanctuary.people.models import Person, Status
 from sanctuary.vetting import rules
@@ -176,7 +187,8 @@ def _stricter_wins(merge: Merge, outcomes: set[str], stricter_checks: int, *, di
     primary = merge.primary
     said = ", ".join(sorted(str(Outcome(o).label) for o in outcomes)) or "—"
     if Outcome.REJECTED in outcomes and primary.status != Status.REJECTED:
-        do_change_status(merge.user, primary, Status.REJECTED, kind="vetting", by_decision=True)
+        rejected = timeline.message("vetting.merge_rejected")
+        do_change_status(merge.user, primary, Status.REJECTED, kind="vetting", by_decision=True, message=rejected)
         primary.refresh_from_db(fields=["status"])
     if differ or stricter_checks:
         RiskFlag.objects.create(
@@ -185,7 +197,7 @@ def _stricter_wins(merge: Merge, outcomes: set[str], stricter_checks: int, *, di
             reason=f"{merge.secondary.case_code}: {said}; checks: {stricter_checks}",
             raised_by=merge.user,
         )
-    merge.note(str(_("Vetting differed between the records (%(said)s): the stricter outcome holds.")) % {"said": said})
+    merge.note("vetting.merge_stricter", said=sorted(outcomes))
 
 
 # --- Demo: people past vetting were accepted or rejected by two officers ---------------------
@@ -224,9 +236,33 @@ def _demo(demo: Any) -> None:
     VettingDecision.objects.bulk_create(decisions, batch_size=1000)
 
 
+# What vetting's steps say on the person timeline (the status they moved between is shown
+# with them). The merge's sentence is the one merges wrote as a note before messages.
+TIMELINE_MESSAGES = (
+    TimelineMessage("vetting.decided", _("Proposed by one vetting officer and confirmed by another")),
+    TimelineMessage("vetting.merge_rejected", _("One of the merged records was rejected at vetting")),
+    TimelineMessage(
+        "vetting.merge_stricter",
+        _("Vetting differed between the records (%(said)s): the stricter outcome holds."),
+        {"said": Choice(Outcome, many=True)},
+    ),
+)
+
+
+# Audit codes of vetting that are no field, in words.
+AUDIT_LABELS = {
+    "vetting.riskflag.clear_requested": _("clearing asked"),
+    "vetting.riskflag.cleared": _("cleared"),
+    "vetting.watchalert.resolved": _("looked at"),
+    "people.person.vetting": _("vetting record"),  # a person's vetting page, viewed
+    "vetting:queue": _("vetting queue"),
+}
+
+
 register(
     Stage(
         app="vetting",
+        audit_labels=AUDIT_LABELS,
         access=(
             Access(VETTING, _("Checklists, referees, proofs, risk flags, four-eyes decisions, watch-list alerts")),
             Access(VETTING_CONFIG, _("The organisation's vetting checklist")),
@@ -243,6 +279,7 @@ register(
             ),
         ),
         timeline=(TimelineKind("vetting", _("Vetting decision")),),
+        timeline_messages=TIMELINE_MESSAGES,
         merge=MergeStep(
             models=(
                 "vetting.CheckResult",

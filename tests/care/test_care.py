@@ -39,7 +39,9 @@ def test_a_plan_from_the_template_sets_due_dates_from_arrival(make_user, team_a)
     assert due == {"Medical check": 1, "Counselling intake": 3, "Legal check": 7, "Review of the plan": 30}
     overdue = CareItem.objects.filter(plan=plan).overdue()
     assert {i.template_item.title_en for i in overdue} == {"Medical check", "Counselling intake"}
-    assert PersonEvent.objects.filter(person=person, kind="care").exists()
+    step = PersonEvent.objects.select_related("person").get(person=person, kind="care")
+    with translation.override("en"):  # what happened, said in the reader's language
+        assert step.lines == ["Care plan made, with 4 steps"]
     with pytest.raises(CareError) as error:
         actions.do_create_plan(user, person, template=template, arrived_on=arrived)
     assert error.value.code == "open_plan"

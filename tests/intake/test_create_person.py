@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone, translation
 
 from sanctuary.intake import actions
 from sanctuary.people.models import ContactPoint, Person
@@ -28,6 +29,10 @@ def test_the_prefilled_handle_is_saved_with_the_person(make_user, login, team_a)
     assert response.status_code == 302, response.content.decode()[:2000]
     person = Person.objects.get()
     assert [(c.kind, str(c.value)) for c in ContactPoint.objects.filter(person=person)] == [("telegram", "@ko_aung_tg")]
+    step = person.events.select_related("person").get(kind="intake")
+    received = timezone.localtime(receipt.submission.received_at).date().isoformat()
+    with translation.override("en"):  # what happened, said in the reader's language
+        assert step.lines == [f"Record made from a first contact of {received} (Public form, Telegram)"]
 
 
 def test_back_then_save_on_the_new_person_form_creates_one_person(make_user, login, team_a) -> None:  # type: ignore[no-untyped-def]

@@ -65,6 +65,11 @@ def test_every_state_of_a_placement(worker, team_a, officers) -> None:  # type: 
         {"person": person, "employer_ref": opening.employer.ref, "ended_on": timezone.localdate(), "user": worker}
     ]
     assert [e.code_name for e in work.employers_of(person.pk)] == [opening.employer.code_name]
+    steps = person.events.select_related("person").filter(kind="jobs").order_by("at", "id")
+    with translation.override("en"):  # what happened, said in the reader's language
+        said = [line for step in steps for line in step.lines]
+        trade = opening.get_trade_display()
+    assert said == [f"Proposed for a job: {trade}", f"Started work: {trade}", f"Job ended ({trade}): Dismissed"]
 
 
 def test_declined_and_withdrawn_before_the_start(worker, team_a, officers) -> None:  # type: ignore[no-untyped-def]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from sanctuary.journeys import actions
 from sanctuary.journeys.models import CheckIn, Journey, JourneyStatus
@@ -82,6 +82,12 @@ def test_status_moves_the_pipeline_and_missed_check_ins_alert(make_user: Any, lo
     assert list(person_a.events.filter(kind="journey").values_list("status_to", flat=True)) == [
         Status.ARRIVED,
         Status.IN_TRANSIT,
+    ]
+    with translation.override("en"):  # what happened, said in the reader's language
+        said = [step.lines for step in person_a.events.select_related("person").filter(kind="journey")]
+    assert said == [
+        ["In transit → Arrived", "Journey status: Arrived"],
+        ["Accepted → In transit", "Journey status: Under way"],
     ]
     assert 'id="dashboard-missed"' not in client.get("/").content.decode()  # an ended journey alerts no more
     with pytest.raises(actions.JourneyRuleError):

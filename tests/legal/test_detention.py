@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from sanctuary.audit.models import AuditEntry
 from sanctuary.legal import actions
@@ -50,7 +50,9 @@ def test_recording_a_detention_copies_the_call_checklist(worker: Any, person: An
         "The director on duty",
         "The person's case worker",
     ]
-    assert PersonEvent.objects.filter(person=person, kind="legal").exists()
+    step = PersonEvent.objects.select_related("person").get(person=person, kind="legal")
+    with translation.override("en"):  # what happened, said in the reader's language
+        assert step.lines == [f"Arrested or detained (Thai immigration) on {today.isoformat()}."]
     assert "Mae Sot IDC" not in str(list(AuditEntry.objects.values_list("fields", flat=True)))
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from sanctuary.intake import actions as intake
 from sanctuary.journeys.models import Journey, JourneyStatus
@@ -147,7 +147,15 @@ def test_a_merge_moves_every_row_and_keeps_both_payments_for_review(pair, staff)
         assert str(document.title) == "card"
     assert old_files.isdisjoint(PersonDocument.objects.values_list("stored_name", flat=True))
     assert not any((files.storage_dir() / name).exists() for name in old_files)  # removed after commit
-    assert PersonEvent.objects.filter(person=first, kind="merged").exists()
+    step = PersonEvent.objects.select_related("person").get(person=first, kind="merged")
+    with translation.override("en"):  # what the merge did, said in the reader's language
+        assert step.lines == [
+            f"Merged with {second.case_code}",
+            "2 months were paid on both records: flagged for finance review.",
+        ]
+        assert PersonEvent.objects.select_related("person").get(person=second, kind="merged").lines == [
+            f"Merged into {first.case_code}"
+        ]
     assert merge.moved["people.PersonDocument"] == 1
 
 
@@ -170,6 +178,14 @@ def test_the_stricter_vetting_outcome_wins(pair, staff) -> None:  # type: ignore
     assert admission_block(first) == "rejected"
     assert RiskFlag.objects.filter(person=first, kind=FlagKind.MERGED, cleared_at__isnull=True).exists()
     assert VettingDecision.objects.filter(person=first).count() == 3  # every decision kept
+    with translation.override("en"):
+        said = [
+            line
+            for step in first.events.select_related("person").filter(kind__in=["merged", "vetting"])
+            for line in step.lines
+        ]
+    assert "Vetting differed between the records (Accept, Reject): the stricter outcome holds." in said
+    assert "One of the merged records was rejected at vetting" in said
 
 
 def test_two_pending_decisions_refuse_the_merge(pair, staff) -> None:  # type: ignore[no-untyped-def]

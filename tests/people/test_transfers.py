@@ -70,7 +70,9 @@ def test_intake_hands_over_and_the_shelter_accepts(make_user, login, team_a, she
     # Audited with ids, never the reason; on the timeline.
     entry = AuditEntry.objects.filter(action=Action.TRANSFER, object_id=str(person.pk)).get()
     assert f"from_team:{team_a.pk}" in entry.fields and f"to_team:{shelter_team.pk}" in entry.fields
-    assert PersonEvent.objects.filter(person=person, kind=EventKind.TRANSFERRED).exists()
+    event = PersonEvent.objects.get(person=person, kind=EventKind.TRANSFERRED)
+    page = manager.get(f"/people/{person.pk}/").content.decode()
+    assert f"“{team_a.name}”" in page and f"“{shelter_team.name}”" in page and event.pk
 
 
 def test_the_previous_team_reads_and_changes_nothing(make_user, login, team_a, shelter_team) -> None:  # type: ignore[no-untyped-def]

@@ -327,7 +327,12 @@ def test_graduation_checks_the_criteria_and_takes_two_people(team_a: Any, office
     actions.do_record_follow_up(first, follow_up, "employed", "Garage in Mae Sot")
     with pytest.raises(TrainingError):
         actions.do_record_follow_up(first, follow_up, "none")
-    assert PersonEvent.objects.filter(person=good.person, kind="training").exists()
+    steps = PersonEvent.objects.select_related("person").filter(person=good.person, kind="training")
+    with translation.override("en"):  # what happened, said in the reader's language
+        said = [line for step in steps.order_by("at", "id") for line in step.lines]
+    start = made.start.isoformat()
+    assert said[0] == f"Applied for a course: Motorcycle repair, from {start} (Applied)"
+    assert said[-1] == f"Course ended: Motorcycle repair, from {start}: Graduated"
 
 
 def test_a_mark_changed_after_the_graduation_list_was_proposed_refuses_it(

@@ -21,6 +21,8 @@ from sanctuary.care import actions as care
 from sanctuary.care.models import PlanTemplate
 from sanctuary.consent import actions as consent
 from sanctuary.consent.models import Category, Method, Purpose, State
+from sanctuary.people import timeline
+from sanctuary.people.models import PersonEvent
 from sanctuary.vault import state
 from tests.consent import helpers
 from tests.shelter.helpers import accepted
@@ -399,6 +401,10 @@ def test_a_seized_machine_reveals_no_stage_data(make_user, team_a, tmp_path, cap
             write(user, person, needle)
     assert timezone.localdate() - timedelta(days=1) < timezone.localdate()
     needles.extend(_EXTRA)
+    # What the timeline says happened is encrypted too: its message codes are not on the disk.
+    written = {code for event in PersonEvent.objects.all() for code, _params in timeline.decode(event.message)}
+    assert {"legal.detained", "jobs.proposed", "care.referred"} <= written
+    needles.extend(sorted(written))
     state.seal()
     haystacks = _haystacks(tmp_path)
     haystacks["logs"] = (caplog.text + "".join(capfd.readouterr())).encode("utf-8")

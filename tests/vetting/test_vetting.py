@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, transaction
 from django.test import Client
+from django.utils import translation
 
 from sanctuary.people.actions import StatusRefused, do_change_status
 from sanctuary.people.admission import NotAdmissible, admission_block, ensure_admissible
@@ -65,7 +66,9 @@ def test_two_officers_accept_and_the_timeline_shows_it(make_user: Any, person_a:
     accept(first, second, person_a)
     person_a.refresh_from_db()
     assert person_a.status == Status.ACCEPTED
-    assert person_a.events.filter(kind="vetting", status_to=Status.ACCEPTED).exists()
+    step = person_a.events.select_related("person").get(kind="vetting", status_to=Status.ACCEPTED)
+    with translation.override("en"):  # what happened, said in the reader's language
+        assert step.lines == ["Vetting → Accepted", "Proposed by one vetting officer and confirmed by another"]
     assert admission_block(person_a) is None
 
 
